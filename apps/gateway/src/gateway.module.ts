@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventsModule, QueuesModule, RedisModule } from '@app/messaging';
+import { PersistenceModule } from '@app/persistence';
+import { GatewayConfig } from './gateway.config';
+import { HealthModule } from './health/health.module';
+import { TasksModule } from './tasks/tasks.module';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        PersistenceModule.forRoot(config),
+        RedisModule.forRoot(config),
+        QueuesModule.forRoot(config),
+        EventsModule.forRoot(config),
+        TasksModule,
+        HealthModule,
+      ],
+    };
+  }
+}

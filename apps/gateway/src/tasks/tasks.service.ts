@@ -1,0 +1,75 @@
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CreateTaskDto, TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
+import { describeError, StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { TaskRepository } from '@app/persistence';
+import { toTaskView } from './task-view.mapper';
+
+/** How long a submission waits for Redis before it gives up and stores nothing. */
+const ENQUEUE_DEADLINE_MS = 5_000;
+const FAILURES_SHOWN = 100;
+
+@Injectable()
+export class TasksService {
+  private readonly logger = new Logger(TasksService.name);
+
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly dispatcher: StageDispatcher,
+    private readonly events: TaskEventsPublisher,
+  ) {}
+
+  /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
+  async submit(spec: CreateTaskDto): Promise<string> {
+    const id = randomUUID();
+    await this.tasks.create(id, spec);
+    try {
+      await withDeadline(
+        this.dispatcher.dispatch({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0 }),
+        ENQUEUE_DEADLINE_MS,
+      );
+    } catch (error) {
+      this.logger.error(`could not queue task ${id}: ${describeError(error)}`);
+      await this.tasks.remove(id);
+      throw new ServiceUnavailableException('The task queue is unavailable; the task was not stored. Try again later.');
+    }
+    return id;
+  }
+
+  async view(id: string): Promise<TaskViewDto> {
+    const task = await this.tasks.findById(id);
+    if (!task) throw new NotFoundException(`Task ${id} not found`);
+    const [failures, result] = await Promise.all([this.tasks.failures(id, FAILURES_SHOWN), this.tasks.result(id)]);
+    return toTaskView(task, failures, result);
+  }
+
+  /** Cancels an active task everywhere: in Postgres first (the truth), then by broadcast and queue clean-up. */
+  async cancel(id: string): Promise<TaskViewDto> {
+    const outcome = await this.tasks.cancel(id);
+    if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
+    if (outcome.kind === 'already-ended') {
+      throw new ConflictException({
+        statusCode: 409,
+        error: 'Conflict',
+        message: `Task ${id} has already ended with status ${outcome.status}`,
+        status: outcome.status,
+      });
+    }
+    this.events.cancelled(id);
+    const view = await this.view(id);
+    this.events.progress({ id, status: view.status, stage: view.stage }, 'cancelled');
+    const state = await this.tasks.state(id);
+    await this.dispatcher
+      .discardQueued(id, state?.chunksTotal ?? null)
+      .catch((error: unknown) => this.logger.warn(`could not discard queued jobs of ${id}: ${describeError(error)}`));
+    return view;
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

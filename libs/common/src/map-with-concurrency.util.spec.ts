@@ -1,0 +1,46 @@
+import { sleep } from './abort.util';
+import { mapWithConcurrency } from './map-with-concurrency.util';
+
+describe('mapWithConcurrency', () => {
+  it('keeps at most `limit` calls in flight and reaches the limit', async () => {
+    let running = 0;
+    let peak = 0;
+    await mapWithConcurrency(Array.from({ length: 20 }, (_, i) => i), 4, async (item) => {
+      running++;
+      peak = Math.max(peak, running);
+      await sleep(item % 3);
+      running--;
+    });
+    expect(peak).toBe(4);
+  });
+
+  it('returns results in input order whatever the completion order', async () => {
+    const items = [30, 5, 20, 1, 10];
+    const results = await mapWithConcurrency(items, 3, async (delay, index) => {
+      await sleep(delay);
+      return `${index}:${delay}`;
+    });
+    expect(results).toEqual(['0:30', '1:5', '2:20', '3:1', '4:10']);
+  });
+
+  it('rejects with the first error and starts no further items', async () => {
+    const started: number[] = [];
+    const run = mapWithConcurrency([0, 1, 2, 3, 4, 5], 2, async (item) => {
+      started.push(item);
+      await sleep(5);
+      if (item === 1) throw new Error('item 1 failed');
+      return item;
+    });
+    await expect(run).rejects.toThrow('item 1 failed');
+    await sleep(30);
+    expect(started).toEqual([0, 1, 2]);
+  });
+
+  it('handles an empty list', async () => {
+    await expect(mapWithConcurrency([], 3, async () => 1)).resolves.toEqual([]);
+  });
+
+  it('rejects an invalid limit', async () => {
+    await expect(mapWithConcurrency([1], 0, async (x) => x)).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,67 @@
+import { IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+
+/** What every app needs: Postgres, Redis, queue naming and the simulators' seed. */
+export class BaseConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  @IsIn(['debug', 'log', 'warn', 'error'])
+  LOG_LEVEL = 'log';
+
+  @IsString() @IsNotEmpty() DATABASE_HOST = '127.0.0.1';
+  @IsInt() @Min(1) @Max(65535) DATABASE_PORT = 5432;
+  @IsString() @IsNotEmpty() DATABASE_USER = 'postgres';
+  @IsString() DATABASE_PASSWORD = 'postgres';
+  @IsString() @IsNotEmpty() DATABASE_NAME = 'dataproc';
+  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+
+  @IsString() @IsNotEmpty() REDIS_HOST = '127.0.0.1';
+  @IsInt() @Min(1) @Max(65535) REDIS_PORT = 6379;
+  @IsString() REDIS_PASSWORD = '';
+  @IsInt() @Min(0) @Max(15) REDIS_DB = 0;
+
+  /** Prefix of every Bull key; separate deployments (or test runs) on one Redis use their own. */
+  @Matches(/^[A-Za-z0-9_{}:-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ { } : -' })
+  QUEUE_PREFIX = 'dataproc';
+
+  /** Set by the producer of a job: attempts of a stage job when it throws (e.g. Postgres down), with exponential backoff. */
+  @IsInt() @Min(1) @Max(100) QUEUE_JOB_ATTEMPTS = 5;
+  @IsInt() @Min(10) @Max(600_000) QUEUE_JOB_BACKOFF_MS = 1_000;
+
+  @IsInt() SIMULATION_SEED = 42;
+}
+
+/** Settings of the three stage workers (collector, evaluator, result-generator). */
+export class WorkerConfig extends BaseConfig {
+  /** Jobs this replica runs at once. */
+  @IsInt() @Min(1) @Max(256) WORKER_CONCURRENCY = 4;
+
+  /** Bull lock of an active job; a killed worker's job is taken over after at most lock + stalled interval. */
+  @IsInt() @Min(1000) @Max(600_000) QUEUE_LOCK_DURATION_MS = 30_000;
+  @IsInt() @Min(500) @Max(600_000) QUEUE_STALLED_INTERVAL_MS = 15_000;
+  /** Stalls (crashes mid-job) a job survives before it is failed. */
+  @IsInt() @Min(1) @Max(100) QUEUE_MAX_STALLED_COUNT = 5;
+
+  /** Running tasks whose record has not moved for this long are re-queued at start-up and periodically. */
+  @IsInt() @Min(1_000) @Max(86_400_000) RECOVERY_STALE_AFTER_MS = 120_000;
+  @IsInt() @Min(1_000) @Max(86_400_000) RECOVERY_INTERVAL_MS = 60_000;
+}
+
+/** Settings of the apps that call the LLM (evaluator, result-generator). */
+export class LlmWorkerConfig extends WorkerConfig {
+  @IsIn(['simulator']) LLM_PROVIDER = 'simulator';
+  /** Shared by every replica: the limiter's budget, below the provider's own limit. */
+  @IsInt() @Min(1) @Max(1_000_000) LLM_RATE_LIMIT_RPM = 2400;
+  @IsInt() @Min(1) @Max(1024) LLM_MAX_CONCURRENCY = 16;
+  @IsInt() @Min(100) @Max(600_000) LLM_TIMEOUT_MS = 15_000;
+  @IsInt() @Min(1) @Max(20) LLM_MAX_ATTEMPTS = 4;
+  @IsInt() @Min(1) @Max(60_000) LLM_BACKOFF_BASE_MS = 250;
+  @IsInt() @Min(1) @Max(600_000) LLM_BACKOFF_MAX_MS = 10_000;
+  @IsInt() @Min(0) @Max(30 * 86_400) LLM_CACHE_TTL_SECONDS = 86_400;
+
+  @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MIN_MS = 20;
+  @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MAX_MS = 120;
+  @IsNumber() @Min(0) @Max(1) SIM_LLM_FAILURE_RATE = 0.02;
+  @IsNumber() @Min(0) @Max(1) SIM_LLM_REJECT_RATE = 0;
+  @IsInt() @Min(1) @Max(1_000_000) SIM_LLM_RPM = 3000;
+}

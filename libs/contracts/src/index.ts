@@ -1,0 +1,6 @@
+export * from './create-task.dto';
+export * from './events';
+export * from './queues';
+export * from './task-status';
+export * from './task-view.dto';
+export * from './providers';

@@ -1,0 +1,35 @@
+/** One Bull queue per stage; every producer and consumer compiles against these names. */
+export enum QueueName {
+  COLLECT = 'collect',
+  EVALUATE = 'evaluate',
+  GENERATE = 'generate',
+}
+
+export enum JobName {
+  COLLECT_TASK = 'collect-task',
+  EVALUATE_CHUNK = 'evaluate-chunk',
+  GENERATE_RESULT = 'generate-result',
+}
+
+export interface CollectTaskJob {
+  taskId: string;
+}
+
+export interface EvaluateChunkJob {
+  taskId: string;
+  chunk: number;
+}
+
+export interface GenerateResultJob {
+  taskId: string;
+}
+
+/**
+ * Deterministic job ids: enqueueing the same work twice while the first job is still in Redis is a
+ * no-op, so every "make sure the next stage is queued" call can be repeated safely.
+ */
+export const jobIds = {
+  collect: (taskId: string): string => `${taskId}:collect`,
+  evaluate: (taskId: string, chunk: number): string => `${taskId}:evaluate:${chunk}`,
+  generate: (taskId: string): string => `${taskId}:generate`,
+};

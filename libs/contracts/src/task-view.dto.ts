@@ -1,0 +1,92 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CreateTaskDto } from './create-task.dto';
+import { TaskStage, TaskStatus } from './task-status';
+
+export class TaskProgressDto {
+  @ApiProperty() sources_total: number;
+  @ApiProperty() sources_collected: number;
+  @ApiProperty() sources_failed: number;
+  @ApiProperty({ description: 'Records collected from all sources' }) records_total: number;
+  @ApiProperty() records_evaluated: number;
+  @ApiProperty() records_failed: number;
+  @ApiProperty() dimensions_total: number;
+  @ApiProperty() dimensions_done: number;
+}
+
+export class TaskErrorDto {
+  @ApiProperty({ enum: TaskStage }) stage: TaskStage;
+  @ApiPropertyOptional() source_id?: string;
+  @ApiPropertyOptional() record_id?: string;
+  @ApiProperty() message: string;
+}
+
+export class ScoreStatisticsDto {
+  @ApiProperty({ description: 'Records scored on this dimension' }) count: number;
+  @ApiProperty({ description: 'Records whose score >= threshold' }) passed: number;
+  @ApiProperty() pass_rate: number;
+  @ApiProperty() mean: number;
+  @ApiProperty() min: number;
+  @ApiProperty() max: number;
+  @ApiProperty() median: number;
+  @ApiProperty() p90: number;
+  @ApiProperty() stddev: number;
+}
+
+export class PassedRecordDto {
+  @ApiProperty() source_id: string;
+  @ApiProperty() record_id: string;
+  @ApiProperty() score: number;
+}
+
+export class DimensionResultDto {
+  @ApiProperty() dimension_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() threshold: number;
+  @ApiProperty({ type: ScoreStatisticsDto }) statistics: ScoreStatisticsDto;
+  @ApiProperty({ type: [PassedRecordDto] }) passed_records: PassedRecordDto[];
+  @ApiProperty() summary: string;
+}
+
+export class TaskResultDto {
+  @ApiProperty({ type: [DimensionResultDto] }) dimensions: DimensionResultDto[];
+  @ApiProperty({ description: 'Records that pass every dimension' }) passed_all_dimensions: number;
+  @ApiProperty() records_evaluated: number;
+  @ApiProperty() records_failed: number;
+  @ApiProperty() sources_failed: number;
+  @ApiProperty() generated_at: string;
+}
+
+export class TaskViewDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: TaskStatus }) status: TaskStatus;
+  @ApiProperty({ enum: TaskStage, nullable: true, description: 'Stage a running task is in; the last stage reached once it ended' })
+  stage: TaskStage | null;
+  @ApiProperty({ type: TaskProgressDto }) progress: TaskProgressDto;
+  @ApiProperty({ type: CreateTaskDto }) request: CreateTaskDto;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+  @ApiProperty({ nullable: true, type: String }) started_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the task failed, when it did' }) error: string | null;
+  @ApiProperty({ type: [TaskErrorDto], description: 'Failed sources and records (the first 100)' }) errors: TaskErrorDto[];
+  @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' }) result?: TaskResultDto;
+}
+
+export class TaskAcceptedDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: TaskStatus, example: TaskStatus.PENDING }) status: TaskStatus;
+  @ApiProperty({ example: '/api/v1/tasks/4b1c…' }) url: string;
+}
+
+export class ErrorFieldDto {
+  @ApiProperty({ example: 'dimensions[0].threshold' }) field: string;
+  @ApiProperty({ example: ['threshold must not be greater than 1'] }) reasons: string[];
+}
+
+export class ErrorResponseDto {
+  @ApiProperty() statusCode: number;
+  @ApiProperty() error: string;
+  @ApiProperty() message: string;
+  @ApiPropertyOptional({ type: [ErrorFieldDto] }) fields?: ErrorFieldDto[];
+  @ApiPropertyOptional({ enum: TaskStatus, description: 'The task status, on a 409' }) status?: TaskStatus;
+}

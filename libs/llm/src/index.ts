@@ -1,0 +1,10 @@
+export type { LlmClientDeps, LlmClientOptions } from './llm-client';
+export { LlmClient } from './llm-client';
+export type { RateLimiter, ResponseCache } from './llm.ports';
+export type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+export { MAX_SUMMARY_SAMPLES, PromptBuilder } from './prompt-builder';
+export type { RedisRateLimiterOptions } from './redis-rate-limiter';
+export { RedisRateLimiter } from './redis-rate-limiter';
+export type { RedisResponseCacheOptions } from './redis-response-cache';
+export { RedisResponseCache } from './redis-response-cache';
+export { parseScoreAnswer } from './score-answer.parser';

@@ -1,0 +1,93 @@
+import { Semaphore, retry, timeoutSignal } from '@app/common';
+import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
+import { RateLimiter, ResponseCache } from './llm.ports';
+import { PromptBuilder, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import { RedisResponseCache } from './redis-response-cache';
+import { parseScoreAnswer } from './score-answer.parser';
+
+export interface LlmClientOptions {
+  /** Limit of one provider call; a call that runs out of time is retried. */
+  timeoutMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface LlmClientDeps {
+  provider: LlmProvider;
+  limiter: RateLimiter;
+  cache: ResponseCache;
+  /** Bounds this process's calls in flight, including their retries. */
+  concurrency: Semaphore;
+  options: LlmClientOptions;
+  logger?: { warn(message: string): void };
+}
+
+/**
+ * The only way the apps talk to the LLM: answers come from the shared cache when possible, otherwise
+ * from the provider under the shared rate limit, with timeouts and retries of transient failures.
+ */
+export class LlmClient {
+  private readonly prompts = new PromptBuilder();
+
+  constructor(private readonly deps: LlmClientDeps) {}
+
+  async scoreRecord(input: ScoreRecordInput, signal: AbortSignal): Promise<{ score: number; cached: boolean }> {
+    const { value, cached } = await this.complete(this.prompts.scoreRecord(input), parseScoreAnswer, signal);
+    return { score: value, cached };
+  }
+
+  async summarizeDimension(input: SummarizeDimensionInput, signal: AbortSignal): Promise<string> {
+    const { value } = await this.complete(this.prompts.summarizeDimension(input), (content) => content.trim(), signal);
+    return value;
+  }
+
+  private async complete<T>(
+    request: ChatRequest,
+    parse: (content: string) => T,
+    signal: AbortSignal,
+  ): Promise<{ value: T; cached: boolean }> {
+    const key = RedisResponseCache.keyFor(request);
+    const hit = await this.deps.cache.get(key);
+    if (hit !== null) return { value: parse(hit), cached: true };
+
+    const { options, logger } = this.deps;
+    const response = await this.deps.concurrency.run(
+      () =>
+        retry((_attempt, attemptSignal) => this.callProvider(request, attemptSignal), {
+          ...options,
+          signal,
+          isRetryable: (err) => err instanceof ProviderError && err.retryable,
+          retryAfterMs: (err) => (err instanceof ProviderError ? err.retryAfterMs : undefined),
+          onRetry: (err, attempt, delayMs) =>
+            logger?.warn(`LLM call failed on attempt ${attempt} (${describe(err)}); retrying in ${Math.round(delayMs)} ms`),
+        }),
+      signal,
+    );
+    // Parsed before caching so a malformed answer is never served again from the cache.
+    const value = parse(response.content);
+    await this.deps.cache.set(key, response.content);
+    return { value, cached: false };
+  }
+
+  private async callProvider(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+    await this.deps.limiter.acquire(signal);
+    const { timeoutMs } = this.deps.options;
+    const attemptSignal = timeoutSignal(signal, timeoutMs);
+    try {
+      return await this.deps.provider.complete(request, attemptSignal);
+    } catch (err) {
+      // A 429 means every replica is too fast, not just this call: hold them all back.
+      if (err instanceof ProviderError && err.retryAfterMs !== undefined) await this.deps.limiter.pause(err.retryAfterMs);
+      // Our own timeout is transient; the caller's abort is not (retry() sees signal.aborted and stops).
+      if (attemptSignal.aborted && !signal.aborted) {
+        throw new ProviderError(`LLM call timed out after ${timeoutMs} ms`, { retryable: true, cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

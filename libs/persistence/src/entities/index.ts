@@ -1,0 +1,10 @@
+import { DimensionResultEntity } from './dimension-result.entity';
+import { EvaluationChunkEntity } from './evaluation-chunk.entity';
+import { TaskRecordEntity } from './task-record.entity';
+import { TaskResultEntity } from './task-result.entity';
+import { TaskSourceEntity } from './task-source.entity';
+import { TaskEntity } from './task.entity';
+
+export { DimensionResultEntity, EvaluationChunkEntity, TaskEntity, TaskRecordEntity, TaskResultEntity, TaskSourceEntity };
+
+export const ENTITIES = [TaskEntity, TaskSourceEntity, TaskRecordEntity, EvaluationChunkEntity, DimensionResultEntity, TaskResultEntity];

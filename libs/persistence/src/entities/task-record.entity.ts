@@ -1,0 +1,21 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { RecordEvaluationStatus } from '@app/contracts';
+
+/** A collected record; the primary key is what keeps every record in a task exactly once. */
+@Entity({ name: 'task_records' })
+@Index('task_records_chunk_idx', ['taskId', 'chunk'])
+export class TaskRecordEntity {
+  @PrimaryColumn({ name: 'task_id', type: 'uuid' }) taskId: string;
+  @PrimaryColumn({ name: 'source_id', type: 'varchar', length: 64 }) sourceId: string;
+  @PrimaryColumn({ name: 'record_id', type: 'varchar', length: 256 }) recordId: string;
+  /** Position within its source, so chunks are cut in the same order on every run. */
+  @Column({ type: 'int' }) position: number;
+  @Column({ type: 'int', nullable: true }) chunk: number | null;
+  @Column({ type: 'text' }) content: string;
+  @Column({ type: 'jsonb' }) fields: Record<string, unknown>;
+  @Column({ type: 'varchar', length: 16, default: RecordEvaluationStatus.PENDING }) status: RecordEvaluationStatus;
+  /** Score per dimension id. */
+  @Column({ type: 'jsonb', nullable: true }) scores: Record<string, number> | null;
+  @Column({ type: 'text', nullable: true }) error: string | null;
+  @Column({ name: 'evaluated_at', type: 'timestamptz', nullable: true }) evaluatedAt: Date | null;
+}

@@ -1,0 +1,15 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { SourceOutcome } from '@app/contracts';
+
+/** One row per source once it is settled: its existence is what makes a collect re-run skip it. */
+@Entity({ name: 'task_sources' })
+export class TaskSourceEntity {
+  @PrimaryColumn({ name: 'task_id', type: 'uuid' }) taskId: string;
+  @PrimaryColumn({ name: 'source_id', type: 'varchar', length: 64 }) sourceId: string;
+  @Column({ type: 'varchar', length: 16 }) outcome: SourceOutcome;
+  @Column({ type: 'int' }) records: number;
+  @Column({ type: 'int' }) attempts: number;
+  @Column({ name: 'duration_ms', type: 'int' }) durationMs: number;
+  @Column({ type: 'text', nullable: true }) error: string | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', default: () => 'now()' }) finishedAt: Date;
+}

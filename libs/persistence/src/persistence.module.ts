@@ -1,0 +1,33 @@
+import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { databaseOptions, DatabaseSettings } from './database-options';
+import { runMigrations } from './migration-runner';
+import { CollectionStore } from './repositories/collection.store';
+import { EvaluationStore } from './repositories/evaluation.store';
+import { GenerationStore } from './repositories/generation.store';
+import { TaskRepository } from './repositories/task.repository';
+
+const STORES = [TaskRepository, CollectionStore, EvaluationStore, GenerationStore];
+
+@Injectable()
+class MigrateOnStart implements OnModuleInit {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return runMigrations(this.dataSource);
+  }
+}
+
+@Module({})
+export class PersistenceModule {
+  static forRoot(settings: DatabaseSettings): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [TypeOrmModule.forRoot({ ...databaseOptions(settings), retryAttempts: 5, retryDelay: 2000 })],
+      providers: [MigrateOnStart, ...STORES],
+      exports: STORES,
+    };
+  }
+}

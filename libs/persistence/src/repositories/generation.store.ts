@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DimensionDto, DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { selectRow, selectRows } from './sql';
+
+export interface RecordScore {
+  sourceId: string;
+  recordId: string;
+  score: number;
+}
+
+/**
+ * Reads and writes of the generate stage. Each finished dimension is stored once and reused by a
+ * re-run; the result and the task's final status are written together, and only while the task is
+ * still running, so a cancelled task never receives one.
+ */
+@Injectable()
+export class GenerationStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Every evaluated record's score on one dimension, in collection order. */
+  scores(taskId: string, dimensionId: string): Promise<RecordScore[]> {
+    return selectRows<RecordScore>(
+      this.db.manager,
+      `SELECT source_id AS "sourceId", record_id AS "recordId", (scores ->> $2)::float8 AS score
+       FROM task_records WHERE task_id = $1 AND status = $3 AND scores ? $2
+       ORDER BY source_id, position`,
+      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED],
+    );
+  }
+
+  async finishedDimensions(taskId: string): Promise<Map<string, DimensionResultDto>> {
+    const rows = await selectRows<{ dimension_id: string; result: DimensionResultDto }>(
+      this.db.manager,
+      'SELECT dimension_id, result FROM dimension_results WHERE task_id = $1',
+      [taskId],
+    );
+    return new Map(rows.map((row) => [row.dimension_id, row.result]));
+  }
+
+  async saveDimension(taskId: string, result: DimensionResultDto): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const inserted = await selectRow(
+        manager,
+        `INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT DO NOTHING RETURNING dimension_id`,
+        [taskId, result.dimension_id, JSON.stringify(result)],
+      );
+      if (inserted) {
+        await manager.query('UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now() WHERE id = $1', [taskId]);
+      }
+    });
+  }
+
+  /** Evaluated records whose score passes the threshold of every dimension. */
+  async countPassingAll(taskId: string, dimensions: readonly DimensionDto[]): Promise<number> {
+    const row = await selectRow<{ count: number }>(
+      this.db.manager,
+      `SELECT count(*)::int AS count FROM task_records r
+       WHERE r.task_id = $1 AND r.status = $2 AND NOT EXISTS (
+         SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS d(id text, threshold float8)
+         WHERE coalesce((r.scores ->> d.id)::float8, -1) < d.threshold)`,
+      [taskId, RecordEvaluationStatus.EVALUATED, JSON.stringify(dimensions.map(({ id, threshold }) => ({ id, threshold })))],
+    );
+    return row?.count ?? 0;
+  }
+
+  /**
+   * Stores the result and ends the task: completed, or completed_with_errors when a source or a record
+   * failed. Returns the final status, or undefined when the task was no longer running (nothing stored).
+   */
+  async complete(taskId: string, result: TaskResultDto): Promise<TaskStatus | undefined> {
+    return this.db.transaction(async (manager) => {
+      const ended = await selectRow<{ status: TaskStatus }>(
+        manager,
+        `UPDATE tasks SET
+           status = CASE WHEN sources_failed > 0 OR records_failed > 0 THEN $2 ELSE $3 END,
+           finished_at = now(), updated_at = now()
+         WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status`,
+        [taskId, TaskStatus.COMPLETED_WITH_ERRORS, TaskStatus.COMPLETED, TaskStatus.RUNNING, TaskStage.GENERATE],
+      );
+      if (!ended) return undefined;
+      await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [taskId, JSON.stringify(result)]);
+      return ended.status;
+    });
+  }
+}

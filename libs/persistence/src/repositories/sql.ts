@@ -1,0 +1,32 @@
+import { EntityManager } from 'typeorm';
+import { TaskStage, TaskStatus } from '@app/contracts';
+
+/** Runs raw SQL and returns its rows, whatever the statement (TypeORM shapes UPDATE results differently). */
+export async function selectRows<T>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<T[]> {
+  const ownRunner = manager.queryRunner === undefined;
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    const result = await runner.query(sql, parameters, true);
+    return result.records as T[];
+  } finally {
+    if (ownRunner) await runner.release();
+  }
+}
+
+export async function selectRow<T>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<T | undefined> {
+  const rows = await selectRows<T>(manager, sql, parameters);
+  return rows[0];
+}
+
+/** A task's movement fields, as the state-changing statements return them. */
+export interface TaskState {
+  id: string;
+  status: TaskStatus;
+  stage: TaskStage | null;
+  chunksTotal: number | null;
+  chunksDone: number;
+  recordsTotal: number;
+}
+
+export const TASK_STATE_COLUMNS =
+  'id, status, stage, chunks_total AS "chunksTotal", chunks_done AS "chunksDone", records_total AS "recordsTotal"';

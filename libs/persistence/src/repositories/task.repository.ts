@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ACTIVE_STATUSES, CreateTaskDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { TaskEntity } from '../entities';
+import { selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+
+export type CancelOutcome = { kind: 'cancelled' } | { kind: 'not-found' } | { kind: 'already-ended'; status: TaskStatus };
+
+export interface TaskFailure {
+  stage: TaskStage;
+  sourceId: string;
+  recordId: string | null;
+  message: string;
+}
+
+/**
+ * The task row and its lifecycle. Every statement that moves a task names the statuses it may move
+ * from, so a task that has ended (cancelled above all) is never moved again, whoever writes late.
+ */
+@Injectable()
+export class TaskRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async create(id: string, spec: CreateTaskDto): Promise<void> {
+    await this.db.query(
+      `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+      [id, TaskStatus.PENDING, TaskStage.COLLECT, JSON.stringify(spec), spec.data_sources.length, spec.dimensions.length],
+    );
+  }
+
+  /** Undoes create() when the task could not be queued, so no half-stored task remains. */
+  async remove(id: string): Promise<void> {
+    await this.db.query('DELETE FROM tasks WHERE id = $1', [id]);
+  }
+
+  findById(id: string): Promise<TaskEntity | null> {
+    return this.db.getRepository(TaskEntity).findOneBy({ id });
+  }
+
+  async state(id: string): Promise<TaskState | undefined> {
+    return selectRow<TaskState>(this.db.manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+  }
+
+  async cancel(id: string): Promise<CancelOutcome> {
+    const cancelled = await selectRow(
+      this.db.manager,
+      `UPDATE tasks SET status = $2, finished_at = now(), updated_at = now()
+       WHERE id = $1 AND status = ANY($3) RETURNING id`,
+      [id, TaskStatus.CANCELLED, ACTIVE_STATUSES],
+    );
+    if (cancelled) return { kind: 'cancelled' };
+    const current = await selectRow<{ status: TaskStatus }>(this.db.manager, 'SELECT status FROM tasks WHERE id = $1', [id]);
+    return current ? { kind: 'already-ended', status: current.status } : { kind: 'not-found' };
+  }
+
+  /** Moves a pending task to running; returns the task's state either way (undefined if it is gone). */
+  async start(id: string): Promise<TaskState | undefined> {
+    const started = await selectRow<TaskState>(
+      this.db.manager,
+      `UPDATE tasks SET status = $2, started_at = now(), updated_at = now()
+       WHERE id = $1 AND status = $3 RETURNING ${TASK_STATE_COLUMNS}`,
+      [id, TaskStatus.RUNNING, TaskStatus.PENDING],
+    );
+    return started ?? this.state(id);
+  }
+
+  /** Fails a task that has not ended yet; false when it had ended already. */
+  async fail(id: string, error: string): Promise<boolean> {
+    const failed = await selectRow(
+      this.db.manager,
+      `UPDATE tasks SET status = $2, error = $3, finished_at = now(), updated_at = now()
+       WHERE id = $1 AND status = ANY($4) RETURNING id`,
+      [id, TaskStatus.FAILED, error.slice(0, 2000), ACTIVE_STATUSES],
+    );
+    return failed !== undefined;
+  }
+
+  /** Active tasks in a stage whose record has not moved for a while: candidates for re-queueing. */
+  async findIdle(stage: TaskStage, idleForMs: number, limit: number): Promise<TaskState[]> {
+    return selectRows<TaskState>(
+      this.db.manager,
+      `SELECT ${TASK_STATE_COLUMNS} FROM tasks
+       WHERE status = ANY($1) AND stage = $2 AND updated_at < now() - make_interval(secs => $3)
+       ORDER BY updated_at LIMIT $4`,
+      [ACTIVE_STATUSES, stage, idleForMs / 1000, limit],
+    );
+  }
+
+  /** Failed sources, then failed records: what a user reads to see what went wrong. */
+  async failures(id: string, limit: number): Promise<TaskFailure[]> {
+    return selectRows<TaskFailure>(
+      this.db.manager,
+      `(SELECT 'collect' AS stage, source_id AS "sourceId", NULL AS "recordId", error AS message
+          FROM task_sources WHERE task_id = $1 AND outcome = 'failed' ORDER BY source_id LIMIT $2)
+       UNION ALL
+       (SELECT 'evaluate', source_id, record_id, error
+          FROM task_records WHERE task_id = $1 AND status = 'failed' ORDER BY source_id, position LIMIT $2)
+       LIMIT $2`,
+      [id, limit],
+    );
+  }
+
+  async result(id: string): Promise<TaskResultDto | undefined> {
+    const row = await selectRow<{ result: TaskResultDto }>(this.db.manager, 'SELECT result FROM task_results WHERE task_id = $1', [id]);
+    return row?.result;
+  }
+}

@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import { REQUEST_WINDOW_MS, RequestWindow } from './request-window';
+
+// One script so the counter never exists without its expiry, even if a process dies between calls.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`;
+
+/** A fixed 60 s window in Redis, so every process shares one simulated provider's limit. */
+export class RedisRequestWindow implements RequestWindow {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+  ) {}
+
+  async hit(): Promise<{ count: number; resetInMs: number }> {
+    const reply = await this.redis.eval(HIT_SCRIPT, 1, this.key, REQUEST_WINDOW_MS);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
+      throw new Error(`unexpected reply from the request window script: ${JSON.stringify(reply)}`);
+    }
+    return { count: reply[0], resetInMs: reply[1] };
+  }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `npm start`: run the whole system locally.
+#   1. make sure Redis and Postgres are up and the database exists (scripts/ensure-services.sh),
+#   2. build (npm run build),
+#   3. run gateway, collector, evaluator and result-generator as separate processes with prefixed,
+#      coloured logs; Ctrl-C, or any app exiting, stops all four.
+# The environment (REDIS_*, DATABASE_*, PORT, ...) is passed through to every app unchanged.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+APPS=(gateway collector evaluator result-generator)
+COLORS=(blue green magenta cyan)
+# Where `npm run build` puts each app's entry point; %s is the app name.
+APP_MAIN='dist/apps/%s/src/main.js'
+CONCURRENTLY=node_modules/.bin/concurrently
+
+die() {
+  printf 'start: %s\n' "$*" >&2
+  exit 1
+}
+
+[ -x "$CONCURRENTLY" ] || die "$CONCURRENTLY not found; run 'npm ci' first"
+
+bash scripts/ensure-services.sh
+npm run build
+
+commands=()
+for app in "${APPS[@]}"; do
+  # shellcheck disable=SC2059 # APP_MAIN is the format
+  main="$(printf "$APP_MAIN" "$app")"
+  [ -f "$main" ] || die "the build did not produce $main"
+  commands+=("node $main")
+done
+
+names="$(IFS=,; echo "${APPS[*]}")"
+colors="$(IFS=,; echo "${COLORS[*]}")"
+
+echo "gateway: http://localhost:${PORT:-3000}/docs"
+exec "$CONCURRENTLY" --kill-others --names "$names" --prefix-colors "$colors" -- "${commands[@]}"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `npm test`: run every test tier against real Redis and Postgres.
+#   1. make sure the services are up and the test database exists; the whole run uses
+#      DATABASE_NAME=$TEST_DATABASE_NAME (default dataproc_test), never the dev database,
+#   2. build (the e2e tests start the built apps),
+#   3. unit, then integration, then e2e, stopping at the first tier that fails.
+# Extra arguments go to every jest call, e.g. `npm test -- --verbose`.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export TEST_DATABASE_NAME="${TEST_DATABASE_NAME:-dataproc_test}"
+export DATABASE_NAME="$TEST_DATABASE_NAME"
+
+TIERS=(unit integration e2e)
+declare -A TIER_ARGS=(
+  [unit]="--selectProjects unit"
+  [integration]="--selectProjects integration --runInBand"
+  [e2e]="--selectProjects e2e --runInBand"
+)
+declare -A RESULT=()
+
+summary() {
+  local tier
+  echo
+  echo "test summary (database $DATABASE_NAME):"
+  for tier in "${TIERS[@]}"; do
+    printf '  %-12s %s\n' "$tier" "${RESULT[$tier]:-not run}"
+  done
+}
+
+if ! bash scripts/ensure-services.sh; then
+  echo "test: Redis/Postgres are not ready (see above); no tier ran" >&2
+  exit 1
+fi
+if ! npm run build; then
+  echo "test: npm run build failed; no tier ran" >&2
+  exit 1
+fi
+
+for tier in "${TIERS[@]}"; do
+  echo
+  echo "=== $tier tests ==="
+  started=$SECONDS
+  read -r -a args <<<"${TIER_ARGS[$tier]}"
+  status=0
+  npx --no -- jest "${args[@]}" "$@" || status=$?
+  if [ "$status" -ne 0 ]; then
+    RESULT[$tier]="FAILED (exit $status, $((SECONDS - started))s)"
+    summary
+    exit "$status"
+  fi
+  RESULT[$tier]="passed ($((SECONDS - started))s)"
+done
+summary
