@@ -1,23 +1,21 @@
 import 'reflect-metadata';
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@app/config';
-import { redisTransport } from '@app/messaging';
+import { exitOnStartupError, logLevelsUpTo, redisTransport } from '@app/messaging';
 import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { RequestValidationPipe } from './http/validation';
 import { buildOpenApiDocument } from './swagger';
-
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(GatewayConfig);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(config),
     new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
-    { logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL as LogLevel) + 1) },
+    { logger: logLevelsUpTo(config.LOG_LEVEL) },
   );
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(new RequestValidationPipe());
@@ -30,7 +28,4 @@ async function bootstrap(): Promise<void> {
   new Logger('Gateway').log(`listening on http://${config.HOST}:${config.PORT} (API /api/v1, Swagger UI /docs)`);
 }
 
-bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+bootstrap().catch(exitOnStartupError);

@@ -57,7 +57,7 @@ export class LlmWorkerConfig extends WorkerConfig {
   @IsInt() @Min(1) @Max(20) LLM_MAX_ATTEMPTS = 4;
   @IsInt() @Min(1) @Max(60_000) LLM_BACKOFF_BASE_MS = 250;
   @IsInt() @Min(1) @Max(600_000) LLM_BACKOFF_MAX_MS = 10_000;
-  @IsInt() @Min(0) @Max(30 * 86_400) LLM_CACHE_TTL_SECONDS = 86_400;
+  @IsInt() @Min(1) @Max(30 * 86_400) LLM_CACHE_TTL_SECONDS = 86_400;
 
   @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MIN_MS = 20;
   @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MAX_MS = 120;

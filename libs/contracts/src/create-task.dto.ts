@@ -21,6 +21,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/** Temperature of the LLM calls when the task does not set one. */
+export const DEFAULT_TEMPERATURE = 0.7;
+
 export const LIMITS = {
   sources: 100,
   dimensions: 50,
@@ -101,7 +104,7 @@ export class LlmConfigDto {
   @MaxLength(128)
   model: string;
 
-  @ApiPropertyOptional({ example: 0.7, minimum: 0, maximum: 2, default: 0.7 })
+  @ApiPropertyOptional({ example: 0.7, minimum: 0, maximum: 2, default: DEFAULT_TEMPERATURE })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)

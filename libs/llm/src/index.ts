@@ -8,3 +8,5 @@ export { RedisRateLimiter } from './redis-rate-limiter';
 export type { RedisResponseCacheOptions } from './redis-response-cache';
 export { RedisResponseCache } from './redis-response-cache';
 export { parseScoreAnswer } from './score-answer.parser';
+export { LlmModule } from './llm.module';
+export type { LlmSettings } from './llm.module';

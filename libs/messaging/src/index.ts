@@ -6,3 +6,5 @@ export * from './redis.module';
 export * from './stage-dispatcher';
 export * from './stage-recovery';
 export * from './stage-worker';
+export * from './worker-bootstrap';
+export * from './worker.module';

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { StageDispatcher } from './stage-dispatcher';
@@ -10,7 +10,7 @@ export interface RecoverySettings {
   RECOVERY_INTERVAL_MS: number;
 }
 
-const RECOVERY_SETTINGS = Symbol('RECOVERY_SETTINGS');
+export const RECOVERY_SETTINGS = Symbol('RECOVERY_SETTINGS');
 const TASKS_PER_SWEEP = 500;
 
 /**
@@ -49,15 +49,5 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.warn(`recovery sweep failed: ${describeError(error)}`);
       return 0;
     }
-  }
-}
-
-@Module({})
-export class StageRecoveryModule {
-  static forStage(settings: RecoverySettings): DynamicModule {
-    return {
-      module: StageRecoveryModule,
-      providers: [{ provide: RECOVERY_SETTINGS, useValue: settings }, StageRecovery],
-    };
   }
 }

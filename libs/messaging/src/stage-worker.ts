@@ -1,45 +1,72 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Job, Queue } from 'bull';
+import { setMaxListeners } from 'node:events';
+import { CancelledError } from '@app/common';
 import { JobName } from '@app/contracts';
+import { TaskRepository } from '@app/persistence';
+import { CancellationRegistry } from './cancellation';
+import { TaskEventsPublisher } from './events.module';
 
-export interface StageWorkerOptions<T extends { taskId: string }> {
-  queue: Queue<T>;
-  jobName: JobName;
-  /** Jobs of this name this replica runs at once. */
-  concurrency: number;
-  logger: Logger;
-  /** Does the stage's work; resolves with a one-line outcome for the log, throws to let Bull retry. */
-  handle: (job: Job<T>) => Promise<string>;
-  /** Called once Bull has given up on a job (attempts or stalls exhausted): the task must not hang. */
-  onGaveUp: (data: T, error: Error) => Promise<void>;
+export interface StageJob {
+  taskId: string;
 }
 
+/** Does one job's work; resolves with a one-line outcome for the log, throws to let Bull retry. */
+export type StageHandler<T extends StageJob> = (data: T, signal: AbortSignal) => Promise<string>;
+
 /**
- * Binds a stage's handler to its queue: logs start, duration and outcome, rethrows so Bull retries,
- * and reports jobs that Bull gave up on. Registered at bootstrap (after migrations), with the
- * concurrency from the validated config rather than a decorator constant.
+ * Binds a stage's handler to its queue, the same way in every worker app: the job's work gets a
+ * signal that a cancel broadcast aborts; start, duration and outcome are logged; errors are rethrown
+ * so Bull retries; and a job Bull gives up on fails its task, so no task hangs between stages.
+ * Registered at bootstrap (after migrations), with the concurrency from the validated config.
  */
-export function processStage<T extends { taskId: string }>(options: StageWorkerOptions<T>): void {
-  const { queue, jobName, concurrency, logger, handle, onGaveUp } = options;
-  void queue.process(jobName, concurrency, async (job: Job<T>) => {
-    const startedAt = Date.now();
-    try {
-      const outcome = await handle(job);
-      logger.log(`${jobName} ${job.id} (attempt ${job.attemptsMade + 1}) ${outcome} in ${Date.now() - startedAt} ms`);
-    } catch (error) {
-      logger.warn(`${jobName} ${job.id} (attempt ${job.attemptsMade + 1}) failed after ${Date.now() - startedAt} ms: ${describeError(error)}`);
-      throw error;
+@Injectable()
+export class StageWorkers {
+  constructor(
+    private readonly cancellation: CancellationRegistry,
+    private readonly tasks: TaskRepository,
+    private readonly events: TaskEventsPublisher,
+  ) {}
+
+  process<T extends StageJob>(queue: Queue<T>, jobName: JobName, concurrency: number, handle: StageHandler<T>): void {
+    const logger = new Logger(jobName);
+    void queue.process(jobName, concurrency, async (job: Job<T>) => {
+      const startedAt = Date.now();
+      const { signal, release } = this.cancellation.track(job.data.taskId);
+      // One job fans out to many concurrent calls that all listen to this signal.
+      setMaxListeners(0, signal);
+      try {
+        const outcome = await handle(job.data, signal);
+        logger.log(`${job.id} (attempt ${job.attemptsMade + 1}) ${outcome} in ${Date.now() - startedAt} ms`);
+      } catch (error) {
+        if (signal.aborted || error instanceof CancelledError) {
+          logger.log(`${job.id} stopped: task cancelled, after ${Date.now() - startedAt} ms`);
+          return;
+        }
+        logger.warn(`${job.id} (attempt ${job.attemptsMade + 1}) failed after ${Date.now() - startedAt} ms: ${describeError(error)}`);
+        throw error;
+      } finally {
+        release();
+      }
+    });
+    queue.on('failed', (job: Job<T>, error: Error) => {
+      if (job.name !== jobName) return;
+      void this.giveUpIfFinal(job, error, logger).catch((reportError: unknown) =>
+        logger.error(`could not report ${job.id}: ${describeError(reportError)}`),
+      );
+    });
+  }
+
+  private async giveUpIfFinal<T extends StageJob>(job: Job<T>, error: Error, logger: Logger): Promise<void> {
+    // A job that will be retried is delayed or waiting again; only a failed one has been given up on.
+    if ((await job.getState()) !== 'failed') return;
+    logger.error(`${job.id} given up after ${job.attemptsMade} attempt(s): ${error.message}`);
+    const message = `${job.name} gave up after ${job.attemptsMade} attempt(s): ${error.message}`;
+    if (await this.tasks.fail(job.data.taskId, message)) {
+      const state = await this.tasks.state(job.data.taskId);
+      if (state) this.events.progress(state, message);
     }
-  });
-  queue.on('failed', (job: Job<T>, error: Error) => {
-    if (job.name !== jobName) return;
-    void (async () => {
-      // A job that will be retried is delayed or waiting again; only a failed one is given up on.
-      if ((await job.getState()) !== 'failed') return;
-      logger.error(`${jobName} ${job.id} given up after ${job.attemptsMade} attempts: ${error.message}`);
-      await onGaveUp(job.data, error);
-    })().catch((reportError: unknown) => logger.error(`could not report ${jobName} ${job.id}: ${describeError(reportError)}`));
-  });
+  }
 }
 
 export function describeError(error: unknown): string {

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfig } from '@app/config';
+import { TaskStage } from '@app/contracts';
+import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { CollectionModule } from './collection/collection.module';
+import { CollectorConfig } from './collector.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(CollectorConfig);
+  await bootstrapWorker('Collector', TaskStage.COLLECT, config, CollectionModule.forRoot(config));
+}
+
+bootstrap().catch(exitOnStartupError);

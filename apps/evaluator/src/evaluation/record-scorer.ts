@@ -1,0 +1,36 @@
+import { CreateTaskDto, DEFAULT_TEMPERATURE } from '@app/contracts';
+import { LlmClient } from '@app/llm';
+import { describeError } from '@app/messaging';
+import { ChunkRecord, RecordOutcome } from '@app/persistence';
+
+/**
+ * Scores one record on every dimension of its task. A dimension that cannot be scored (after the
+ * client's retries) fails the record, not the chunk: the record is stored as failed with the reason.
+ * Only the task's cancellation propagates.
+ */
+export class RecordScorer {
+  constructor(private readonly llm: Pick<LlmClient, 'scoreRecord'>) {}
+
+  async score(record: ChunkRecord, spec: CreateTaskDto, signal: AbortSignal): Promise<RecordOutcome> {
+    const identity = { sourceId: record.sourceId, recordId: record.recordId };
+    const model = spec.llm_config.model;
+    const temperature = spec.llm_config.temperature ?? DEFAULT_TEMPERATURE;
+    const settled = await Promise.allSettled(
+      spec.dimensions.map((dimension) =>
+        this.llm.scoreRecord(
+          { model, temperature, dimension, record: { id: record.recordId, content: record.content, fields: record.fields } },
+          signal,
+        ),
+      ),
+    );
+    if (signal.aborted) throw signal.reason;
+    const failures = settled.flatMap((outcome, index) =>
+      outcome.status === 'rejected' ? [`${spec.dimensions[index].id}: ${describeError(outcome.reason)}`] : [],
+    );
+    if (failures.length > 0) return { ...identity, error: failures.join('; ') };
+    const scores = Object.fromEntries(
+      settled.map((outcome, index) => [spec.dimensions[index].id, (outcome as PromiseFulfilledResult<{ score: number }>).value.score]),
+    );
+    return { ...identity, scores };
+  }
+}

@@ -1,0 +1,7 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { LlmWorkerConfig } from '@app/config';
+
+export class EvaluatorConfig extends LlmWorkerConfig {
+  /** Records of one chunk scored at once (each on all dimensions); LLM_MAX_CONCURRENCY caps the calls. */
+  @IsInt() @Min(1) @Max(1024) EVALUATE_RECORD_CONCURRENCY = 8;
+}

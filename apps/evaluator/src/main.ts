@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfig } from '@app/config';
+import { TaskStage } from '@app/contracts';
+import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { EvaluationModule } from './evaluation/evaluation.module';
+import { EvaluatorConfig } from './evaluator.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(EvaluatorConfig);
+  await bootstrapWorker('Evaluator', TaskStage.EVALUATE, config, EvaluationModule.forRoot(config));
+}
+
+bootstrap().catch(exitOnStartupError);

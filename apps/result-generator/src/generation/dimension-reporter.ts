@@ -1,0 +1,47 @@
+import { CreateTaskDto, DEFAULT_TEMPERATURE, DimensionDto, DimensionResultDto } from '@app/contracts';
+import { LlmClient, MAX_SUMMARY_SAMPLES } from '@app/llm';
+import { RecordScore } from '@app/persistence';
+import { scoreStatistics } from './score-statistics';
+
+/**
+ * One dimension of the generate stage, its three steps in order: select the records that pass the
+ * threshold, aggregate the statistics, have the LLM write the summary.
+ */
+export class DimensionReporter {
+  constructor(
+    private readonly llm: Pick<LlmClient, 'summarizeDimension'>,
+    private readonly maxPassedRecords: number,
+  ) {}
+
+  async report(spec: CreateTaskDto, dimension: DimensionDto, scores: readonly RecordScore[], signal: AbortSignal): Promise<DimensionResultDto> {
+    const passed = scores.filter((entry) => entry.score >= dimension.threshold);
+    const statistics = scoreStatistics(
+      scores.map((entry) => entry.score),
+      dimension.threshold,
+    );
+    const samples = [...passed]
+      .sort((a, b) => b.score - a.score)
+      .slice(0, MAX_SUMMARY_SAMPLES)
+      .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
+    const summary = await this.llm.summarizeDimension(
+      {
+        model: spec.llm_config.model,
+        temperature: spec.llm_config.temperature ?? DEFAULT_TEMPERATURE,
+        dimension,
+        statistics: { ...statistics, threshold: dimension.threshold },
+        samples,
+      },
+      signal,
+    );
+    return {
+      dimension_id: dimension.id,
+      name: dimension.name,
+      threshold: dimension.threshold,
+      statistics,
+      passed_records: passed
+        .slice(0, this.maxPassedRecords)
+        .map((entry) => ({ source_id: entry.sourceId, record_id: entry.recordId, score: entry.score })),
+      summary,
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LlmClient, LlmModule } from '@app/llm';
+import { ResultGeneratorConfig } from '../result-generator.config';
+import { DimensionReporter } from './dimension-reporter';
+import { GENERATE_CONCURRENCY, GenerateProcessor } from './generate.processor';
+import { DIMENSION_CONCURRENCY, GenerateResultUseCase } from './generate-result.usecase';
+
+@Module({})
+export class GenerationModule {
+  static forRoot(config: ResultGeneratorConfig): DynamicModule {
+    return {
+      module: GenerationModule,
+      imports: [LlmModule.forRoot(config)],
+      providers: [
+        { provide: GENERATE_CONCURRENCY, useValue: config.WORKER_CONCURRENCY },
+        { provide: DIMENSION_CONCURRENCY, useValue: config.GENERATE_DIMENSION_CONCURRENCY },
+        {
+          provide: DimensionReporter,
+          inject: [LlmClient],
+          useFactory: (llm: LlmClient) => new DimensionReporter(llm, config.RESULT_MAX_PASSED_RECORDS),
+        },
+        GenerateResultUseCase,
+        GenerateProcessor,
+      ],
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfig } from '@app/config';
+import { TaskStage } from '@app/contracts';
+import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { GenerationModule } from './generation/generation.module';
+import { ResultGeneratorConfig } from './result-generator.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(ResultGeneratorConfig);
+  await bootstrapWorker('ResultGenerator', TaskStage.GENERATE, config, GenerationModule.forRoot(config));
+}
+
+bootstrap().catch(exitOnStartupError);

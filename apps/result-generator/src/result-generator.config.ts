@@ -1,0 +1,9 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { LlmWorkerConfig } from '@app/config';
+
+export class ResultGeneratorConfig extends LlmWorkerConfig {
+  /** Dimensions of one task reported at once. */
+  @IsInt() @Min(1) @Max(64) GENERATE_DIMENSION_CONCURRENCY = 8;
+  /** Passing records listed per dimension in the result (the statistics always cover all of them). */
+  @IsInt() @Min(0) @Max(1_000_000) RESULT_MAX_PASSED_RECORDS = 10_000;
+}
