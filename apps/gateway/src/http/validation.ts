@@ -25,6 +25,7 @@ export class RequestValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       transform: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => {
