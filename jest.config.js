@@ -1,7 +1,7 @@
 // Three tiers (see README "Testing"): unit specs beside the code, integration specs against real
 // Redis and Postgres, end-to-end specs that start the four apps as separate processes.
 const moduleNameMapper = { '^@app/([a-z-]+)(|/.*)$': '<rootDir>/libs/$1/src$2' };
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', moduleNameMapper, transform };
 
 module.exports = {

@@ -6,3 +6,4 @@ export { retry } from './retry.util';
 export { Semaphore } from './semaphore';
 export { mapWithConcurrency } from './map-with-concurrency.util';
 export { seededRandom, stableHash, unitInterval } from './deterministic-random.util';
+export { canonicalJson } from './canonical-json';

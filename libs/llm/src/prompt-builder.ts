@@ -1,3 +1,4 @@
+import { canonicalJson } from '@app/common';
 import { ChatRequest, DimensionDto } from '@app/contracts';
 
 export interface ScoreRecordInput {
@@ -45,7 +46,7 @@ export class PromptBuilder {
           role: 'user',
           content: [
             describeDimension(dimension),
-            `Record (JSON): ${JSON.stringify({ content: record.content, fields: record.fields })}`,
+            `Record (JSON): ${canonicalJson({ content: record.content, fields: record.fields })}`,
           ].join('\n'),
         },
       ],

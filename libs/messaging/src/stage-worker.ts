@@ -35,6 +35,7 @@ export class StageWorkers {
       const { signal, release } = this.cancellation.track(job.data.taskId);
       // One job fans out to many concurrent calls that all listen to this signal.
       setMaxListeners(0, signal);
+      logger.debug(`${job.id} (attempt ${job.attemptsMade + 1}) started`);
       try {
         const outcome = await handle(job.data, signal);
         logger.log(`${job.id} (attempt ${job.attemptsMade + 1}) ${outcome} in ${Date.now() - startedAt} ms`);

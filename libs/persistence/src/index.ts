@@ -5,5 +5,5 @@ export * from './persistence.module';
 export * from './repositories/collection.store';
 export * from './repositories/evaluation.store';
 export * from './repositories/generation.store';
-export { TaskState } from './repositories/sql';
+export type { TaskState } from './repositories/sql';
 export * from './repositories/task.repository';

@@ -1,0 +1,304 @@
+import { CancelledError } from '@app/common';
+import {
+  CreateTaskDto,
+  DataSourceDto,
+  DataSourceReader,
+  DataSourceType,
+  ProviderError,
+  SourceRecord,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
+import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
+import { CollectOptions, CollectTaskUseCase } from './collect-task.usecase';
+
+const TASK_ID = 'task-1';
+
+function source(id: string): DataSourceDto {
+  return { id, type: DataSourceType.API, url: `https://example.test/${id}` };
+}
+
+function spec(...ids: string[]): CreateTaskDto {
+  return {
+    data_sources: ids.map(source),
+    llm_config: { model: 'm' },
+    dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.5 }],
+  };
+}
+
+function state(overrides: Partial<TaskState> = {}): TaskState {
+  return { id: TASK_ID, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0, ...overrides };
+}
+
+function records(sourceId: string, count = 2): SourceRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${sourceId}-r${i}`, content: `content ${i}`, fields: {} }));
+}
+
+type Fetch = (source: DataSourceDto, signal: AbortSignal, attempt: number) => Promise<SourceRecord[]>;
+
+/** A reader whose answer is chosen per source; counts the calls of every source. */
+class FakeReader implements DataSourceReader {
+  readonly calls = new Map<string, number>();
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(private readonly answer: Fetch) {}
+
+  async fetch(dataSource: DataSourceDto, signal: AbortSignal): Promise<SourceRecord[]> {
+    const attempt = (this.calls.get(dataSource.id) ?? 0) + 1;
+    this.calls.set(dataSource.id, attempt);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.answer(dataSource, signal, attempt);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+/** Settles only through its signal: what a hanging source looks like to the collector. */
+function hang(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+class FakeCollectionStore {
+  readonly collected: { settlement: SourceSettlement; records: readonly SourceRecord[] }[] = [];
+  readonly failed: { settlement: SourceSettlement; error: string }[] = [];
+  settled = new Set<string>();
+  after: TaskState | undefined = state({ stage: TaskStage.EVALUATE, chunksTotal: 1, recordsTotal: 4 });
+  readonly finishCollection = jest.fn(async (_taskId: string, _chunkSize: number) => this.after);
+
+  async settledSourceIds(): Promise<Set<string>> {
+    return this.settled;
+  }
+
+  async saveCollected(settlement: SourceSettlement, saved: readonly SourceRecord[]): Promise<boolean> {
+    this.collected.push({ settlement, records: saved });
+    return true;
+  }
+
+  async saveFailed(settlement: SourceSettlement, error: string): Promise<boolean> {
+    this.failed.push({ settlement, error });
+    return true;
+  }
+}
+
+const OPTIONS: CollectOptions = { sourceConcurrency: 4, sourceTimeoutMs: 1_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, chunkSize: 10 };
+
+function setup(options: { reader: FakeReader; spec?: CreateTaskDto; started?: TaskState | undefined; collect?: Partial<CollectOptions> }) {
+  const tasks = {
+    start: jest.fn(async () => ('started' in options ? options.started : state())),
+    findById: jest.fn(async () => ({ id: TASK_ID, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, spec: options.spec ?? spec('a', 'b') })),
+  };
+  const collection = new FakeCollectionStore();
+  const dispatcher = { dispatch: jest.fn(async () => undefined) };
+  const events = { progress: jest.fn() };
+  const useCase = new CollectTaskUseCase(
+    tasks as unknown as TaskRepository,
+    collection as unknown as CollectionStore,
+    dispatcher as unknown as StageDispatcher,
+    events as unknown as TaskEventsPublisher,
+    options.reader,
+    { ...OPTIONS, ...options.collect },
+  );
+  return { useCase, tasks, collection, dispatcher, events };
+}
+
+const okReader = (): FakeReader => new FakeReader(async (s) => records(s.id));
+const live = (): AbortSignal => new AbortController().signal;
+
+describe(CollectTaskUseCase.name, () => {
+  describe('skip paths', () => {
+    it('skips a task that does not exist', async () => {
+      const reader = okReader();
+      const { useCase, dispatcher, collection } = setup({ reader, started: undefined });
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      expect(reader.calls.size).toBe(0);
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(collection.finishCollection).not.toHaveBeenCalled();
+    });
+
+    it('skips a cancelled task without dispatching anything', async () => {
+      const reader = okReader();
+      const { useCase, dispatcher, collection } = setup({ reader, started: state({ status: TaskStatus.CANCELLED }) });
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task is cancelled');
+      expect(reader.calls.size).toBe(0);
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(collection.finishCollection).not.toHaveBeenCalled();
+    });
+
+    it('re-dispatches a task that is already past collect instead of collecting again', async () => {
+      const reader = okReader();
+      const past = state({ stage: TaskStage.EVALUATE, chunksTotal: 3 });
+      const { useCase, dispatcher, collection } = setup({ reader, started: past });
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task is past collect (evaluate)');
+      expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
+      expect(reader.calls.size).toBe(0);
+      expect(collection.finishCollection).not.toHaveBeenCalled();
+    });
+
+    it('skips when the task row disappears between start and load', async () => {
+      const reader = okReader();
+      const { useCase, tasks } = setup({ reader });
+      tasks.findById.mockResolvedValueOnce(null as never);
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      expect(reader.calls.size).toBe(0);
+    });
+  });
+
+  it('collects every source, finishes the collection with the chunk size and dispatches its result', async () => {
+    const reader = okReader();
+    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a', 'b') });
+
+    const outcome = await useCase.execute(TASK_ID, live());
+
+    expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['a', 'b']);
+    const a = collection.collected.find((entry) => entry.settlement.sourceId === 'a');
+    expect(a?.records).toEqual(records('a'));
+    expect(a?.settlement).toMatchObject({ taskId: TASK_ID, attempts: 1 });
+    expect(collection.failed).toEqual([]);
+    expect(collection.finishCollection).toHaveBeenCalledWith(TASK_ID, OPTIONS.chunkSize);
+    expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
+    expect(dispatcher.dispatch).toHaveBeenCalledWith(collection.after);
+    expect(outcome).toBe('collected 2/2 source(s), task running/evaluate');
+  });
+
+  it('does not dispatch when the task vanished before collection finished', async () => {
+    const { useCase, collection, dispatcher } = setup({ reader: okReader() });
+    collection.after = undefined;
+
+    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task vanished');
+    expect(dispatcher.dispatch).not.toHaveBeenCalled();
+  });
+
+  it('fetches only the sources that are not settled yet (a re-run after a crash)', async () => {
+    const reader = okReader();
+    const { useCase, collection } = setup({ reader, spec: spec('a', 'b', 'c') });
+    collection.settled = new Set(['a', 'c']);
+
+    const outcome = await useCase.execute(TASK_ID, live());
+
+    expect([...reader.calls.keys()]).toEqual(['b']);
+    expect(collection.collected.map((entry) => entry.settlement.sourceId)).toEqual(['b']);
+    expect(collection.finishCollection).toHaveBeenCalledTimes(1);
+    expect(outcome).toMatch(/^collected 1\/1 source\(s\)/);
+  });
+
+  it('retries a retryable failure and saves the source once it succeeds, with the attempts it took', async () => {
+    const reader = new FakeReader(async (s, _signal, attempt) => {
+      if (s.id === 'flaky' && attempt < 3) throw new ProviderError('503 from upstream', { status: 503, retryable: true });
+      return records(s.id);
+    });
+    const { useCase, collection } = setup({ reader, spec: spec('flaky', 'ok'), collect: { maxAttempts: 4 } });
+
+    await useCase.execute(TASK_ID, live());
+
+    expect(reader.calls.get('flaky')).toBe(3);
+    expect(reader.calls.get('ok')).toBe(1);
+    const flaky = collection.collected.find((entry) => entry.settlement.sourceId === 'flaky');
+    expect(flaky?.settlement.attempts).toBe(3);
+    expect(collection.failed).toEqual([]);
+  });
+
+  it('records a source that keeps failing as failed, naming the source and the attempts, while the others are collected', async () => {
+    const reader = new FakeReader(async (s) => {
+      if (s.id === 'bad') throw new ProviderError('upstream unavailable', { status: 503, retryable: true });
+      return records(s.id);
+    });
+    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('good1', 'bad', 'good2'), collect: { maxAttempts: 3 } });
+
+    const outcome = await useCase.execute(TASK_ID, live());
+
+    expect(reader.calls.get('bad')).toBe(3);
+    expect(collection.failed).toHaveLength(1);
+    const [failed] = collection.failed;
+    expect(failed.settlement).toMatchObject({ taskId: TASK_ID, sourceId: 'bad', attempts: 3 });
+    expect(failed.error).toContain('source bad failed after 3 attempt(s)');
+    expect(failed.error).toContain('upstream unavailable');
+    expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['good1', 'good2']);
+    expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
+    expect(outcome).toMatch(/^collected 2\/3 source\(s\)/);
+  });
+
+  it('does not retry a non-retryable failure', async () => {
+    const reader = new FakeReader(async () => {
+      throw new ProviderError('404 unknown source', { status: 404, retryable: false });
+    });
+    const { useCase, collection } = setup({ reader, spec: spec('gone'), collect: { maxAttempts: 5 } });
+
+    await useCase.execute(TASK_ID, live());
+
+    expect(reader.calls.get('gone')).toBe(1);
+    expect(collection.failed).toHaveLength(1);
+    expect(collection.failed[0].settlement.attempts).toBe(1);
+    expect(collection.failed[0].error).toContain('source gone failed after 1 attempt(s)');
+    expect(collection.failed[0].error).toContain('404 unknown source');
+  });
+
+  it('records a source that hangs as timed out after the per-source timeout, retrying it like any transient failure', async () => {
+    const reader = new FakeReader(async (s, signal) => (s.id === 'slow' ? hang(signal) : records(s.id)));
+    const { useCase, collection } = setup({ reader, spec: spec('slow', 'fast'), collect: { sourceTimeoutMs: 20, maxAttempts: 2 } });
+
+    await useCase.execute(TASK_ID, live());
+
+    expect(reader.calls.get('slow')).toBe(2);
+    expect(collection.failed).toHaveLength(1);
+    expect(collection.failed[0].settlement.sourceId).toBe('slow');
+    expect(collection.failed[0].error).toBe('source slow failed after 2 attempt(s): timed out after 20 ms');
+    expect(collection.collected.map((entry) => entry.settlement.sourceId)).toEqual(['fast']);
+  });
+
+  it('propagates the abort of the task instead of recording the source as failed', async () => {
+    const controller = new AbortController();
+    const reader = new FakeReader(async (_s, signal) => {
+      setTimeout(() => controller.abort(new CancelledError('task task-1 was cancelled')), 5);
+      return hang(signal);
+    });
+    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a'), collect: { sourceTimeoutMs: 5_000, maxAttempts: 3 } });
+
+    await expect(useCase.execute(TASK_ID, controller.signal)).rejects.toBeInstanceOf(CancelledError);
+    expect(reader.calls.get('a')).toBe(1);
+    expect(collection.failed).toEqual([]);
+    expect(collection.collected).toEqual([]);
+    expect(collection.finishCollection).not.toHaveBeenCalled();
+    expect(dispatcher.dispatch).not.toHaveBeenCalled();
+  });
+
+  it('fetches at most sourceConcurrency sources at once', async () => {
+    const reader = new FakeReader(async (s) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return records(s.id);
+    });
+    const ids = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
+    const { useCase, collection } = setup({ reader, spec: spec(...ids), collect: { sourceConcurrency: 2 } });
+
+    await useCase.execute(TASK_ID, live());
+
+    expect(reader.maxInFlight).toBe(2);
+    expect(collection.collected).toHaveLength(ids.length);
+  });
+
+  it('reports that every source failed when finishCollection fails the task, and still dispatches it', async () => {
+    const reader = new FakeReader(async () => {
+      throw new ProviderError('nope', { retryable: false });
+    });
+    const { useCase, collection, dispatcher, events } = setup({ reader, spec: spec('a', 'b') });
+    collection.after = state({ status: TaskStatus.FAILED });
+
+    const outcome = await useCase.execute(TASK_ID, live());
+
+    expect(dispatcher.dispatch).toHaveBeenCalledWith(collection.after);
+    expect(events.progress).toHaveBeenLastCalledWith(collection.after, 'every data source failed');
+    expect(outcome).toBe('collected 0/2 source(s), task failed/collect');
+  });
+});

@@ -1,0 +1,108 @@
+import { CancelledError } from '@app/common';
+import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import { ScoreRecordInput } from '@app/llm';
+import { ChunkRecord } from '@app/persistence';
+import { RecordScorer } from './record-scorer';
+
+const RECORD: ChunkRecord = { sourceId: 'src1', recordId: 'rec1', content: 'hello', fields: { lang: 'en' } };
+
+function spec(temperature?: number): CreateTaskDto {
+  return {
+    data_sources: [{ id: 'src1', type: DataSourceType.API, url: 'u' }],
+    llm_config: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
+    dimensions: [
+      { id: 'quality', name: 'Quality', threshold: 0.6 },
+      { id: 'relevance', name: 'Relevance', threshold: 0.5 },
+    ],
+  };
+}
+
+type ScoreFn = (input: ScoreRecordInput, signal: AbortSignal) => Promise<{ score: number; cached: boolean }>;
+
+function scorerWith(score: ScoreFn) {
+  const llm = { scoreRecord: jest.fn(score) };
+  return { scorer: new RecordScorer(llm), llm };
+}
+
+const live = (): AbortSignal => new AbortController().signal;
+
+describe(RecordScorer.name, () => {
+  it('scores the record on every dimension, keyed by dimension id', async () => {
+    const byDimension: Record<string, number> = { quality: 0.8, relevance: 0.3 };
+    const { scorer, llm } = scorerWith(async (input) => ({ score: byDimension[input.dimension.id], cached: false }));
+
+    const outcome = await scorer.score(RECORD, spec(0.2), live());
+
+    expect(outcome).toEqual({ sourceId: 'src1', recordId: 'rec1', scores: { quality: 0.8, relevance: 0.3 } });
+    expect(llm.scoreRecord).toHaveBeenCalledTimes(2);
+    const [input] = llm.scoreRecord.mock.calls[0];
+    expect(input).toEqual({
+      model: 'model-x',
+      temperature: 0.2,
+      dimension: spec().dimensions[0],
+      record: { id: 'rec1', content: 'hello', fields: { lang: 'en' } },
+    });
+  });
+
+  it('uses the default temperature when the task does not set one', async () => {
+    const { scorer, llm } = scorerWith(async () => ({ score: 1, cached: true }));
+
+    await scorer.score(RECORD, spec(), live());
+
+    for (const [input] of llm.scoreRecord.mock.calls) expect(input.temperature).toBe(DEFAULT_TEMPERATURE);
+  });
+
+  it('keeps a temperature of 0 rather than replacing it with the default', async () => {
+    const { scorer, llm } = scorerWith(async () => ({ score: 1, cached: false }));
+
+    await scorer.score(RECORD, spec(0), live());
+
+    expect(llm.scoreRecord.mock.calls[0][0].temperature).toBe(0);
+  });
+
+  it('turns the failure of one dimension into an error outcome that names the dimension', async () => {
+    const { scorer } = scorerWith(async (input) => {
+      if (input.dimension.id === 'relevance') throw new ProviderError('model overloaded', { status: 503, retryable: true });
+      return { score: 0.9, cached: false };
+    });
+
+    const outcome = await scorer.score(RECORD, spec(), live());
+
+    expect(outcome).not.toHaveProperty('scores');
+    expect(outcome).toMatchObject({ sourceId: 'src1', recordId: 'rec1' });
+    const error = (outcome as { error: string }).error;
+    expect(error).toMatch(/^relevance: /);
+    expect(error).toContain('model overloaded');
+    expect(error).not.toContain('quality');
+  });
+
+  it('names every dimension that failed', async () => {
+    const { scorer } = scorerWith(async (input) => {
+      throw new Error(`bad answer for ${input.dimension.id}`);
+    });
+
+    const outcome = await scorer.score(RECORD, spec(), live());
+
+    expect((outcome as { error: string }).error).toBe('quality: Error: bad answer for quality; relevance: Error: bad answer for relevance');
+  });
+
+  it("propagates the task's abort instead of returning an error outcome", async () => {
+    const controller = new AbortController();
+    const reason = new CancelledError('task t was cancelled');
+    const { scorer } = scorerWith(async (_input, signal) => {
+      controller.abort(reason);
+      throw signal.reason;
+    });
+
+    await expect(scorer.score(RECORD, spec(), controller.signal)).rejects.toBe(reason);
+  });
+
+  it('passes the signal to every LLM call', async () => {
+    const controller = new AbortController();
+    const { scorer, llm } = scorerWith(async () => ({ score: 0.5, cached: false }));
+
+    await scorer.score(RECORD, spec(), controller.signal);
+
+    expect(llm.scoreRecord.mock.calls.map(([, signal]) => signal)).toEqual([controller.signal, controller.signal]);
+  });
+});

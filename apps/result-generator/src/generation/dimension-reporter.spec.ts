@@ -1,0 +1,116 @@
+import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, DimensionDto } from '@app/contracts';
+import { MAX_SUMMARY_SAMPLES, SummarizeDimensionInput } from '@app/llm';
+import { RecordScore } from '@app/persistence';
+import { DimensionReporter } from './dimension-reporter';
+import { scoreStatistics } from './score-statistics';
+
+const DIMENSION: DimensionDto = { id: 'dim1', name: 'Quality', threshold: 0.6 };
+
+function spec(temperature?: number): CreateTaskDto {
+  return {
+    data_sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
+    llm_config: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
+    dimensions: [DIMENSION],
+  };
+}
+
+function scoresOf(values: number[]): RecordScore[] {
+  return values.map((score, i) => ({ sourceId: i % 2 === 0 ? 'a' : 'b', recordId: `r${i}`, score }));
+}
+
+function reporterWith(maxPassedRecords: number, summary = 'a summary') {
+  const llm = { summarizeDimension: jest.fn(async (_input: SummarizeDimensionInput, _signal: AbortSignal) => summary) };
+  return { reporter: new DimensionReporter(llm, maxPassedRecords), llm };
+}
+
+const live = (): AbortSignal => new AbortController().signal;
+
+describe(DimensionReporter.name, () => {
+  it('lists the records at or above the threshold (inclusive), in collection order, with statistics and the summary', async () => {
+    const { reporter } = reporterWith(100, 'Mostly fine.');
+    const scores = scoresOf([0.59, 0.6, 0.9, 0.1, 0.61]);
+
+    const result = await reporter.report(spec(), DIMENSION, scores, live());
+
+    expect(result).toEqual({
+      dimension_id: 'dim1',
+      name: 'Quality',
+      threshold: 0.6,
+      statistics: scoreStatistics([0.59, 0.6, 0.9, 0.1, 0.61], 0.6),
+      passed_records: [
+        { source_id: 'b', record_id: 'r1', score: 0.6 },
+        { source_id: 'a', record_id: 'r2', score: 0.9 },
+        { source_id: 'a', record_id: 'r4', score: 0.61 },
+      ],
+      summary: 'Mostly fine.',
+    });
+    expect(result.statistics.count).toBe(5);
+    expect(result.statistics.passed).toBe(3);
+  });
+
+  it('caps passed_records at maxPassedRecords while the statistics still cover every record', async () => {
+    const { reporter } = reporterWith(2);
+    const scores = scoresOf([0.7, 0.8, 0.9, 0.95, 0.1]);
+
+    const result = await reporter.report(spec(), DIMENSION, scores, live());
+
+    expect(result.passed_records.map((entry) => entry.record_id)).toEqual(['r0', 'r1']);
+    expect(result.statistics.passed).toBe(4);
+    expect(result.statistics.count).toBe(5);
+  });
+
+  it('lists no passed records when maxPassedRecords is 0', async () => {
+    const { reporter } = reporterWith(0);
+    const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.8]), live());
+    expect(result.passed_records).toEqual([]);
+    expect(result.statistics.passed).toBe(2);
+  });
+
+  it('gives the LLM at most 10 passed samples, best score first, with the statistics and the threshold', async () => {
+    const { reporter, llm } = reporterWith(1000);
+    // 15 passing scores 0.61 .. 0.75 in shuffled order, plus failing ones that must never be sampled
+    const passing = Array.from({ length: 15 }, (_, i) => Math.round((0.61 + i * 0.01) * 100) / 100);
+    const shuffled = [...passing.filter((_, i) => i % 2 === 0), 0.1, ...passing.filter((_, i) => i % 2 === 1), 0.59];
+    const scores = scoresOf(shuffled);
+    const signal = live();
+
+    await reporter.report(spec(0.3), DIMENSION, scores, signal);
+
+    expect(llm.summarizeDimension).toHaveBeenCalledTimes(1);
+    const [input, passedSignal] = llm.summarizeDimension.mock.calls[0];
+    expect(passedSignal).toBe(signal);
+    expect(MAX_SUMMARY_SAMPLES).toBe(10);
+    expect(input.samples).toHaveLength(10);
+    expect(input.samples.map((sample) => sample.score)).toEqual([...passing].sort((a, b) => b - a).slice(0, 10));
+    const byScore = new Map(scores.map((entry) => [entry.score, entry.recordId]));
+    for (const sample of input.samples) expect(sample.record_id).toBe(byScore.get(sample.score));
+    expect(input).toMatchObject({
+      model: 'model-x',
+      temperature: 0.3,
+      dimension: DIMENSION,
+      statistics: { ...scoreStatistics(shuffled, 0.6), threshold: 0.6 },
+    });
+  });
+
+  it('uses the default temperature when the task has none', async () => {
+    const { reporter, llm } = reporterWith(10);
+    await reporter.report(spec(), DIMENSION, scoresOf([0.9]), live());
+    expect(llm.summarizeDimension.mock.calls[0][0].temperature).toBe(DEFAULT_TEMPERATURE);
+  });
+
+  it('reports a dimension without scores: empty statistics, no samples, no passed records', async () => {
+    const { reporter, llm } = reporterWith(10);
+
+    const result = await reporter.report(spec(), DIMENSION, [], live());
+
+    expect(result.statistics.count).toBe(0);
+    expect(result.passed_records).toEqual([]);
+    expect(llm.summarizeDimension.mock.calls[0][0].samples).toEqual([]);
+  });
+
+  it('propagates an LLM failure (e.g. the task abort)', async () => {
+    const { reporter, llm } = reporterWith(10);
+    llm.summarizeDimension.mockRejectedValueOnce(new Error('cancelled'));
+    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), live())).rejects.toThrow('cancelled');
+  });
+});

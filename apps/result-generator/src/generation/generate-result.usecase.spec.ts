@@ -1,0 +1,175 @@
+import { CreateTaskDto, DataSourceType, DimensionDto, DimensionResultDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { TaskEventsPublisher } from '@app/messaging';
+import { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
+import { DimensionReporter } from './dimension-reporter';
+import { GenerateResultUseCase } from './generate-result.usecase';
+import { scoreStatistics } from './score-statistics';
+
+const TASK_ID = 'task-1';
+
+const DIMENSIONS: DimensionDto[] = [
+  { id: 'dim1', name: 'Quality', threshold: 0.6 },
+  { id: 'dim2', name: 'Relevance', threshold: 0.5 },
+  { id: 'dim3', name: 'Tone', threshold: 0.4 },
+];
+
+const SPEC: CreateTaskDto = {
+  data_sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
+  llm_config: { model: 'm' },
+  dimensions: DIMENSIONS,
+};
+
+function task(overrides: { status?: TaskStatus; stage?: TaskStage | null; recordsEvaluated?: number; recordsFailed?: number; sourcesFailed?: number } = {}) {
+  return {
+    id: TASK_ID,
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.GENERATE,
+    spec: SPEC,
+    recordsEvaluated: 0,
+    recordsFailed: 0,
+    sourcesFailed: 0,
+    ...overrides,
+  };
+}
+
+function dimensionResult(dimension: DimensionDto, summary: string): DimensionResultDto {
+  return {
+    dimension_id: dimension.id,
+    name: dimension.name,
+    threshold: dimension.threshold,
+    statistics: scoreStatistics([0.9], dimension.threshold),
+    passed_records: [],
+    summary,
+  };
+}
+
+function setup(options: { found?: ReturnType<typeof task> | null; finished?: DimensionResultDto[]; completed?: TaskStatus | undefined } = {}) {
+  const loaded = 'found' in options ? options.found : task();
+  const tasks = {
+    findById: jest
+      .fn()
+      .mockResolvedValueOnce(loaded)
+      // the re-read before combining sees the counters written meanwhile
+      .mockResolvedValue(loaded && { ...loaded, recordsEvaluated: 7, recordsFailed: 2, sourcesFailed: 1 }),
+  };
+  const scoresByDimension = new Map<string, RecordScore[]>(DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]));
+  const generation = {
+    finishedDimensions: jest.fn(async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result]))),
+    scores: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
+    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto) => undefined),
+    countPassingAll: jest.fn(async () => 5),
+    complete: jest.fn(async (_taskId: string, _result: TaskResultDto) => ('completed' in options ? options.completed : TaskStatus.COMPLETED)),
+  };
+  const reporter = {
+    report: jest.fn(async (_spec: CreateTaskDto, dimension: DimensionDto, _scores: readonly RecordScore[], _signal: AbortSignal) =>
+      dimensionResult(dimension, `fresh ${dimension.id}`),
+    ),
+  };
+  const events = { progress: jest.fn() };
+  const useCase = new GenerateResultUseCase(
+    tasks as unknown as TaskRepository,
+    generation as unknown as GenerationStore,
+    events as unknown as TaskEventsPublisher,
+    reporter as unknown as DimensionReporter,
+    2,
+  );
+  return { useCase, tasks, generation, reporter, events, scoresByDimension };
+}
+
+const live = (): AbortSignal => new AbortController().signal;
+
+describe(GenerateResultUseCase.name, () => {
+  describe('skip paths', () => {
+    it('skips a task that does not exist', async () => {
+      const { useCase, generation, reporter } = setup({ found: null });
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      expect(reporter.report).not.toHaveBeenCalled();
+      expect(generation.complete).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      [TaskStatus.CANCELLED, TaskStage.GENERATE],
+      [TaskStatus.FAILED, TaskStage.GENERATE],
+      [TaskStatus.RUNNING, TaskStage.EVALUATE],
+    ])('skips a task that is %s/%s', async (status, stage) => {
+      const { useCase, generation, reporter } = setup({ found: task({ status, stage }) });
+
+      await expect(useCase.execute(TASK_ID, live())).resolves.toBe(`skipped: task is ${status}/${stage}`);
+      expect(generation.finishedDimensions).not.toHaveBeenCalled();
+      expect(reporter.report).not.toHaveBeenCalled();
+      expect(generation.complete).not.toHaveBeenCalled();
+    });
+  });
+
+  it('reports every dimension, saves each, and completes the task with the combined result', async () => {
+    const { useCase, generation, reporter, events, scoresByDimension } = setup();
+    const signal = live();
+
+    await expect(useCase.execute(TASK_ID, signal)).resolves.toBe('result stored, task completed');
+
+    expect(reporter.report).toHaveBeenCalledTimes(3);
+    for (const [spec, dimension, scores, passed] of reporter.report.mock.calls) {
+      expect(spec).toBe(SPEC);
+      expect(scores).toBe(scoresByDimension.get(dimension.id));
+      expect(passed).toBe(signal);
+    }
+    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual([
+      [TASK_ID, 'dim1'],
+      [TASK_ID, 'dim2'],
+      [TASK_ID, 'dim3'],
+    ]);
+
+    expect(generation.complete).toHaveBeenCalledTimes(1);
+    const [taskId, result] = generation.complete.mock.calls[0];
+    expect(taskId).toBe(TASK_ID);
+    expect(result.dimensions.map((d) => d.dimension_id)).toEqual(['dim1', 'dim2', 'dim3']);
+    expect(result).toMatchObject({ passed_all_dimensions: 5, records_evaluated: 7, records_failed: 2, sources_failed: 1 });
+    expect(new Date(result.generated_at).toISOString()).toBe(result.generated_at);
+    expect(generation.countPassingAll).toHaveBeenCalledWith(TASK_ID, DIMENSIONS);
+    expect(events.progress).toHaveBeenLastCalledWith({ id: TASK_ID, status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE }, 'finished: completed');
+  });
+
+  it('reuses the dimensions finished by an earlier run and reports only the missing ones', async () => {
+    const stored = dimensionResult(DIMENSIONS[1], 'stored dim2');
+    const { useCase, generation, reporter } = setup({ finished: [stored] });
+
+    await useCase.execute(TASK_ID, live());
+
+    expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
+    expect(generation.scores.mock.calls.map(([, dimensionId]) => dimensionId).sort()).toEqual(['dim1', 'dim3']);
+    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual(['dim1', 'dim3']);
+    const [, result] = generation.complete.mock.calls[0];
+    expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
+    expect(result.dimensions[1]).toBe(stored);
+  });
+
+  it('does not call the reporter at all when every dimension was finished already', async () => {
+    const { useCase, reporter, generation } = setup({ finished: DIMENSIONS.map((d) => dimensionResult(d, `stored ${d.id}`)) });
+
+    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('result stored, task completed');
+    expect(reporter.report).not.toHaveBeenCalled();
+    expect(generation.saveDimension).not.toHaveBeenCalled();
+    expect(generation.complete).toHaveBeenCalledTimes(1);
+  });
+
+  it('says the result was discarded when the task ended meanwhile (complete() returns undefined)', async () => {
+    const { useCase, events } = setup({ completed: undefined });
+
+    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task ended meanwhile, result discarded');
+    expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/^finished/));
+  });
+
+  it('passes the final status returned by complete() through', async () => {
+    const { useCase } = setup({ completed: TaskStatus.COMPLETED_WITH_ERRORS });
+    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('result stored, task completed_with_errors');
+  });
+
+  it('propagates a reporter failure without completing the task', async () => {
+    const { useCase, reporter, generation } = setup();
+    reporter.report.mockRejectedValueOnce(new Error('cancelled'));
+
+    await expect(useCase.execute(TASK_ID, live())).rejects.toThrow('cancelled');
+    expect(generation.complete).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,224 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const READY_LINE: Record<AppName, RegExp> = {
+  gateway: /listening on http/,
+  collector: /Collector started/,
+  evaluator: /Evaluator started/,
+  'result-generator': /ResultGenerator started/,
+};
+
+/** One app started from the build (dist/), as `npm start` runs it, with its output kept for assertions. */
+export class AppProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly process: ChildProcess;
+
+  constructor(
+    readonly name: AppName,
+    readonly label: string,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.process = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) this.output.push(line);
+    };
+    this.process.stdout?.on('data', keep);
+    this.process.stderr?.on('data', keep);
+    this.exited = once(this.process, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.running) this.process.kill(signal);
+  }
+
+  lines(pattern: RegExp): string[] {
+    return this.output.filter((line) => pattern.test(line));
+  }
+
+  async waitForLine(pattern: RegExp, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.output.find((candidate) => pattern.test(candidate));
+      if (line) return line;
+      if (!this.running) throw new Error(`${this.label} exited before printing ${pattern}:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`${this.label} did not print ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
+      await delay(50);
+    }
+  }
+
+  tail(lines = 30): string {
+    return this.output.slice(-lines).join('\n');
+  }
+}
+
+export interface SystemOptions {
+  replicas?: Partial<Record<AppName, number>>;
+  env?: Record<string, string>;
+}
+
+/**
+ * The four apps as separate processes on the real Redis and Postgres, on a queue prefix of their own
+ * (so runs never see each other's jobs), driven over HTTP like a client.
+ */
+export class TestSystem {
+  readonly apps: AppProcess[] = [];
+  private constructor(
+    readonly env: NodeJS.ProcessEnv,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(options: SystemOptions = {}): Promise<TestSystem> {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_NAME: process.env.DATABASE_NAME ?? 'dataproc_test',
+      QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
+      // A killed worker's job is taken over within seconds, not the minute of the defaults.
+      QUEUE_LOCK_DURATION_MS: '3000',
+      QUEUE_STALLED_INTERVAL_MS: '1000',
+      ...options.env,
+    };
+    const system = new TestSystem(env, `http://127.0.0.1:${port}`);
+    const counts: Record<AppName, number> = { gateway: 1, collector: 1, evaluator: 1, 'result-generator': 1, ...options.replicas };
+    for (const [name, count] of Object.entries(counts) as [AppName, number][]) {
+      for (let replica = 0; replica < count; replica += 1) system.launch(name);
+    }
+    try {
+      await Promise.all(system.apps.map((app) => app.waitForLine(READY_LINE[app.name], 60_000)));
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  /** Starts one more replica of an app (e.g. to replace a killed one) and waits until it is ready. */
+  async add(name: AppName, env: Record<string, string> = {}): Promise<AppProcess> {
+    const app = this.launch(name, env);
+    await app.waitForLine(READY_LINE[name], 60_000);
+    return app;
+  }
+
+  replicas(name: AppName): AppProcess[] {
+    return this.apps.filter((app) => app.name === name);
+  }
+
+  async stop(): Promise<void> {
+    for (const app of this.apps) app.kill('SIGTERM');
+    await Promise.all(
+      this.apps.map(async (app) => {
+        const timer = setTimeout(() => app.kill('SIGKILL'), 15_000);
+        await app.exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  /**
+   * Sends a body with node:http and takes the answer even when the server answers before it has read
+   * the whole body and closes the connection (as it does for an oversized one; fetch reports EPIPE).
+   */
+  postRaw(path: string, body: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      });
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      });
+      outgoing.end(body);
+    });
+  }
+
+  async submit(task: unknown): Promise<string> {
+    const response = await this.request('POST', '/api/v1/tasks', task);
+    if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body.id as string;
+  }
+
+  async task(id: string): Promise<any> {
+    const response = await this.request('GET', `/api/v1/tasks/${id}`);
+    if (response.status !== 200) throw new Error(`GET task answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  /** Polls the task until the predicate holds; fails with the task's last state and the apps' logs. */
+  async waitForTask(id: string, predicate: (task: any) => boolean, timeoutMs: number): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let task = await this.task(id);
+    while (!predicate(task)) {
+      if (Date.now() > deadline) {
+        const logs = this.apps.map((app) => `--- ${app.label}\n${app.tail(15)}`).join('\n');
+        throw new Error(`task ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(task)}\n${logs}`);
+      }
+      await delay(100);
+      task = await this.task(id);
+    }
+    return task;
+  }
+
+  waitForEnd(id: string, timeoutMs: number): Promise<any> {
+    return this.waitForTask(id, (task) => !['pending', 'running'].includes(task.status), timeoutMs);
+  }
+
+  private launch(name: AppName, env: Record<string, string> = {}): AppProcess {
+    const label = `${name}#${this.replicas(name).length + 1}`;
+    const app = new AppProcess(name, label, { ...this.env, ...env });
+    this.apps.push(app);
+    return app;
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}

@@ -1,0 +1,158 @@
+import { CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
+import { assertResultMatches, expectedRecords } from './support/expected-result';
+import { delay, TestSystem } from './support/test-system';
+import { openTestDataSource } from '../support/database';
+import { DataSource } from 'typeorm';
+
+const SEED = 42;
+const RECORDS_PER_SOURCE = 25;
+
+describe('task lifecycle (four apps as processes, real Redis and Postgres)', () => {
+  let system: TestSystem;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ env: { SIMULATION_SEED: String(SEED), SIM_SOURCE_RECORDS: String(RECORDS_PER_SOURCE) } });
+    db = await openTestDataSource();
+  }, 90_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await db?.destroy();
+  }, 30_000);
+
+  it('runs the design-card example to a complete, correct result', async () => {
+    const startedAt = Date.now();
+    const submitted = await system.request('POST', '/api/v1/tasks', EXAMPLE_TASK);
+    expect(submitted.status).toBe(202);
+    expect(submitted.body.status).toBe('pending');
+    expect(submitted.headers.get('location')).toBe(`/api/v1/tasks/${submitted.body.id}`);
+
+    const task = await system.waitForEnd(submitted.body.id, 30_000);
+    const wallMs = Date.now() - startedAt;
+    process.stdout.write(`design-card example: ${task.status} in ${wallMs} ms wall time\n`);
+
+    expect(task.status).toBe('completed');
+    expect(task.error).toBeNull();
+    expect(task.errors).toEqual([]);
+    expect(task.progress).toEqual({
+      sources_total: 2,
+      sources_collected: 2,
+      sources_failed: 0,
+      records_total: 50,
+      records_evaluated: 50,
+      records_failed: 0,
+      dimensions_total: 2,
+      dimensions_done: 2,
+    });
+    expect(task.started_at).not.toBeNull();
+    expect(new Date(task.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(task.started_at).getTime());
+    expect(task.request).toEqual(EXAMPLE_TASK);
+    assertResultMatches(EXAMPLE_TASK, task.result, await expectedRecords(EXAMPLE_TASK, SEED, RECORDS_PER_SOURCE));
+    for (const dimension of task.result.dimensions) expect(dimension.summary.length).toBeGreaterThan(20);
+  }, 60_000);
+
+  it('records a failing source and finishes the task with errors, distinguishable from a clean success', async () => {
+    const spec: CreateTaskDto = {
+      ...EXAMPLE_TASK,
+      data_sources: [...EXAMPLE_TASK.data_sources, { id: 'broken', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { failure_rate: 1, latency_ms: 5 } }],
+    };
+    const task = await system.waitForEnd(await system.submit(spec), 30_000);
+    expect(task.status).toBe('completed_with_errors');
+    expect(task.progress.sources_failed).toBe(1);
+    expect(task.progress.sources_collected).toBe(2);
+    expect(task.errors).toEqual([expect.objectContaining({ stage: 'collect', source_id: 'broken', message: expect.stringMatching(/broken failed after 4 attempt/) })]);
+    expect(task.result.sources_failed).toBe(1);
+    expect(task.result.records_evaluated).toBe(50);
+  }, 60_000);
+
+  it('fails a task whose every source fails', async () => {
+    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'down', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { failure_rate: 1, latency_ms: 1 } }] };
+    const task = await system.waitForEnd(await system.submit(spec), 30_000);
+    expect(task.status).toBe('failed');
+    expect(task.error).toBe('every data source failed');
+    expect(task.result).toBeUndefined();
+  }, 60_000);
+
+  it('cancels a running task: it stops, stays cancelled and gets no result', async () => {
+    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'big', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 3000, latency_ms: 10 } }] };
+    const id = await system.submit(spec);
+    await system.waitForTask(id, (task) => task.progress.records_evaluated > 0, 30_000);
+
+    const cancelled = await system.request('DELETE', `/api/v1/tasks/${id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const evaluatedAtCancel = cancelled.body.progress.records_evaluated;
+
+    await delay(3_000);
+    const later = await system.task(id);
+    expect(later.status).toBe('cancelled');
+    expect(later.result).toBeUndefined();
+    // Chunks in flight when the cancel arrived may still be counted; nothing beyond them.
+    expect(later.progress.records_evaluated).toBeLessThan(evaluatedAtCancel + 25 * 4 * 2);
+    expect(later.progress.records_evaluated).toBeLessThan(3000);
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM task_results WHERE task_id = $1', [id]);
+    expect(count).toBe(0);
+
+    const again = await system.request('DELETE', `/api/v1/tasks/${id}`);
+    expect(again.status).toBe(409);
+    expect(again.body.status).toBe('cancelled');
+  }, 60_000);
+
+  it('answers 409 with the status when cancelling a finished task, 404 for an unknown one', async () => {
+    const id = await system.submit(EXAMPLE_TASK);
+    await system.waitForEnd(id, 30_000);
+    const conflict = await system.request('DELETE', `/api/v1/tasks/${id}`);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.status).toBe('completed');
+
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await system.request('DELETE', `/api/v1/tasks/${unknown}`)).status).toBe(404);
+    expect((await system.request('GET', `/api/v1/tasks/${unknown}`)).status).toBe(404);
+    expect((await system.request('GET', '/api/v1/tasks/not-a-uuid')).status).toBe(400);
+  }, 60_000);
+
+  describe('bad input gets a clear error and stores nothing', () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ['malformed JSON', '{"data_sources": [', 400, /JSON/],
+      ['a JSON array', '[1, 2]', 400, /must be a JSON object/],
+      ['an unknown field', { ...EXAMPLE_TASK, priority: 'high' }, 400, /priority: property priority should not exist/],
+      ['a threshold above 1', { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: 1.5 }] }, 400, /dimensions\[0\]\.threshold/],
+      ['a threshold given as a string', { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: '0.5' }] }, 400, /dimensions\[0\]\.threshold/],
+      ['no data sources', { ...EXAMPLE_TASK, data_sources: [] }, 400, /data_sources/],
+      ['duplicate source ids', { ...EXAMPLE_TASK, data_sources: [EXAMPLE_TASK.data_sources[0], EXAMPLE_TASK.data_sources[0]] }, 400, /unique ids/],
+      ['a database source without connection', { ...EXAMPLE_TASK, data_sources: [{ id: 'db', type: 'database' }] }, 400, /data_sources\[0\]\.connection/],
+      ['an unknown source type', { ...EXAMPLE_TASK, data_sources: [{ id: 'x', type: 'ftp', url: 'u' }] }, 400, /data_sources\[0\]\.type/],
+      ['a missing llm_config', { data_sources: EXAMPLE_TASK.data_sources, dimensions: EXAMPLE_TASK.dimensions }, 400, /llm_config/],
+    ];
+
+    it.each(cases)('%s', async (_name, body, status, message) => {
+      const [{ count: before }] = await db.query('SELECT count(*)::int AS count FROM tasks');
+      const response = await system.request('POST', '/api/v1/tasks', body);
+      expect(response.status).toBe(status);
+      expect(JSON.stringify(response.body)).toMatch(message);
+      const [{ count: after }] = await db.query('SELECT count(*)::int AS count FROM tasks');
+      expect(after).toBe(before);
+    });
+  });
+
+  it('refuses an oversized body with 413 and stores nothing', async () => {
+    const [{ count: before }] = await db.query('SELECT count(*)::int AS count FROM tasks');
+    const response = await system.postRaw('/api/v1/tasks', JSON.stringify({ ...EXAMPLE_TASK, padding: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(response.status).toBe(413);
+    expect(response.body).toMatch(/too large/);
+    const [{ count: after }] = await db.query('SELECT count(*)::int AS count FROM tasks');
+    expect(after).toBe(before);
+  });
+
+  it('serves Swagger UI with the example, and a health check of Postgres and Redis', async () => {
+    const docs = await system.request('GET', '/docs');
+    expect(docs.status).toBe(200);
+    const openApi = await system.request('GET', '/docs-json');
+    const body = openApi.body.paths['/api/v1/tasks'].post.requestBody.content['application/json'];
+    expect(body.examples.design_card.value).toEqual(EXAMPLE_TASK);
+    const health = await system.request('GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+  });
+});

@@ -1,0 +1,147 @@
+import { DataSource } from 'typeorm';
+import { CreateTaskDto, DataSourceType, EXAMPLE_TASK } from '@app/contracts';
+import { openTestDataSource } from '../support/database';
+import { assertResultMatches, expectedRecords } from './support/expected-result';
+import { AppProcess, delay, TestSystem } from './support/test-system';
+
+const SEED = 7;
+const RECORDS_PER_SOURCE = 25;
+
+function taskWith(records: number, sources = 3, latencyMs?: number): CreateTaskDto {
+  return {
+    ...EXAMPLE_TASK,
+    data_sources: Array.from({ length: sources }, (_, index) => ({
+      id: `src${index + 1}`,
+      type: DataSourceType.API,
+      url: '...',
+      simulation: { records, failure_rate: 0, ...(latencyMs === undefined ? {} : { latency_ms: latencyMs }) },
+    })),
+  };
+}
+
+/** Chunk numbers an evaluator replica reported as stored, from its log. */
+function chunksStored(app: AppProcess, taskId: string): number[] {
+  const pattern = new RegExp(`${taskId}:evaluate:(\\d+) \\(attempt \\d+\\) chunk \\d+: \\d+/\\d+ record`);
+  return app.lines(pattern).map((line) => Number(pattern.exec(line)?.[1]));
+}
+
+describe('replicas and worker failures (two replicas of each worker, real Redis and Postgres)', () => {
+  let system: TestSystem;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({
+      replicas: { collector: 2, evaluator: 2, 'result-generator': 2 },
+      env: {
+        SIMULATION_SEED: String(SEED),
+        SIM_SOURCE_RECORDS: String(RECORDS_PER_SOURCE),
+        LOG_LEVEL: 'debug',
+        // Slow enough calls that a kill lands mid-stage; a limit high enough not to be the bottleneck.
+        SIM_LLM_LATENCY_MIN_MS: '150',
+        SIM_LLM_LATENCY_MAX_MS: '300',
+        LLM_RATE_LIMIT_RPM: '60000',
+        SIM_LLM_RPM: '100000',
+      },
+    });
+    db = await openTestDataSource();
+  }, 120_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await db?.destroy();
+  }, 60_000);
+
+  async function assertStoredOnce(taskId: string, records: number): Promise<void> {
+    const [row] = await db.query(
+      `SELECT (SELECT count(*)::int FROM task_records WHERE task_id = $1) AS records,
+              (SELECT count(*)::int FROM evaluation_chunks WHERE task_id = $1) AS chunks,
+              (SELECT count(*)::int FROM task_results WHERE task_id = $1) AS results,
+              t.chunks_total, t.chunks_done
+       FROM tasks t WHERE t.id = $1`,
+      [taskId],
+    );
+    expect(row).toEqual({ records, chunks: row.chunks_total, results: 1, chunks_total: Math.ceil(records / 25), chunks_done: row.chunks_total });
+  }
+
+  it('spreads several tasks over the replicas and counts every chunk once', async () => {
+    const spec = taskWith(100);
+    const ids = await Promise.all(Array.from({ length: 4 }, () => system.submit(spec)));
+    const tasks = await Promise.all(ids.map((id) => system.waitForEnd(id, 90_000)));
+    const expected = await expectedRecords(spec, SEED, RECORDS_PER_SOURCE);
+    for (const task of tasks) {
+      expect(task.status).toBe('completed');
+      assertResultMatches(spec, task.result, expected);
+      await assertStoredOnce(task.id, 300);
+    }
+    const [first, second] = system.replicas('evaluator');
+    const perReplica = [first, second].map((replica) => ids.flatMap((id) => chunksStored(replica, id)).length);
+    process.stdout.write(`chunks stored per evaluator replica: ${perReplica.join(' / ')}\n`);
+    expect(perReplica.every((count) => count > 0)).toBe(true);
+    // No chunk was processed to the end twice: 4 tasks x 12 chunks, each logged once overall.
+    expect(perReplica[0] + perReplica[1]).toBe(4 * 12);
+  }, 120_000);
+
+  it('finishes a task whose evaluator is SIGKILLed mid-stage, every record exactly once', async () => {
+    const spec = taskWith(200);
+    const id = await system.submit(spec);
+    await system.waitForTask(id, (task) => task.stage === 'evaluate' && task.progress.records_evaluated >= 50, 60_000);
+    const [victim] = system.replicas('evaluator').filter((app) => app.running);
+    const evaluatedAtKill = (await system.task(id)).progress.records_evaluated;
+    const killedAt = Date.now();
+    victim.kill('SIGKILL');
+    await victim.exited;
+    const replacement = await system.add('evaluator');
+
+    const task = await system.waitForEnd(id, 90_000);
+    process.stdout.write(
+      `SIGKILL evaluator: killed at ${evaluatedAtKill}/600 records evaluated; task ${task.status} ${Date.now() - killedAt} ms after the kill\n`,
+    );
+    expect(task.status).toBe('completed');
+    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    await assertStoredOnce(id, 600);
+
+    const byVictim = new Set(chunksStored(victim, id));
+    const bySurvivors = new Set(system.replicas('evaluator').filter((app) => app !== victim).flatMap((app) => chunksStored(app, id)));
+    expect([...byVictim].filter((chunk) => bySurvivors.has(chunk))).toEqual([]);
+    expect(replacement.running).toBe(true);
+  }, 150_000);
+
+  it('finishes a task whose collectors are all SIGKILLed mid-collect, once a collector is back', async () => {
+    const spec = taskWith(50, 3, 4_000);
+    const id = await system.submit(spec);
+    await system.waitForTask(id, (task) => task.status === 'running' && task.stage === 'collect', 30_000);
+    await delay(500);
+    const collectors = system.replicas('collector').filter((app) => app.running);
+    for (const collector of collectors) collector.kill('SIGKILL');
+    await Promise.all(collectors.map((collector) => collector.exited));
+    expect((await system.task(id)).progress.sources_collected).toBe(0);
+
+    await system.add('collector');
+    const task = await system.waitForEnd(id, 90_000);
+    expect(task.status).toBe('completed');
+    expect(task.progress).toMatchObject({ sources_collected: 3, sources_failed: 0, records_total: 150, records_evaluated: 150 });
+    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    await assertStoredOnce(id, 150);
+  }, 150_000);
+
+  it('lets a SIGTERMed evaluator finish the jobs in hand and exit cleanly', async () => {
+    const spec = taskWith(100);
+    const id = await system.submit(spec);
+    await system.waitForTask(id, (task) => task.stage === 'evaluate' && task.progress.records_evaluated >= 25, 60_000);
+    const [leaving] = system.replicas('evaluator').filter((app) => app.running);
+    const jobLine = (verb: string): RegExp => new RegExp(`(${id}:evaluate:\\d+) \\(attempt \\d+\\) ${verb}`);
+    const inHand = leaving.lines(jobLine('started')).map((line) => jobLine('started').exec(line)?.[1]);
+    leaving.kill('SIGTERM');
+    const exit = await leaving.exited;
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    // Every job it had started before the signal was carried to the end, none dropped or failed.
+    const finished = leaving.lines(jobLine('chunk')).map((line) => jobLine('chunk').exec(line)?.[1]);
+    expect(finished.sort()).toEqual(inHand.sort());
+    expect(leaving.lines(/failed after|given up/)).toEqual([]);
+
+    const task = await system.waitForEnd(id, 90_000);
+    expect(task.status).toBe('completed');
+    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    await assertStoredOnce(id, 300);
+  }, 150_000);
+});
