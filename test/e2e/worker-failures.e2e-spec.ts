@@ -19,10 +19,15 @@ function taskWith(records: number, sources = 3, latencyMs?: number): CreateTaskD
   };
 }
 
-/** Chunk numbers an evaluator replica reported as stored, from its log. */
-function chunksStored(app: AppProcess, taskId: string): number[] {
-  const pattern = new RegExp(`${taskId}:evaluate:(\\d+) \\(attempt \\d+\\) chunk \\d+: \\d+/\\d+ record`);
+/** Chunk numbers an evaluator replica logged as started or as stored (the apps log at debug level). */
+function chunksLogged(app: AppProcess, taskId: string, event: 'started' | 'stored'): number[] {
+  const what = event === 'started' ? 'started' : 'chunk \\d+: \\d+/\\d+ record';
+  const pattern = new RegExp(`${taskId}:evaluate:(\\d+) \\(attempt \\d+\\) ${what}`);
   return app.lines(pattern).map((line) => Number(pattern.exec(line)?.[1]));
+}
+
+function chunksStored(app: AppProcess, taskId: string): number[] {
+  return chunksLogged(app, taskId, 'stored');
 }
 
 describe('replicas and worker failures (two replicas of each worker, real Redis and Postgres)', () => {
@@ -103,6 +108,10 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     const byVictim = new Set(chunksStored(victim, id));
     const bySurvivors = new Set(system.replicas('evaluator').filter((app) => app !== victim).flatMap((app) => chunksStored(app, id)));
     expect([...byVictim].filter((chunk) => bySurvivors.has(chunk))).toEqual([]);
+    // The chunks the victim had in hand when it died were taken over and stored by the others.
+    const inHand = chunksLogged(victim, id, 'started').filter((chunk) => !byVictim.has(chunk));
+    process.stdout.write(`SIGKILL evaluator: ${inHand.length} chunk(s) in hand at the kill, all taken over: [${inHand.join(', ')}]\n`);
+    for (const chunk of inHand) expect(bySurvivors.has(chunk)).toBe(true);
     expect(replacement.running).toBe(true);
   }, 150_000);
 
@@ -137,6 +146,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     // Every job it had started before the signal was carried to the end, none dropped or failed.
     const finished = leaving.lines(jobLine('chunk')).map((line) => jobLine('chunk').exec(line)?.[1]);
     expect(finished.sort()).toEqual(inHand.sort());
+    process.stdout.write(`SIGTERM evaluator: carried ${inHand.length} started job(s) to the end before exiting\n`);
     expect(leaving.lines(/failed after|given up/)).toEqual([]);
 
     const task = await system.waitForEnd(id, 90_000);

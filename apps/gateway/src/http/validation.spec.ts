@@ -1,0 +1,236 @@
+import { BadRequestException } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
+import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
+import { FieldError, RequestValidationPipe, toFieldErrors } from './validation';
+
+function validationError(property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError {
+  return Object.assign(new ValidationError(), { property, constraints, children });
+}
+
+describe(toFieldErrors.name, () => {
+  it('names a top-level property by its name, with every reason', () => {
+    const errors = [validationError('name', { isString: 'name must be a string', minLength: 'name is too short' })];
+    expect(toFieldErrors(errors)).toEqual([{ field: 'name', reasons: ['name must be a string', 'name is too short'] }]);
+  });
+
+  it('names array elements with [index] and nested properties with a dot', () => {
+    const errors = [
+      validationError('data_sources', undefined, [
+        validationError('0', undefined, [validationError('id', { matches: 'id is malformed' })]),
+        validationError('2', undefined, [
+          validationError('simulation', undefined, [validationError('records', { min: 'records must not be less than 0' })]),
+        ]),
+      ]),
+      validationError('llm_config', undefined, [validationError('model', { isString: 'model must be a string' })]),
+    ];
+
+    expect(toFieldErrors(errors)).toEqual<FieldError[]>([
+      { field: 'data_sources[0].id', reasons: ['id is malformed'] },
+      { field: 'data_sources[2].simulation.records', reasons: ['records must not be less than 0'] },
+      { field: 'llm_config.model', reasons: ['model must be a string'] },
+    ]);
+  });
+
+  it('keeps the own error of a parent next to the errors of its children', () => {
+    const errors = [
+      validationError('data_sources', { arrayUnique: 'data_sources must have unique ids' }, [
+        validationError('1', { nestedValidation: 'each value must be an object' }),
+      ]),
+    ];
+
+    expect(toFieldErrors(errors)).toEqual([
+      { field: 'data_sources', reasons: ['data_sources must have unique ids'] },
+      { field: 'data_sources[1]', reasons: ['each value must be an object'] },
+    ]);
+  });
+
+  it('handles arrays of arrays and a parent path given by the caller', () => {
+    const errors = [validationError('matrix', undefined, [validationError('0', undefined, [validationError('3', { isInt: 'must be an integer' })])])];
+    expect(toFieldErrors(errors)).toEqual([{ field: 'matrix[0][3]', reasons: ['must be an integer'] }]);
+    expect(toFieldErrors([validationError('x', { a: 'bad' })], 'root')).toEqual([{ field: 'root.x', reasons: ['bad'] }]);
+  });
+
+  it('returns nothing for no errors', () => {
+    expect(toFieldErrors([])).toEqual([]);
+  });
+});
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields?: FieldError[];
+}
+
+/** A deep copy of the design card's example, as a JSON body would arrive. */
+function example(): Record<string, any> {
+  return JSON.parse(JSON.stringify(EXAMPLE_TASK));
+}
+
+async function rejectionOf(value: unknown): Promise<ErrorBody> {
+  const pipe = new RequestValidationPipe();
+  try {
+    await pipe.transform(value, { type: 'body', metatype: CreateTaskDto });
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadRequestException);
+    return (error as BadRequestException).getResponse() as ErrorBody;
+  }
+  throw new Error('expected the body to be rejected');
+}
+
+function fieldNames(body: ErrorBody): string[] {
+  return (body.fields ?? []).map((entry) => entry.field);
+}
+
+describe(RequestValidationPipe.name, () => {
+  it("accepts the design card's example and returns a CreateTaskDto", async () => {
+    const result = await new RequestValidationPipe().transform(example(), { type: 'body', metatype: CreateTaskDto });
+
+    expect(result).toBeInstanceOf(CreateTaskDto);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(EXAMPLE_TASK);
+  });
+
+  it('rejects an unknown field and names it', async () => {
+    const body = await rejectionOf({ ...example(), priority: 'high' });
+
+    expect(body.statusCode).toBe(400);
+    expect(body.error).toBe('Bad Request');
+    expect(fieldNames(body)).toEqual(['priority']);
+    expect(body.message).toContain('priority');
+  });
+
+  it('rejects an unknown field inside a nested object with its full path', async () => {
+    const task = example();
+    task.data_sources[1].headers = { a: 1 };
+    const body = await rejectionOf(task);
+    expect(fieldNames(body)).toEqual(['data_sources[1].headers']);
+  });
+
+  it('rejects a threshold above 1 and names dimensions[0].threshold', async () => {
+    const task = example();
+    task.dimensions[0].threshold = 1.5;
+
+    const body = await rejectionOf(task);
+
+    expect(fieldNames(body)).toEqual(['dimensions[0].threshold']);
+    expect(body.fields?.[0].reasons).toEqual(['threshold must not be greater than 1']);
+    expect(body.message).toBe('Validation failed: dimensions[0].threshold: threshold must not be greater than 1');
+  });
+
+  it('rejects a threshold given as a string ("0.6") and names dimensions[0].threshold', async () => {
+    const task = example();
+    task.dimensions[0].threshold = '0.6';
+
+    const body = await rejectionOf(task);
+
+    expect(fieldNames(body)).toEqual(['dimensions[0].threshold']);
+    expect(body.fields?.[0].reasons).toHaveLength(1);
+  });
+
+  // Bug (see report): with stopAtFirstError the bottom-most decorator (@Max) reports first, so the reason
+  // reads "threshold must not be greater than 1" for the string "0.6".
+  it.todo('gives "must be a number" as the reason for a threshold sent as the string "0.6"');
+
+  it('rejects a negative threshold naming the dimension by index', async () => {
+    const task = example();
+    task.dimensions[1].threshold = -0.1;
+    const body = await rejectionOf(task);
+    expect(body.fields).toEqual([{ field: 'dimensions[1].threshold', reasons: ['threshold must not be less than 0'] }]);
+  });
+
+  it('accepts the inclusive bounds 0 and 1 of a threshold', async () => {
+    const task = example();
+    task.dimensions[0].threshold = 0;
+    task.dimensions[1].threshold = 1;
+    await expect(new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto })).resolves.toBeInstanceOf(CreateTaskDto);
+  });
+
+  it('rejects duplicate source ids', async () => {
+    const task = example();
+    task.data_sources[1].id = task.data_sources[0].id;
+
+    const body = await rejectionOf(task);
+
+    expect(body.fields).toEqual([{ field: 'data_sources', reasons: ['data_sources must have unique ids'] }]);
+  });
+
+  it('rejects duplicate dimension ids', async () => {
+    const task = example();
+    task.dimensions[1].id = 'dim1';
+    const body = await rejectionOf(task);
+    expect(body.fields).toEqual([{ field: 'dimensions', reasons: ['dimensions must have unique ids'] }]);
+  });
+
+  it('rejects a source of type "database" without a connection', async () => {
+    const task = example();
+    delete task.data_sources[0].connection;
+
+    const body = await rejectionOf(task);
+
+    expect(fieldNames(body)).toEqual(['data_sources[0].connection']);
+  });
+
+  // Bug (see report): the reason given is "connection must be shorter than or equal to 2048 characters".
+  it.todo('says a missing connection of a "database" source must be a (non-empty) string');
+
+  it('accepts a source of type "api" without a connection, but not without a url', async () => {
+    const task = example();
+    delete task.data_sources[1].url;
+    const body = await rejectionOf(task);
+    expect(fieldNames(body)).toEqual(['data_sources[1].url']);
+  });
+
+  it('rejects an unknown source type naming the field', async () => {
+    const task = example();
+    task.data_sources[1].type = 'ftp';
+    const body = await rejectionOf(task);
+    expect(fieldNames(body)).toEqual(['data_sources[1].type']);
+    expect(body.fields?.[0].reasons[0]).toContain('database, api');
+  });
+
+  it.each([
+    ['an array', [example()]],
+    ['null', null],
+    ['a string', 'hello'],
+    ['a number', 42],
+  ])('rejects %s as body: it must be a JSON object', async (_label, value) => {
+    const body = await rejectionOf(value);
+    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'The request body must be a JSON object' });
+  });
+
+  it(`rejects more than ${LIMITS.sources} sources`, async () => {
+    const task = example();
+    task.data_sources = Array.from({ length: LIMITS.sources + 1 }, (_, i) => ({ id: `api${i}`, type: 'api', url: 'https://x.test' }));
+
+    const body = await rejectionOf(task);
+
+    expect(body.fields).toEqual([{ field: 'data_sources', reasons: [`data_sources must contain no more than ${LIMITS.sources} elements`] }]);
+  });
+
+  it(`accepts exactly ${LIMITS.sources} sources`, async () => {
+    const task = example();
+    task.data_sources = Array.from({ length: LIMITS.sources }, (_, i) => ({ id: `api${i}`, type: 'api', url: 'https://x.test' }));
+    await expect(new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto })).resolves.toBeInstanceOf(CreateTaskDto);
+  });
+
+  it('names every missing top-level field of an empty object, one reason each', async () => {
+    const body = await rejectionOf({});
+    expect(fieldNames(body)).toEqual(['data_sources', 'llm_config', 'dimensions']);
+    for (const entry of body.fields ?? []) expect(entry.reasons).toHaveLength(1);
+  });
+
+  it('lists several offending fields in one answer', async () => {
+    const task = example();
+    task.llm_config.temperature = 3;
+    task.data_sources[0].simulation = { failure_rate: 2 };
+    const body = await rejectionOf(task);
+    expect(fieldNames(body).sort()).toEqual(['data_sources[0].simulation.failure_rate', 'llm_config.temperature']);
+    expect(body.message).toMatch(/^Validation failed: /);
+    expect(body.message).toContain('llm_config.temperature: temperature must not be greater than 2');
+  });
+
+  it('does not check values that are not bodies as bodies', async () => {
+    const pipe = new RequestValidationPipe();
+    await expect(pipe.transform('abc', { type: 'param', metatype: String, data: 'id' })).resolves.toBe('abc');
+  });
+});

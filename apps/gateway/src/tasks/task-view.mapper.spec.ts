@@ -1,0 +1,110 @@
+import { EXAMPLE_TASK, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { TaskEntity, TaskFailure } from '@app/persistence';
+import { toTaskView } from './task-view.mapper';
+
+function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
+  return Object.assign(new TaskEntity(), {
+    id: '4b1c7d0e-0000-4000-8000-000000000001',
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.EVALUATE,
+    spec: EXAMPLE_TASK,
+    sourcesTotal: 2,
+    sourcesCollected: 1,
+    sourcesFailed: 1,
+    recordsTotal: 25,
+    recordsEvaluated: 20,
+    recordsFailed: 3,
+    dimensionsTotal: 2,
+    dimensionsDone: 0,
+    chunksTotal: 1,
+    chunksDone: 0,
+    error: null,
+    createdAt: new Date('2024-05-01T10:00:00.000Z'),
+    updatedAt: new Date('2024-05-01T10:00:05.500Z'),
+    startedAt: new Date('2024-05-01T10:00:01.000Z'),
+    finishedAt: null,
+    ...overrides,
+  });
+}
+
+const RESULT: TaskResultDto = {
+  dimensions: [],
+  passed_all_dimensions: 4,
+  records_evaluated: 20,
+  records_failed: 3,
+  sources_failed: 1,
+  generated_at: '2024-05-01T10:01:00.000Z',
+};
+
+describe(toTaskView.name, () => {
+  it('maps identity, request and every counter of a running task', () => {
+    const view = toTaskView(entity(), [], undefined);
+
+    expect(view.id).toBe('4b1c7d0e-0000-4000-8000-000000000001');
+    expect(view.status).toBe(TaskStatus.RUNNING);
+    expect(view.stage).toBe(TaskStage.EVALUATE);
+    expect(view.request).toEqual(EXAMPLE_TASK);
+    expect(view.progress).toEqual({
+      sources_total: 2,
+      sources_collected: 1,
+      sources_failed: 1,
+      records_total: 25,
+      records_evaluated: 20,
+      records_failed: 3,
+      dimensions_total: 2,
+      dimensions_done: 0,
+    });
+  });
+
+  it('renders timestamps as ISO strings and unset ones as null', () => {
+    const view = toTaskView(entity(), [], undefined);
+
+    expect(view.created_at).toBe('2024-05-01T10:00:00.000Z');
+    expect(view.updated_at).toBe('2024-05-01T10:00:05.500Z');
+    expect(view.started_at).toBe('2024-05-01T10:00:01.000Z');
+    expect(view.finished_at).toBeNull();
+  });
+
+  it('renders a pending task that has not started with null started_at and finished_at', () => {
+    const view = toTaskView(entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT, startedAt: null }), [], undefined);
+    expect(view.started_at).toBeNull();
+    expect(view.finished_at).toBeNull();
+  });
+
+  it('maps the failures, leaving record_id out for a source-level failure, and the task error', () => {
+    const failures: TaskFailure[] = [
+      { stage: TaskStage.COLLECT, sourceId: 'db1', recordId: null, message: 'source db1 failed after 4 attempt(s): boom' },
+      { stage: TaskStage.EVALUATE, sourceId: 'api1', recordId: 'r7', message: 'dim1: bad answer' },
+    ];
+    const view = toTaskView(
+      entity({ status: TaskStatus.FAILED, error: 'every record failed evaluation', finishedAt: new Date('2024-05-01T10:02:00.000Z') }),
+      failures,
+      undefined,
+    );
+
+    expect(view.error).toBe('every record failed evaluation');
+    expect(view.finished_at).toBe('2024-05-01T10:02:00.000Z');
+    expect(view.errors).toEqual([
+      { stage: TaskStage.COLLECT, source_id: 'db1', message: 'source db1 failed after 4 attempt(s): boom' },
+      { stage: TaskStage.EVALUATE, source_id: 'api1', record_id: 'r7', message: 'dim1: bad answer' },
+    ]);
+    expect(view.errors[0]).not.toHaveProperty('record_id');
+  });
+
+  it('has no result property while there is no result', () => {
+    const view = toTaskView(entity(), [], undefined);
+    expect(view).not.toHaveProperty('result');
+    expect(view.errors).toEqual([]);
+    expect(view.error).toBeNull();
+  });
+
+  it('includes the result once there is one', () => {
+    const view = toTaskView(entity({ status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE, finishedAt: new Date('2024-05-01T10:01:00.000Z') }), [], RESULT);
+    expect(view.result).toEqual(RESULT);
+  });
+
+  it('produces a JSON-serialisable view', () => {
+    const view = toTaskView(entity(), [], RESULT);
+    expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+});

@@ -1,0 +1,635 @@
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import {
+  CreateTaskDto,
+  DataSourceType,
+  DimensionDto,
+  DimensionResultDto,
+  RecordEvaluationStatus,
+  SourceRecord,
+  TaskResultDto,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
+import {
+  CollectionStore,
+  databaseOptions,
+  EvaluationStore,
+  GenerationStore,
+  RecordOutcome,
+  runMigrations,
+  TaskRepository,
+  TaskState,
+} from '@app/persistence';
+import { deleteTasks, ensureTestDatabase, openTestDataSource, testDatabaseSettings } from '../support/database';
+
+// The stores against the real test database (schema from the global setup). Every test makes its own
+// task ids, so tests never see each other's rows, and the tasks are deleted afterwards.
+describe('persistence stores (Postgres)', () => {
+  let db: DataSource;
+  let tasks: TaskRepository;
+  let collection: CollectionStore;
+  let evaluations: EvaluationStore;
+  let generation: GenerationStore;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    db = await openTestDataSource();
+    tasks = new TaskRepository(db);
+    collection = new CollectionStore(db);
+    evaluations = new EvaluationStore(db);
+    generation = new GenerationStore(db);
+  });
+
+  afterAll(async () => {
+    if (!db) return;
+    await deleteTasks(db, created);
+    await db.destroy();
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // fixtures
+
+  const DIMENSIONS: DimensionDto[] = [
+    { id: 'dim1', name: 'quality', threshold: 0.6 },
+    { id: 'dim2', name: 'relevance', threshold: 0.5 },
+  ];
+
+  function spec(sources: readonly string[], dimensions: readonly DimensionDto[] = DIMENSIONS): CreateTaskDto {
+    return {
+      data_sources: sources.map((id) => ({ id, type: DataSourceType.API, url: `https://example.test/${id}` })),
+      llm_config: { model: 'test-model', temperature: 0 },
+      dimensions: [...dimensions],
+    };
+  }
+
+  async function createTask(sources: readonly string[] = ['s1'], dimensions?: readonly DimensionDto[]): Promise<string> {
+    const id = randomUUID();
+    created.push(id);
+    await tasks.create(id, spec(sources, dimensions));
+    return id;
+  }
+
+  async function runningTask(sources: readonly string[] = ['s1'], dimensions?: readonly DimensionDto[]): Promise<string> {
+    const id = await createTask(sources, dimensions);
+    await tasks.start(id);
+    return id;
+  }
+
+  const records = (prefix: string, count: number): SourceRecord[] =>
+    Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, content: `content ${prefix} ${i}`, fields: { index: i } }));
+
+  const settlement = (taskId: string, sourceId: string) => ({ taskId, sourceId, attempts: 1, durationMs: 12.4 });
+
+  async function taskRow(id: string) {
+    const row = await tasks.findById(id);
+    if (!row) throw new Error(`task ${id} not found`);
+    return row;
+  }
+
+  async function count(sql: string, parameters: unknown[]): Promise<number> {
+    const [row] = (await db.query(sql, parameters)) as { count: number }[];
+    return row.count;
+  }
+
+  /** A running task in evaluate: one source per entry of `perSource`, cut into chunks of `chunkSize`. */
+  async function taskInEvaluate(perSource: Record<string, number>, chunkSize: number): Promise<{ id: string; state: TaskState }> {
+    const id = await runningTask(Object.keys(perSource));
+    for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+    const state = await collection.finishCollection(id, chunkSize);
+    expect(state).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE });
+    return { id, state: state! };
+  }
+
+  /** Outcome of every record of the chunk: scores from `score`, or an error when it returns undefined. */
+  async function evaluateChunk(
+    id: string,
+    chunk: number,
+    score: (recordId: string) => Record<string, number> | undefined,
+  ): Promise<TaskState | undefined> {
+    const outcomes: RecordOutcome[] = (await evaluations.chunkRecords(id, chunk)).map(({ sourceId, recordId }) => {
+      const scores = score(recordId);
+      return scores ? { sourceId, recordId, scores } : { sourceId, recordId, error: `no score for ${recordId}` };
+    });
+    return evaluations.saveChunk(id, chunk, outcomes);
+  }
+
+  /** A running task in generate, every record evaluated in one chunk with the given scores. */
+  async function taskInGenerate(
+    perSource: Record<string, number>,
+    score: (recordId: string) => Record<string, number> | undefined,
+    failedSources: readonly string[] = [],
+  ): Promise<string> {
+    const id = await runningTask([...Object.keys(perSource), ...failedSources]);
+    for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+    for (const sourceId of failedSources) await collection.saveFailed(settlement(id, sourceId), 'source down');
+    const total = Object.values(perSource).reduce((sum, n) => sum + n, 0);
+    await collection.finishCollection(id, Math.max(total, 1));
+    if (total > 0) await evaluateChunk(id, 0, score);
+    expect(await tasks.state(id)).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.GENERATE });
+    return id;
+  }
+
+  const dimensionResult = (dimensionId: string): DimensionResultDto => ({
+    dimension_id: dimensionId,
+    name: dimensionId,
+    threshold: 0.5,
+    statistics: { count: 1, passed: 1, pass_rate: 1, mean: 0.9, min: 0.9, max: 0.9, median: 0.9, p90: 0.9 } as DimensionResultDto['statistics'],
+    passed_records: [],
+    summary: `summary of ${dimensionId}`,
+  });
+
+  const taskResult = (): TaskResultDto => ({
+    dimensions: [dimensionResult('dim1')],
+    passed_all_dimensions: 1,
+    records_evaluated: 1,
+    records_failed: 0,
+    sources_failed: 0,
+    generated_at: new Date().toISOString(),
+  });
+
+  const resultRows = (id: string) => count('SELECT count(*)::int AS count FROM task_results WHERE task_id = $1', [id]);
+
+  // ---------------------------------------------------------------------------------------------
+
+  describe(TaskRepository.name, () => {
+    it('creates a pending task in collect with the totals of its spec', async () => {
+      const id = await createTask(['s1', 's2', 's3']);
+      const row = await taskRow(id);
+      expect(row).toMatchObject({
+        status: TaskStatus.PENDING,
+        stage: TaskStage.COLLECT,
+        sourcesTotal: 3,
+        dimensionsTotal: 2,
+        sourcesCollected: 0,
+        recordsTotal: 0,
+        chunksTotal: null,
+        chunksDone: 0,
+        startedAt: null,
+        finishedAt: null,
+      });
+      expect(row.spec).toEqual(spec(['s1', 's2', 's3']));
+      expect(await tasks.state(id)).toEqual({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0 });
+      expect(await tasks.findById(randomUUID())).toBeNull();
+    });
+
+    it('start() moves a pending task to running once', async () => {
+      const id = await createTask();
+      expect(await tasks.start(id)).toMatchObject({ id, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT });
+      const startedAt = (await taskRow(id)).startedAt;
+      expect(startedAt).toBeInstanceOf(Date);
+
+      expect(await tasks.start(id)).toMatchObject({ id, status: TaskStatus.RUNNING });
+      expect((await taskRow(id)).startedAt).toEqual(startedAt);
+      expect(await tasks.start(randomUUID())).toBeUndefined();
+    });
+
+    it('cancel(): an active task is cancelled, an ended one is reported with its status, an unknown one is not found', async () => {
+      const pending = await createTask();
+      const running = await runningTask();
+      expect(await tasks.cancel(pending)).toEqual({ kind: 'cancelled' });
+      expect(await tasks.cancel(running)).toEqual({ kind: 'cancelled' });
+      for (const id of [pending, running]) {
+        const row = await taskRow(id);
+        expect(row.status).toBe(TaskStatus.CANCELLED);
+        expect(row.finishedAt).toBeInstanceOf(Date);
+      }
+
+      expect(await tasks.cancel(running)).toEqual({ kind: 'already-ended', status: TaskStatus.CANCELLED });
+      const failed = await runningTask();
+      await tasks.fail(failed, 'boom');
+      expect(await tasks.cancel(failed)).toEqual({ kind: 'already-ended', status: TaskStatus.FAILED });
+      expect((await taskRow(failed)).status).toBe(TaskStatus.FAILED);
+
+      expect(await tasks.cancel(randomUUID())).toEqual({ kind: 'not-found' });
+    });
+
+    it('fail() fails an active task once and refuses an ended one', async () => {
+      const id = await runningTask();
+      expect(await tasks.fail(id, 'first')).toBe(true);
+      expect(await taskRow(id)).toMatchObject({ status: TaskStatus.FAILED, error: 'first' });
+      expect(await tasks.fail(id, 'second')).toBe(false);
+      expect(await taskRow(id)).toMatchObject({ status: TaskStatus.FAILED, error: 'first' });
+
+      const pending = await createTask();
+      expect(await tasks.fail(pending, 'x'.repeat(5000))).toBe(true);
+      expect((await taskRow(pending)).error).toHaveLength(2000);
+
+      const completed = await taskInGenerate({ s1: 1 }, () => ({ dim1: 1, dim2: 1 }));
+      await generation.complete(completed, taskResult());
+      expect(await tasks.fail(completed, 'late')).toBe(false);
+      expect(await taskRow(completed)).toMatchObject({ status: TaskStatus.COMPLETED, error: null });
+
+      expect(await tasks.fail(randomUUID(), 'unknown')).toBe(false);
+    });
+
+    describe('after cancel nothing moves the task', () => {
+      it('start() and fail() leave it cancelled', async () => {
+        const id = await createTask();
+        await tasks.cancel(id);
+        expect(await tasks.start(id)).toMatchObject({ status: TaskStatus.CANCELLED });
+        expect(await tasks.fail(id, 'late failure')).toBe(false);
+        expect(await taskRow(id)).toMatchObject({ status: TaskStatus.CANCELLED, startedAt: null, error: null });
+      });
+
+      it('CollectionStore.finishCollection leaves it cancelled in collect', async () => {
+        const id = await runningTask(['s1', 's2']);
+        await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
+        await tasks.cancel(id);
+        await collection.saveCollected(settlement(id, 's2'), records('s2', 3));
+        expect(await collection.finishCollection(id, 2)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT, chunksTotal: null });
+        expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND chunk IS NOT NULL', [id])).toBe(0);
+
+        const allFailed = await runningTask(['s1']);
+        await collection.saveFailed(settlement(allFailed, 's1'), 'down');
+        await tasks.cancel(allFailed);
+        expect(await collection.finishCollection(allFailed, 2)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT });
+        expect((await taskRow(allFailed)).error).toBeNull();
+      });
+
+      it("EvaluationStore.saveChunk's stage move leaves it cancelled in evaluate", async () => {
+        const { id } = await taskInEvaluate({ s1: 4 }, 2);
+        await evaluateChunk(id, 0, () => ({ dim1: 0.9, dim2: 0.9 }));
+        await tasks.cancel(id);
+        const after = await evaluateChunk(id, 1, () => ({ dim1: 0.9, dim2: 0.9 }));
+        expect(after).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE });
+        expect(await taskRow(id)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE, error: null });
+
+        // Nor does the all-failed branch fail it.
+        const { id: failing } = await taskInEvaluate({ s1: 2 }, 2);
+        await tasks.cancel(failing);
+        expect(await evaluateChunk(failing, 0, () => undefined)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE });
+        expect(await taskRow(failing)).toMatchObject({ status: TaskStatus.CANCELLED, error: null });
+      });
+
+      it('GenerationStore.complete() returns undefined and stores no result', async () => {
+        const id = await taskInGenerate({ s1: 2 }, () => ({ dim1: 0.9, dim2: 0.9 }));
+        await tasks.cancel(id);
+        expect(await generation.complete(id, taskResult())).toBeUndefined();
+        expect(await taskRow(id)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.GENERATE });
+        expect(await resultRows(id)).toBe(0);
+        expect(await tasks.result(id)).toBeUndefined();
+      });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+
+  describe(CollectionStore.name, () => {
+    it('settles a source once: a second saveCollected stores and counts nothing', async () => {
+      const id = await runningTask(['s1', 's2']);
+      expect(await collection.saveCollected(settlement(id, 's1'), records('s1', 5))).toBe(true);
+      expect(await collection.saveCollected(settlement(id, 's1'), records('s1-again', 7))).toBe(false);
+      // A settled source cannot be re-settled as failed either.
+      expect(await collection.saveFailed(settlement(id, 's1'), 'late failure')).toBe(false);
+
+      expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 5 });
+      expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(5);
+      expect(await collection.settledSourceIds(id)).toEqual(new Set(['s1']));
+      const [source] = (await db.query('SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1', [id])) as object[];
+      expect(source).toEqual({ outcome: 'collected', records: 5, attempts: 1, duration_ms: 12 });
+    });
+
+    it('settles a concurrently duplicated source once', async () => {
+      const id = await runningTask(['s1']);
+      const saved = await Promise.all([1, 2, 3].map(() => collection.saveCollected(settlement(id, 's1'), records('s1', 20))));
+      expect(saved.filter(Boolean)).toHaveLength(1);
+      expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 20 });
+      expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(20);
+    });
+
+    it('counts a failed source once', async () => {
+      const id = await runningTask(['s1', 's2']);
+      expect(await collection.saveFailed(settlement(id, 's2'), 'timeout')).toBe(true);
+      expect(await collection.saveFailed(settlement(id, 's2'), 'timeout again')).toBe(false);
+      expect(await collection.saveCollected(settlement(id, 's2'), records('s2', 3))).toBe(false);
+      expect(await taskRow(id)).toMatchObject({ sourcesFailed: 1, sourcesCollected: 0, recordsTotal: 0 });
+      expect(await tasks.failures(id, 10)).toEqual([{ stage: 'collect', sourceId: 's2', recordId: null, message: 'timeout' }]);
+    });
+
+    it('stores a record id repeated within one batch once', async () => {
+      const id = await runningTask(['s1', 's2']);
+      const batch = [...records('r', 3), { id: 'r-1', content: 'duplicate', fields: {} }, { id: 'r-0', content: 'duplicate', fields: {} }];
+      expect(await collection.saveCollected(settlement(id, 's1'), batch)).toBe(true);
+      // The same record id in another source is another record.
+      expect(await collection.saveCollected(settlement(id, 's2'), records('r', 1))).toBe(true);
+
+      const rows = (await db.query('SELECT source_id, record_id, content FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id])) as {
+        source_id: string;
+        record_id: string;
+        content: string;
+      }[];
+      expect(rows.map((row) => `${row.source_id}/${row.record_id}`)).toEqual(['s1/r-0', 's1/r-1', 's1/r-2', 's2/r-0']);
+      expect(rows.every((row) => row.content !== 'duplicate')).toBe(true);
+      expect(await taskRow(id)).toMatchObject({ recordsTotal: 4, sourcesCollected: 2 });
+    });
+
+    it('does not finish collection while a source is unsettled', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
+      expect(await collection.finishCollection(id, 2)).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, chunksTotal: null });
+    });
+
+    it('fails the task when every source failed', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveFailed(settlement(id, 's1'), 'down');
+      await collection.saveFailed(settlement(id, 's2'), 'down');
+      expect(await collection.finishCollection(id, 10)).toMatchObject({ status: TaskStatus.FAILED, stage: TaskStage.COLLECT });
+      const row = await taskRow(id);
+      expect(row).toMatchObject({ status: TaskStatus.FAILED, error: 'every data source failed', chunksTotal: null });
+      expect(row.finishedAt).toBeInstanceOf(Date);
+    });
+
+    it('cuts the records into evaluate chunks in collection order and moves the task to evaluate', async () => {
+      const perSource = { s1: 9, s2: 14, s3: 0 };
+      const chunkSize = 5;
+      const id = await runningTask([...Object.keys(perSource), 'broken']);
+      for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+      await collection.saveFailed(settlement(id, 'broken'), 'down');
+
+      const state = await collection.finishCollection(id, chunkSize);
+      const total = 23;
+      const chunksTotal = Math.ceil(total / chunkSize);
+      expect(state).toEqual({ id, status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE, chunksTotal, chunksDone: 0, recordsTotal: total });
+      // A second call (a re-run) moves nothing and answers with the same state.
+      expect(await collection.finishCollection(id, 2)).toEqual(state);
+
+      const rows = (await db.query('SELECT source_id, record_id, chunk FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id])) as {
+        source_id: string;
+        record_id: string;
+        chunk: number | null;
+      }[];
+      expect(rows).toHaveLength(total);
+      expect(rows.every((row) => row.chunk !== null && row.chunk >= 0 && row.chunk < chunksTotal)).toBe(true);
+      // In collection order, record i is in chunk floor(i / chunkSize): full chunks, the last one the rest.
+      expect(rows.map((row) => row.chunk)).toEqual(rows.map((_, i) => Math.floor(i / chunkSize)));
+      const sizes = Array.from({ length: chunksTotal }, (_, chunk) => rows.filter((row) => row.chunk === chunk).length);
+      expect(sizes).toEqual([5, 5, 5, 5, 3]);
+
+      const chunk1 = await evaluations.chunkRecords(id, 1);
+      expect(chunk1.map((record) => `${record.sourceId}/${record.recordId}`)).toEqual(['s1/s1-5', 's1/s1-6', 's1/s1-7', 's1/s1-8', 's2/s2-0']);
+      expect(chunk1[0]).toEqual({ sourceId: 's1', recordId: 's1-5', content: 'content s1 5', fields: { index: 5 } });
+    });
+
+    it('moves a task without records straight to generate', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveCollected(settlement(id, 's1'), []);
+      await collection.saveFailed(settlement(id, 's2'), 'down');
+      expect(await collection.finishCollection(id, 10)).toMatchObject({
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.GENERATE,
+        chunksTotal: 0,
+        recordsTotal: 0,
+      });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+
+  describe(EvaluationStore.name, () => {
+    it('fans in concurrently duplicated chunks: every chunk and record counted once, the task moved once', async () => {
+      const chunkSize = 3;
+      const { id, state } = await taskInEvaluate({ s1: 16, s2: 14 }, chunkSize);
+      expect(state.chunksTotal).toBe(10);
+      // Two records of chunk 4 fail; every other record is scored.
+      const failing = new Set(['s1-12', 's1-13']);
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, async (_, chunk) => {
+          const chunkRecords = await evaluations.chunkRecords(id, chunk);
+          return chunkRecords.map(({ sourceId, recordId }): RecordOutcome =>
+            failing.has(recordId) ? { sourceId, recordId, error: 'llm error' } : { sourceId, recordId, scores: { dim1: 0.7, dim2: 0.4 } },
+          );
+        }),
+      );
+
+      // Each chunk delivered twice, all at once.
+      const deliveries = [...outcomes.keys(), ...outcomes.keys()];
+      const states = await Promise.all(deliveries.map((chunk) => evaluations.saveChunk(id, chunk, outcomes[chunk])));
+
+      const row = await taskRow(id);
+      expect(row).toMatchObject({
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.GENERATE,
+        chunksTotal: 10,
+        chunksDone: 10,
+        recordsEvaluated: 28,
+        recordsFailed: 2,
+        error: null,
+      });
+      expect(await count('SELECT count(*)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(10);
+      expect(await count('SELECT sum(records_evaluated)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(28);
+      expect(await count("SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND status = 'pending'", [id])).toBe(0);
+
+      // Every call answers with the state after it; the chunk that completed the fan-in saw all ten done,
+      // and no answer claims more chunks than exist or a move without all chunks done.
+      expect(states.every((s) => s !== undefined && s.chunksDone <= 10)).toBe(true);
+      expect(states.some((s) => s?.stage === TaskStage.GENERATE && s.chunksDone === 10)).toBe(true);
+      expect(states.every((s) => s?.stage !== TaskStage.GENERATE || s.chunksDone === 10)).toBe(true);
+      // The calls that counted a chunk saw chunks_done 1..10 in turn (the row lock serialises them); a
+      // duplicate answers with the state it found, which is one of those.
+      expect(new Set(states.map((s) => s!.chunksDone))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    });
+
+    it('stores each record outcome: scores for evaluated, the error for failed', async () => {
+      const { id } = await taskInEvaluate({ s1: 3 }, 3);
+      await evaluations.saveChunk(id, 0, [
+        { sourceId: 's1', recordId: 's1-0', scores: { dim1: 0.25, dim2: 1 } },
+        { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
+        { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 } },
+      ]);
+      const rows = (await db.query('SELECT record_id, status, scores, error, evaluated_at FROM task_records WHERE task_id = $1 ORDER BY position', [id])) as {
+        record_id: string;
+        status: string;
+        scores: unknown;
+        error: string | null;
+        evaluated_at: Date | null;
+      }[];
+      expect(rows.map(({ evaluated_at, ...rest }) => ({ ...rest, evaluated: evaluated_at instanceof Date }))).toEqual([
+        { record_id: 's1-0', status: RecordEvaluationStatus.EVALUATED, scores: { dim1: 0.25, dim2: 1 }, error: null, evaluated: true },
+        { record_id: 's1-1', status: RecordEvaluationStatus.FAILED, scores: null, error: 'timed out', evaluated: true },
+        { record_id: 's1-2', status: RecordEvaluationStatus.EVALUATED, scores: { dim1: 0.5, dim2: 0 }, error: null, evaluated: true },
+      ]);
+      expect(await tasks.failures(id, 10)).toEqual([{ stage: 'evaluate', sourceId: 's1', recordId: 's1-1', message: 'timed out' }]);
+    });
+
+    it('fails the task when every record failed evaluation', async () => {
+      const { id } = await taskInEvaluate({ s1: 5 }, 2);
+      const states = await Promise.all([0, 1, 2].map((chunk) => evaluateChunk(id, chunk, () => undefined)));
+      expect(states.some((s) => s?.status === TaskStatus.FAILED)).toBe(true);
+      const row = await taskRow(id);
+      expect(row).toMatchObject({
+        status: TaskStatus.FAILED,
+        stage: TaskStage.EVALUATE,
+        error: 'every record failed evaluation',
+        chunksDone: 3,
+        recordsEvaluated: 0,
+        recordsFailed: 5,
+      });
+      expect(row.finishedAt).toBeInstanceOf(Date);
+    });
+
+    it('moves the task on when at least one record was evaluated', async () => {
+      const { id } = await taskInEvaluate({ s1: 4 }, 2);
+      await evaluateChunk(id, 0, () => undefined);
+      expect(await evaluateChunk(id, 1, (recordId) => (recordId === 's1-3' ? { dim1: 1 } : undefined))).toMatchObject({
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.GENERATE,
+        chunksDone: 2,
+      });
+      expect(await taskRow(id)).toMatchObject({ recordsEvaluated: 1, recordsFailed: 3, error: null });
+    });
+
+    it('lists the unfinished chunks and tells whether a chunk is done', async () => {
+      const { id, state } = await taskInEvaluate({ s1: 12 }, 2);
+      expect(state.chunksTotal).toBe(6);
+      expect(await evaluations.unfinishedChunks(id, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const chunk of [0, 2, 5]) await evaluateChunk(id, chunk, () => ({ dim1: 0.5 }));
+      expect(await evaluations.unfinishedChunks(id, 6)).toEqual([1, 3, 4]);
+      expect(await evaluations.isChunkDone(id, 2)).toBe(true);
+      expect(await evaluations.isChunkDone(id, 3)).toBe(false);
+      expect(await evaluations.unfinishedChunks(id, 0)).toEqual([]);
+      expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+
+  describe(GenerationStore.name, () => {
+    const scoreTable: Record<string, Record<string, number> | undefined> = {
+      'a-0': { dim1: 0.6, dim2: 0.5 }, // exactly on both thresholds: passes both
+      'a-1': { dim1: 0.59, dim2: 0.9 }, // just below dim1
+      'a-2': undefined, // failed evaluation
+      'b-0': { dim1: 0.9, dim2: 0.49 }, // just below dim2
+      'b-1': { dim1: 1 }, // no dim2 score: cannot pass dim2
+      'b-2': { dim1: 0.95, dim2: 0.51 }, // passes both
+    };
+    const byTable = (recordId: string) => scoreTable[recordId];
+
+    it('reads every evaluated record score of one dimension, in collection order', async () => {
+      const id = await taskInGenerate({ b: 3, a: 3 }, byTable);
+      expect(await generation.scores(id, 'dim1')).toEqual([
+        { sourceId: 'a', recordId: 'a-0', score: 0.6 },
+        { sourceId: 'a', recordId: 'a-1', score: 0.59 },
+        { sourceId: 'b', recordId: 'b-0', score: 0.9 },
+        { sourceId: 'b', recordId: 'b-1', score: 1 },
+        { sourceId: 'b', recordId: 'b-2', score: 0.95 },
+      ]);
+      expect(await generation.scores(id, 'dim2')).toEqual([
+        { sourceId: 'a', recordId: 'a-0', score: 0.5 },
+        { sourceId: 'a', recordId: 'a-1', score: 0.9 },
+        { sourceId: 'b', recordId: 'b-0', score: 0.49 },
+        { sourceId: 'b', recordId: 'b-2', score: 0.51 },
+      ]);
+      expect(await generation.scores(id, 'unknown')).toEqual([]);
+    });
+
+    it('counts the records passing every threshold, thresholds inclusive', async () => {
+      const id = await taskInGenerate({ a: 3, b: 3 }, byTable);
+      expect(await generation.countPassingAll(id, DIMENSIONS)).toBe(2);
+      expect(await generation.countPassingAll(id, [DIMENSIONS[0]])).toBe(4);
+      expect(await generation.countPassingAll(id, [{ id: 'dim1', name: 'q', threshold: 0 }])).toBe(5);
+      expect(await generation.countPassingAll(id, [{ id: 'dim2', name: 'r', threshold: 0 }])).toBe(4);
+      expect(await generation.countPassingAll(id, [{ id: 'dim1', name: 'q', threshold: 1 }])).toBe(1);
+      expect(await generation.countPassingAll(id, [])).toBe(5);
+    });
+
+    it('stores a dimension once and counts it once', async () => {
+      const id = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
+      await generation.saveDimension(id, dimensionResult('dim1'));
+      await generation.saveDimension(id, { ...dimensionResult('dim1'), summary: 'second' });
+      await Promise.all([1, 2, 3].map(() => generation.saveDimension(id, dimensionResult('dim2'))));
+      expect((await taskRow(id)).dimensionsDone).toBe(2);
+      const finished = await generation.finishedDimensions(id);
+      expect([...finished.keys()].sort()).toEqual(['dim1', 'dim2']);
+      expect(finished.get('dim1')).toEqual(dimensionResult('dim1'));
+    });
+
+    it('complete() ends a clean task completed, stores the result once, and a second call changes nothing', async () => {
+      const id = await taskInGenerate({ a: 2 }, () => ({ dim1: 1, dim2: 1 }));
+      const result = taskResult();
+      expect(await generation.complete(id, result)).toBe(TaskStatus.COMPLETED);
+      const row = await taskRow(id);
+      expect(row).toMatchObject({ status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE });
+      expect(row.finishedAt).toBeInstanceOf(Date);
+      expect(await tasks.result(id)).toEqual(result);
+
+      expect(await generation.complete(id, { ...result, passed_all_dimensions: 99 })).toBeUndefined();
+      expect(await resultRows(id)).toBe(1);
+      expect(await tasks.result(id)).toEqual(result);
+      expect((await taskRow(id)).finishedAt).toEqual(row.finishedAt);
+    });
+
+    it('complete() ends a task with a failed record or a failed source completed_with_errors', async () => {
+      const failedRecord = await taskInGenerate({ a: 2 }, (recordId) => (recordId === 'a-1' ? undefined : { dim1: 1 }));
+      expect(await generation.complete(failedRecord, taskResult())).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+
+      const failedSource = await taskInGenerate({ a: 2 }, () => ({ dim1: 1 }), ['down']);
+      expect(await generation.complete(failedSource, taskResult())).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+
+      const noRecords = await taskInGenerate({ a: 0 }, () => undefined, ['down']);
+      expect(await generation.complete(noRecords, taskResult())).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+
+      for (const id of [failedRecord, failedSource, noRecords]) {
+        expect((await taskRow(id)).status).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+        expect(await resultRows(id)).toBe(1);
+      }
+    });
+
+    it('complete() refuses a task that is not in generate, and concurrent calls store one result', async () => {
+      const { id: evaluating } = await taskInEvaluate({ s1: 2 }, 2);
+      expect(await generation.complete(evaluating, taskResult())).toBeUndefined();
+      expect(await taskRow(evaluating)).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE });
+      expect(await resultRows(evaluating)).toBe(0);
+
+      const id = await taskInGenerate({ a: 2 }, () => ({ dim1: 1 }));
+      const statuses = await Promise.all([1, 2, 3].map(() => generation.complete(id, taskResult())));
+      expect(statuses.filter((status) => status !== undefined)).toEqual([TaskStatus.COMPLETED]);
+      expect(await resultRows(id)).toBe(1);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+
+  describe('runMigrations', () => {
+    const settings = testDatabaseSettings();
+
+    it('is safe to run concurrently against the migrated test database', async () => {
+      const [a, b] = await Promise.all([openTestDataSource({ DATABASE_POOL_SIZE: 2 }), openTestDataSource({ DATABASE_POOL_SIZE: 2 })]);
+      try {
+        await expect(Promise.all([runMigrations(a), runMigrations(b)])).resolves.toBeDefined();
+        expect(await count('SELECT count(*)::int AS count FROM migrations', [])).toBe(a.migrations.length);
+        expect(a.migrations.length).toBeGreaterThan(0);
+      } finally {
+        await Promise.all([a.destroy(), b.destroy()]);
+      }
+    });
+
+    it('lets exactly one of two concurrent runs apply the migrations to an empty database (advisory lock)', async () => {
+      const scratch = `${settings.DATABASE_NAME}_migrations_${process.pid}`.slice(0, 63);
+      await db.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+      await ensureTestDatabase({ ...settings, DATABASE_NAME: scratch });
+      const open = () => new DataSource(databaseOptions({ ...settings, DATABASE_NAME: scratch, DATABASE_POOL_SIZE: 2 })).initialize();
+      const [a, b] = await Promise.all([open(), open()]);
+      try {
+        await Promise.all([runMigrations(a), runMigrations(b)]);
+        const applied = (await a.query('SELECT name FROM migrations ORDER BY id')) as { name: string }[];
+        expect(applied.map((row) => row.name)).toEqual(a.migrations.map((migration) => migration.name ?? migration.constructor.name));
+        const tables = (await a.query(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+        )) as { table_name: string }[];
+        expect(tables.map((row) => row.table_name)).toEqual([
+          'dimension_results',
+          'evaluation_chunks',
+          'migrations',
+          'task_records',
+          'task_results',
+          'task_sources',
+          'tasks',
+        ]);
+      } finally {
+        await Promise.all([a.destroy(), b.destroy()]);
+        await db.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+      }
+    });
+  });
+});

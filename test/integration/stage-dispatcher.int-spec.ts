@@ -1,0 +1,171 @@
+import Queue from 'bull';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { BaseConfig, loadConfig } from '@app/config';
+import { DataSourceType, jobIds, JobName, QueueName, TaskStage, TaskStatus } from '@app/contracts';
+import { redisConnection, StageDispatcher } from '@app/messaging';
+import { CollectionStore, EvaluationStore, TaskRepository, TaskState } from '@app/persistence';
+import { deleteTasks, openTestDataSource } from '../support/database';
+
+// The dispatcher against real Bull queues (a prefix of its own, so no running app sees the jobs) and the
+// real test database (the evaluate stage asks Postgres which chunks are still to do).
+describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
+  const prefix = `test-dispatcher-${process.pid}-${Date.now()}`;
+  const redis = redisConnection(loadConfig(BaseConfig));
+  let collectQueue: Queue.Queue;
+  let evaluateQueue: Queue.Queue;
+  let generateQueue: Queue.Queue;
+  let db: DataSource;
+  let tasks: TaskRepository;
+  let collection: CollectionStore;
+  let evaluations: EvaluationStore;
+  let dispatcher: StageDispatcher;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    [collectQueue, evaluateQueue, generateQueue] = [QueueName.COLLECT, QueueName.EVALUATE, QueueName.GENERATE].map(
+      (name) => new Queue(name, { redis, prefix }),
+    );
+    await Promise.all([collectQueue, evaluateQueue, generateQueue].map((queue) => queue.isReady()));
+    db = await openTestDataSource();
+    tasks = new TaskRepository(db);
+    collection = new CollectionStore(db);
+    evaluations = new EvaluationStore(db);
+    dispatcher = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations);
+  });
+
+  afterAll(async () => {
+    for (const queue of [collectQueue, evaluateQueue, generateQueue]) {
+      if (!queue) continue;
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+    }
+    if (db) {
+      await deleteTasks(db, created);
+      await db.destroy();
+    }
+  });
+
+  const state = (overrides: Partial<TaskState> = {}): TaskState => ({
+    id: randomUUID(),
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.COLLECT,
+    chunksTotal: null,
+    chunksDone: 0,
+    recordsTotal: 0,
+    ...overrides,
+  });
+
+  /** Every job of the queue, in any state (none is processed: no worker listens on this prefix). */
+  const jobsOf = async (queue: Queue.Queue, taskId: string) =>
+    (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'paused'])).filter((job) => job.data.taskId === taskId);
+
+  /** A running task in evaluate, stored for real: `records` records cut into chunks of `chunkSize`. */
+  async function evaluatingTask(records: number, chunkSize: number): Promise<TaskState> {
+    const id = randomUUID();
+    created.push(id);
+    await tasks.create(id, {
+      data_sources: [{ id: 's1', type: DataSourceType.API, url: 'https://example.test/s1' }],
+      llm_config: { model: 'test-model' },
+      dimensions: [{ id: 'dim1', name: 'quality', threshold: 0.5 }],
+    });
+    await tasks.start(id);
+    await collection.saveCollected(
+      { taskId: id, sourceId: 's1', attempts: 1, durationMs: 1 },
+      Array.from({ length: records }, (_, i) => ({ id: `r${i}`, content: `record ${i}`, fields: {} })),
+    );
+    const moved = await collection.finishCollection(id, chunkSize);
+    expect(moved).toMatchObject({ stage: TaskStage.EVALUATE });
+    return moved!;
+  }
+
+  it('puts a collect or generate stage on its queue once, however often it is dispatched', async () => {
+    const collecting = state({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT });
+    const generating = state({ stage: TaskStage.GENERATE, chunksTotal: 3, chunksDone: 3 });
+    const before = await Promise.all([collectQueue.getJobCounts(), generateQueue.getJobCounts()]);
+
+    await Promise.all([dispatcher.dispatch(collecting), dispatcher.dispatch(generating)]);
+    await Promise.all([dispatcher.dispatch(collecting), dispatcher.dispatch(collecting), dispatcher.dispatch(generating)]);
+
+    const collectJob = await collectQueue.getJob(jobIds.collect(collecting.id));
+    expect(collectJob).toMatchObject({ name: JobName.COLLECT_TASK, data: { taskId: collecting.id } });
+    expect(await collectJob!.isWaiting()).toBe(true);
+    const generateJob = await generateQueue.getJob(jobIds.generate(generating.id));
+    expect(generateJob).toMatchObject({ name: JobName.GENERATE_RESULT, data: { taskId: generating.id } });
+
+    expect(await jobsOf(collectQueue, collecting.id)).toHaveLength(1);
+    expect(await jobsOf(generateQueue, generating.id)).toHaveLength(1);
+    const after = await Promise.all([collectQueue.getJobCounts(), generateQueue.getJobCounts()]);
+    expect(after[0].waiting - before[0].waiting).toBe(1);
+    expect(after[1].waiting - before[1].waiting).toBe(1);
+    // Nothing crossed over to another stage's queue.
+    expect(await jobsOf(evaluateQueue, collecting.id)).toHaveLength(0);
+    expect(await jobsOf(generateQueue, collecting.id)).toHaveLength(0);
+  });
+
+  it('puts only the unfinished chunks of the evaluate stage on the queue, once each', async () => {
+    const task = await evaluatingTask(14, 2);
+    expect(task.chunksTotal).toBe(7);
+    for (const chunk of [0, 3, 6]) {
+      const records = await evaluations.chunkRecords(task.id, chunk);
+      await evaluations.saveChunk(
+        task.id,
+        chunk,
+        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })),
+      );
+    }
+    const current = (await tasks.state(task.id))!;
+    expect(current).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
+
+    await dispatcher.dispatch(current);
+    await Promise.all([dispatcher.dispatch(current), dispatcher.dispatch(task)]);
+
+    const jobs = await jobsOf(evaluateQueue, task.id);
+    expect(jobs.map((job) => job.data.chunk).sort()).toEqual([1, 2, 4, 5]);
+    expect(jobs.map((job) => String(job.id)).sort()).toEqual([1, 2, 4, 5].map((chunk) => jobIds.evaluate(task.id, chunk)));
+    expect(jobs.every((job) => job.name === JobName.EVALUATE_CHUNK)).toBe(true);
+    expect(await evaluateQueue.getJob(jobIds.evaluate(task.id, 0))).toBeNull();
+    expect(await jobsOf(collectQueue, task.id)).toHaveLength(0);
+    expect(await jobsOf(generateQueue, task.id)).toHaveLength(0);
+  });
+
+  it('discardQueued removes the waiting and delayed jobs of a task, and leaves other tasks alone', async () => {
+    const task = await evaluatingTask(6, 2);
+    const other = state({ stage: TaskStage.COLLECT });
+    await dispatcher.dispatch(task);
+    await dispatcher.dispatch(state({ id: task.id, stage: TaskStage.COLLECT }));
+    await dispatcher.dispatch(other);
+    // A retried job waits as delayed; it is dropped too.
+    await generateQueue.add(JobName.GENERATE_RESULT, { taskId: task.id }, { jobId: jobIds.generate(task.id), delay: 60_000 });
+    expect(await jobsOf(evaluateQueue, task.id)).toHaveLength(3);
+    expect(await (await generateQueue.getJob(jobIds.generate(task.id)))!.isDelayed()).toBe(true);
+
+    await dispatcher.discardQueued(task.id, task.chunksTotal);
+
+    expect(await jobsOf(evaluateQueue, task.id)).toHaveLength(0);
+    expect(await jobsOf(collectQueue, task.id)).toHaveLength(0);
+    expect(await jobsOf(generateQueue, task.id)).toHaveLength(0);
+    expect(await collectQueue.getJob(jobIds.collect(other.id))).not.toBeNull();
+    // Nothing queued (or no chunks) is fine too.
+    await expect(dispatcher.discardQueued(randomUUID(), null)).resolves.toBeUndefined();
+  });
+
+  it('dispatches nothing for a task that has ended, whatever its stage', async () => {
+    const ended = [TaskStatus.COMPLETED, TaskStatus.COMPLETED_WITH_ERRORS, TaskStatus.FAILED, TaskStatus.CANCELLED];
+    const stages = [TaskStage.COLLECT, TaskStage.EVALUATE, TaskStage.GENERATE];
+    const states = ended.flatMap((status) => stages.map((stage) => state({ status, stage, chunksTotal: 4 })));
+    const before = await Promise.all([collectQueue, evaluateQueue, generateQueue].map((queue) => queue.getJobCounts()));
+
+    await Promise.all(states.map((s) => dispatcher.dispatch(s)));
+    // A running task without a stage has nothing to dispatch either.
+    await dispatcher.dispatch(state({ stage: null }));
+
+    const after = await Promise.all([collectQueue, evaluateQueue, generateQueue].map((queue) => queue.getJobCounts()));
+    expect(after).toEqual(before);
+    for (const s of states) {
+      expect(await collectQueue.getJob(jobIds.collect(s.id))).toBeNull();
+      expect(await evaluateQueue.getJob(jobIds.evaluate(s.id, 0))).toBeNull();
+      expect(await generateQueue.getJob(jobIds.generate(s.id))).toBeNull();
+    }
+  });
+});
