@@ -19,6 +19,8 @@ declare -A TIER_ARGS=(
   [e2e]="--selectProjects e2e --runInBand"
 )
 declare -A RESULT=()
+REPORTS="$(mktemp -d)"
+trap 'rm -rf "$REPORTS"' EXIT
 
 summary() {
   local tier
@@ -27,6 +29,16 @@ summary() {
   for tier in "${TIERS[@]}"; do
     printf '  %-12s %s\n' "$tier" "${RESULT[$tier]:-not run}"
   done
+  # One closing line over all tiers that ran, in the plain "N passed, N failed" form CI reads.
+  node -e '
+    const fs = require("fs");
+    let passed = 0, failed = 0, skipped = 0;
+    for (const file of fs.readdirSync(process.argv[1])) {
+      const report = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+      passed += report.numPassedTests; failed += report.numFailedTests; skipped += report.numPendingTests + report.numTodoTests;
+    }
+    console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  ' "$REPORTS"
 }
 
 if ! bash scripts/ensure-services.sh; then
@@ -44,7 +56,7 @@ for tier in "${TIERS[@]}"; do
   started=$SECONDS
   read -r -a args <<<"${TIER_ARGS[$tier]}"
   status=0
-  npx --no -- jest "${args[@]}" "$@" || status=$?
+  npx --no -- jest "${args[@]}" --json --outputFile="$REPORTS/$tier.json" "$@" || status=$?
   if [ "$status" -ne 0 ]; then
     RESULT[$tier]="FAILED (exit $status, $((SECONDS - started))s)"
     summary
