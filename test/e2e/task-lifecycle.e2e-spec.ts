@@ -1,6 +1,6 @@
 import { CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
 import { assertResultMatches, expectedRecords } from './support/expected-result';
-import { delay, TestSystem } from './support/test-system';
+import { AppProcess, delay, TestSystem } from './support/test-system';
 import { openTestDataSource } from '../support/database';
 import { DataSource } from 'typeorm';
 
@@ -143,6 +143,29 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     expect(response.body).toMatch(/too large/);
     const [{ count: after }] = await db.query('SELECT count(*)::int AS count FROM tasks');
     expect(after).toBe(before);
+  });
+
+  it('streams progress as server-sent events until the task ends', async () => {
+    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'stream', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 100 } }] };
+    const id = await system.submit(spec);
+    const response = await fetch(`${system.baseUrl}/api/v1/tasks/${id}/events`);
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const stream = await response.text();
+    const events = stream
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice('data: '.length)));
+    expect(events[0].id).toBe(id);
+    const last = events[events.length - 1];
+    expect(last).toMatchObject({ taskId: id, status: 'completed' });
+    expect(events.some((event) => /chunk \d+: 25 record\(s\) evaluated/.test(event.message ?? ''))).toBe(true);
+  }, 60_000);
+
+  it('refuses to start an app with a bad setting, naming it', async () => {
+    const app = new AppProcess('collector', 'collector-misconfigured', { ...system.env, DATABASE_PORT: 'abc', COLLECT_MAX_ATTEMPTS: '0' });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc"/);
+    expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS=0: COLLECT_MAX_ATTEMPTS must not be less than 1/);
   });
 
   it('serves Swagger UI with the example, and a health check of Postgres and Redis', async () => {

@@ -236,7 +236,11 @@ describe('persistence stores (Postgres)', () => {
         const id = await runningTask(['s1', 's2']);
         await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
         await tasks.cancel(id);
-        await collection.saveCollected(settlement(id, 's2'), records('s2', 3));
+        // A source that arrives after the cancel is not stored and changes no figure.
+        expect(await collection.saveCollected(settlement(id, 's2'), records('s2', 3))).toBe(false);
+        expect(await collection.saveFailed(settlement(id, 's2'), 'late')).toBe(false);
+        expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 3 });
+        expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(3);
         expect(await collection.finishCollection(id, 2)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT, chunksTotal: null });
         expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND chunk IS NOT NULL', [id])).toBe(0);
 
@@ -252,7 +256,10 @@ describe('persistence stores (Postgres)', () => {
         await evaluateChunk(id, 0, () => ({ dim1: 0.9, dim2: 0.9 }));
         await tasks.cancel(id);
         const after = await evaluateChunk(id, 1, () => ({ dim1: 0.9, dim2: 0.9 }));
-        expect(after).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE });
+        expect(after).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE, chunksDone: 1 });
+        // The late chunk is not counted: the figures stay as they were at the cancel.
+        expect(await taskRow(id)).toMatchObject({ recordsEvaluated: 2, chunksDone: 1 });
+        expect(await count('SELECT count(*)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(1);
         expect(await taskRow(id)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE, error: null });
 
         // Nor does the all-failed branch fail it.
@@ -322,6 +329,8 @@ describe('persistence stores (Postgres)', () => {
       expect(rows.map((row) => `${row.source_id}/${row.record_id}`)).toEqual(['s1/r-0', 's1/r-1', 's1/r-2', 's2/r-0']);
       expect(rows.every((row) => row.content !== 'duplicate')).toBe(true);
       expect(await taskRow(id)).toMatchObject({ recordsTotal: 4, sourcesCollected: 2 });
+      // The source's own figure counts what was stored, like the task's.
+      expect(await db.query("SELECT records FROM task_sources WHERE task_id = $1 AND source_id = 's1'", [id])).toEqual([{ records: 3 }]);
     });
 
     it('does not finish collection while a source is unsettled', async () => {

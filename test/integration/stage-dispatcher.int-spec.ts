@@ -129,6 +129,18 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     expect(await jobsOf(generateQueue, task.id)).toHaveLength(0);
   });
 
+  it('queues nothing for a stale evaluate state whose chunks are all done', async () => {
+    const task = await evaluatingTask(4, 2);
+    for (const chunk of [0, 1]) {
+      const records = await evaluations.chunkRecords(task.id, chunk);
+      await evaluations.saveChunk(task.id, chunk, records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })));
+    }
+    expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });
+
+    await dispatcher.dispatch(task); // the state read before the fan-in moved the task
+    expect(await jobsOf(evaluateQueue, task.id)).toHaveLength(0);
+  });
+
   it('discardQueued removes the waiting and delayed jobs of a task, and leaves other tasks alone', async () => {
     const task = await evaluatingTask(6, 2);
     const other = state({ stage: TaskStage.COLLECT });

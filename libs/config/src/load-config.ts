@@ -27,7 +27,7 @@ export function loadConfig<T extends object>(schema: ConfigClass<T>, env: NodeJS
     (config as Record<string, unknown>)[name] = coerce(value, defaults[name]);
   }
   const errors = validateSync(config, { forbidUnknownValues: true });
-  if (errors.length > 0) throw new ConfigError(errors.flatMap(describe));
+  if (errors.length > 0) throw new ConfigError(errors.map((error) => describe(error, raw[error.property])));
   return config;
 }
 
@@ -43,7 +43,8 @@ function coerce(value: unknown, fallback: unknown): unknown {
   return value;
 }
 
-function describe(error: ValidationError): string[] {
+/** Names the variable with the value as it was given (not as coerced: "abc", not NaN). */
+function describe(error: ValidationError, given: unknown): string {
   const reasons = Object.values(error.constraints ?? {});
-  return [`${error.property}=${JSON.stringify(error.value)}: ${reasons.join('; ')}`];
+  return `${error.property}=${JSON.stringify(given)}: ${reasons.join('; ')}`;
 }

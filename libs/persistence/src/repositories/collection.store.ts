@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SourceOutcome, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
-import { selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface SourceSettlement {
   taskId: string;
@@ -27,10 +27,14 @@ export class CollectionStore {
     return new Set(rows.map((row) => row.source_id));
   }
 
-  /** Stores a source's records; false when the source had been settled already (a re-run). */
+  /**
+   * Stores a source's records; false when nothing was stored: the source had been settled already
+   * (a re-run), or the task has ended (a late write must not change a cancelled task's figures).
+   */
   async saveCollected(settlement: SourceSettlement, records: readonly SourceRecord[]): Promise<boolean> {
     return this.db.transaction(async (manager) => {
-      if (!(await this.insertSettlement(manager, settlement, SourceOutcome.COLLECTED, records.length, null))) return false;
+      if (!(await lockActiveTask(manager, settlement.taskId))) return false;
+      if (!(await this.insertSettlement(manager, settlement, SourceOutcome.COLLECTED, 0, null))) return false;
       let inserted = 0;
       for (let start = 0; start < records.length; start += RECORD_BATCH) {
         const batch = records.slice(start, start + RECORD_BATCH).map((record, offset) => ({
@@ -51,6 +55,11 @@ export class CollectionStore {
         );
         inserted += row?.count ?? 0;
       }
+      await manager.query('UPDATE task_sources SET records = $3 WHERE task_id = $1 AND source_id = $2', [
+        settlement.taskId,
+        settlement.sourceId,
+        inserted,
+      ]);
       await manager.query(
         `UPDATE tasks SET sources_collected = sources_collected + 1, records_total = records_total + $2, updated_at = now()
          WHERE id = $1`,
@@ -62,6 +71,7 @@ export class CollectionStore {
 
   async saveFailed(settlement: SourceSettlement, error: string): Promise<boolean> {
     return this.db.transaction(async (manager) => {
+      if (!(await lockActiveTask(manager, settlement.taskId))) return false;
       if (!(await this.insertSettlement(manager, settlement, SourceOutcome.FAILED, 0, error))) return false;
       await manager.query('UPDATE tasks SET sources_failed = sources_failed + 1, updated_at = now() WHERE id = $1', [settlement.taskId]);
       return true;
@@ -99,7 +109,7 @@ export class CollectionStore {
           [taskId, chunkSize],
         );
       }
-      return moved ?? selectRow<TaskState>(manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [taskId]);
+      return moved ?? currentState(manager, taskId);
     });
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
-import { selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface ChunkRecord {
   sourceId: string;
@@ -57,13 +57,15 @@ export class EvaluationStore {
     const evaluated = outcomes.filter((outcome) => 'scores' in outcome);
     const failed = outcomes.length - evaluated.length;
     return this.db.transaction(async (manager) => {
+      // A chunk that finishes after the task ended (cancelled, failed) is not counted.
+      if (!(await lockActiveTask(manager, taskId))) return currentState(manager, taskId);
       const marked = await selectRow(
         manager,
         `INSERT INTO evaluation_chunks (task_id, chunk, records_evaluated, records_failed)
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING chunk`,
         [taskId, chunk, evaluated.length, failed],
       );
-      if (!marked) return selectRow<TaskState>(manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [taskId]);
+      if (!marked) return currentState(manager, taskId);
 
       const rows = outcomes.map((outcome) =>
         'scores' in outcome

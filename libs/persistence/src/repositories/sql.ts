@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { TaskStage, TaskStatus } from '@app/contracts';
+import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
 
 /** Runs raw SQL and returns its rows, whatever the statement (TypeORM shapes UPDATE results differently). */
 export async function selectRows<T>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<T[]> {
@@ -30,3 +30,17 @@ export interface TaskState {
 
 export const TASK_STATE_COLUMNS =
   'id, status, stage, chunks_total AS "chunksTotal", chunks_done AS "chunksDone", records_total AS "recordsTotal"';
+
+export function currentState(manager: EntityManager, taskId: string): Promise<TaskState | undefined> {
+  return selectRow<TaskState>(manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [taskId]);
+}
+
+/**
+ * Takes the task row's lock for the rest of the transaction and tells whether the task is still
+ * active. Writes that follow it cannot interleave with a cancel: either the cancel waits for them or
+ * they see the task cancelled.
+ */
+export async function lockActiveTask(manager: EntityManager, taskId: string): Promise<boolean> {
+  const row = await selectRow(manager, 'SELECT 1 FROM tasks WHERE id = $1 AND status = ANY($2) FOR UPDATE', [taskId, ACTIVE_STATUSES]);
+  return row !== undefined;
+}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ACTIVE_STATUSES, CreateTaskDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
-import { selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export type CancelOutcome = { kind: 'cancelled' } | { kind: 'not-found' } | { kind: 'already-ended'; status: TaskStatus };
 
@@ -40,7 +40,7 @@ export class TaskRepository {
   }
 
   async state(id: string): Promise<TaskState | undefined> {
-    return selectRow<TaskState>(this.db.manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+    return currentState(this.db.manager, id);
   }
 
   async cancel(id: string): Promise<CancelOutcome> {

@@ -1,0 +1,25 @@
+import { ConfigError, loadConfig } from '@app/config';
+import { CollectorConfig } from './collector.config';
+
+describe(CollectorConfig.name, () => {
+  it('loads with an empty environment, using its defaults', () => {
+    const config = loadConfig(CollectorConfig, {});
+    expect(config).toBeInstanceOf(CollectorConfig);
+    expect(config).toMatchObject({
+      DATA_SOURCE_MODE: 'simulated',
+      COLLECT_SOURCE_CONCURRENCY: 8,
+      COLLECT_SOURCE_TIMEOUT_MS: 10_000,
+      EVALUATE_CHUNK_SIZE: 25,
+      WORKER_CONCURRENCY: 4,
+    });
+  });
+
+  it('refuses a data-source mode other than the simulator and a failure rate above 1', () => {
+    expect(() => loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' })).toThrow(ConfigError);
+    try {
+      loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' });
+    } catch (error) {
+      expect((error as ConfigError).problems.map((problem) => problem.split('=')[0]).sort()).toEqual(['DATA_SOURCE_MODE', 'SIM_SOURCE_FAILURE_RATE']);
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import { ConfigError, loadConfig } from '@app/config';
+import { GatewayConfig } from './gateway.config';
+
+describe(GatewayConfig.name, () => {
+  it('loads with an empty environment, using its defaults', () => {
+    const config = loadConfig(GatewayConfig, {});
+    expect(config).toBeInstanceOf(GatewayConfig);
+    expect(config).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', BODY_LIMIT_BYTES: 1024 * 1024, DATABASE_PORT: 5432 });
+  });
+
+  it('coerces its own settings and refuses a body limit below 1 KiB', () => {
+    expect(loadConfig(GatewayConfig, { PORT: '8080' }).PORT).toBe(8080);
+    expect(() => loadConfig(GatewayConfig, { BODY_LIMIT_BYTES: '10' })).toThrow(ConfigError);
+    expect(() => loadConfig(GatewayConfig, { BODY_LIMIT_BYTES: '10' })).toThrow(/BODY_LIMIT_BYTES/);
+  });
+});
