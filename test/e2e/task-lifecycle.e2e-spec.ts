@@ -164,7 +164,7 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   it('refuses to start an app with a bad setting, naming it', async () => {
     const app = new AppProcess('collector', 'collector-misconfigured', { ...system.env, DATABASE_PORT: 'abc', COLLECT_MAX_ATTEMPTS: '0' });
     expect((await app.exited).code).toBe(1);
-    expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc"/);
+    expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc": DATABASE_PORT must be an integer number/);
     expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS=0: COLLECT_MAX_ATTEMPTS must not be less than 1/);
   });
 

@@ -99,9 +99,11 @@ describe(loadConfig.name, () => {
     expect(error.message).toContain('"has spaces"');
   });
 
-  // Bug (see report): a non-numeric value is reported as `DATABASE_PORT=null` because the value
-  // shown is the coerced NaN (JSON.stringify(NaN) === 'null'), not what the environment said.
-  it.todo('shows the raw value of a non-numeric number variable (DATABASE_PORT="abc") in the message');
+  it('shows the value as given, not as coerced (DATABASE_PORT="abc", not NaN/null)', () => {
+    const error = problemsOf(() => loadConfig(BaseConfig, { DATABASE_PORT: 'abc' }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^DATABASE_PORT="abc": /);
+  });
 
   it('rejects numbers out of range and non-integers for integer variables', () => {
     const error = problemsOf(() => loadConfig(BaseConfig, { DATABASE_PORT: '70000', REDIS_DB: '1.5', DATABASE_POOL_SIZE: '0' }));

@@ -5,13 +5,30 @@ export interface FieldError {
   reasons: string[];
 }
 
+/**
+ * Constraints that say what a value is, most basic first. When one of them fails, the others on the
+ * same field (ranges, lengths) only restate it and would hide the real reason, so they are left out.
+ */
+const FUNDAMENTAL_CONSTRAINTS = [
+  ['isDefined'],
+  ['isNumber', 'isInt', 'isString', 'isArray', 'isObject', 'isEnum', 'whitelistValidation'],
+] as const;
+
 /** Flattens class-validator's error tree into one entry per offending field, with a JSON-path name. */
 export function toFieldErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, reasons: Object.values(error.constraints) }] : [];
+    const own = error.constraints ? [{ field, reasons: mainReasons(error.constraints) }] : [];
     return [...own, ...toFieldErrors(error.children ?? [], field)];
   });
+}
+
+function mainReasons(constraints: Record<string, string>): string[] {
+  for (const tier of FUNDAMENTAL_CONSTRAINTS) {
+    const failed = tier.filter((name) => name in constraints).map((name) => constraints[name]);
+    if (failed.length > 0) return failed;
+  }
+  return Object.values(constraints);
 }
 
 /**
@@ -25,7 +42,6 @@ export class RequestValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
-      stopAtFirstError: true,
       transform: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => {

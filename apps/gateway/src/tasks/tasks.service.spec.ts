@@ -1,0 +1,102 @@
+import { ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
+import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { TaskEntity, TaskRepository } from '@app/persistence';
+import { TasksService } from './tasks.service';
+
+function setup(dispatch: () => Promise<void>) {
+  const tasks = {
+    create: jest.fn().mockResolvedValue(undefined),
+    remove: jest.fn().mockResolvedValue(undefined),
+    cancel: jest.fn(),
+    findById: jest.fn(),
+    failures: jest.fn().mockResolvedValue([]),
+    result: jest.fn().mockResolvedValue(undefined),
+    state: jest.fn().mockResolvedValue({ chunksTotal: 3 }),
+  };
+  const dispatcher = { dispatch: jest.fn(dispatch), discardQueued: jest.fn().mockResolvedValue(undefined) };
+  const events = { cancelled: jest.fn(), progress: jest.fn() };
+  const service = new TasksService(
+    tasks as unknown as TaskRepository,
+    dispatcher as unknown as StageDispatcher,
+    events as unknown as TaskEventsPublisher,
+  );
+  return { service, tasks, dispatcher, events };
+}
+
+const storedTask = (id: string, status: TaskStatus): TaskEntity =>
+  ({
+    id,
+    status,
+    stage: TaskStage.EVALUATE,
+    spec: EXAMPLE_TASK,
+    sourcesTotal: 2,
+    sourcesCollected: 2,
+    sourcesFailed: 0,
+    recordsTotal: 50,
+    recordsEvaluated: 10,
+    recordsFailed: 0,
+    dimensionsTotal: 2,
+    dimensionsDone: 0,
+    chunksTotal: 2,
+    chunksDone: 0,
+    error: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    startedAt: new Date(),
+    finishedAt: null,
+  }) as TaskEntity;
+
+describe(TasksService.name, () => {
+  it('stores the task, then queues its collect stage', async () => {
+    const { service, tasks, dispatcher } = setup(async () => undefined);
+    const id = await service.submit(EXAMPLE_TASK);
+    expect(tasks.create).toHaveBeenCalledWith(id, EXAMPLE_TASK);
+    expect(dispatcher.dispatch).toHaveBeenCalledWith(expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }));
+    expect(tasks.remove).not.toHaveBeenCalled();
+  });
+
+  it('removes the stored task again and answers 503 when it cannot be queued', async () => {
+    const { service, tasks } = setup(async () => {
+      throw new Error('Redis is down');
+    });
+    await expect(service.submit(EXAMPLE_TASK)).rejects.toBeInstanceOf(ServiceUnavailableException);
+    const [[id]] = tasks.create.mock.calls;
+    expect(tasks.remove).toHaveBeenCalledWith(id);
+  });
+
+  it('gives up waiting for a queue that does not answer, and stores nothing', async () => {
+    jest.useFakeTimers();
+    try {
+      const { service, tasks } = setup(() => new Promise(() => undefined));
+      const submission = expect(service.submit(EXAMPLE_TASK)).rejects.toBeInstanceOf(ServiceUnavailableException);
+      await jest.advanceTimersByTimeAsync(5_000);
+      await submission;
+      expect(tasks.remove).toHaveBeenCalledTimes(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('cancels an active task: broadcast, queue clean-up, and the cancelled task returned', async () => {
+    const { service, tasks, dispatcher, events } = setup(async () => undefined);
+    tasks.cancel.mockResolvedValue({ kind: 'cancelled' });
+    tasks.findById.mockResolvedValue(storedTask('t1', TaskStatus.CANCELLED));
+    const view = await service.cancel('t1');
+    expect(view.status).toBe(TaskStatus.CANCELLED);
+    expect(events.cancelled).toHaveBeenCalledWith('t1');
+    expect(dispatcher.discardQueued).toHaveBeenCalledWith('t1', 3);
+  });
+
+  it('answers 409 with the status for a task that has ended, 404 for an unknown one, and broadcasts nothing', async () => {
+    const { service, tasks, events } = setup(async () => undefined);
+    tasks.cancel.mockResolvedValueOnce({ kind: 'already-ended', status: TaskStatus.COMPLETED });
+    const conflict = await service.cancel('t1').catch((error: unknown) => error);
+    expect(conflict).toBeInstanceOf(ConflictException);
+    expect((conflict as ConflictException).getResponse()).toMatchObject({ status: TaskStatus.COMPLETED });
+
+    tasks.cancel.mockResolvedValueOnce({ kind: 'not-found' });
+    await expect(service.cancel('t2')).rejects.toBeInstanceOf(NotFoundException);
+    expect(events.cancelled).not.toHaveBeenCalled();
+  });
+});
