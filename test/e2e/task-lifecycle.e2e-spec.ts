@@ -138,12 +138,12 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
 
   it('refuses an oversized body with 413 and stores nothing', async () => {
     const [{ count: before }] = await db.query('SELECT count(*)::int AS count FROM tasks');
-    const response = await system.postRaw('/api/v1/tasks', JSON.stringify({ ...EXAMPLE_TASK, padding: 'x'.repeat(2 * 1024 * 1024) }));
+    const response = await system.postDeclaredLength('/api/v1/tasks', 2 * 1024 * 1024, JSON.stringify(EXAMPLE_TASK).slice(0, 100));
     expect(response.status).toBe(413);
     expect(response.body).toMatch(/too large/);
     const [{ count: after }] = await db.query('SELECT count(*)::int AS count FROM tasks');
     expect(after).toBe(before);
-  });
+  }, 30_000);
 
   it('streams progress as server-sent events until the task ends', async () => {
     const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'stream', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 100 } }] };
@@ -164,8 +164,8 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   it('refuses to start an app with a bad setting, naming it', async () => {
     const app = new AppProcess('collector', 'collector-misconfigured', { ...system.env, DATABASE_PORT: 'abc', COLLECT_MAX_ATTEMPTS: '0' });
     expect((await app.exited).code).toBe(1);
-    expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc": DATABASE_PORT must be an integer number/);
-    expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS=0: COLLECT_MAX_ATTEMPTS must not be less than 1/);
+    expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc": .*DATABASE_PORT must be an integer number/);
+    expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS="0": COLLECT_MAX_ATTEMPTS must not be less than 1/);
   });
 
   it('serves Swagger UI with the example, and a health check of Postgres and Redis', async () => {

@@ -105,13 +105,16 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 600);
 
+    const survivors = system.replicas('evaluator').filter((app) => app !== victim);
     const byVictim = new Set(chunksStored(victim, id));
-    const bySurvivors = new Set(system.replicas('evaluator').filter((app) => app !== victim).flatMap((app) => chunksStored(app, id)));
+    const bySurvivors = new Set(survivors.flatMap((app) => chunksStored(app, id)));
     expect([...byVictim].filter((chunk) => bySurvivors.has(chunk))).toEqual([]);
-    // The chunks the victim had in hand when it died were taken over and stored by the others.
+    // The jobs the victim had in hand when it died were taken over by the others. (One it had
+    // stored just before dying, without logging it, is taken over too and found already counted.)
     const inHand = chunksLogged(victim, id, 'started').filter((chunk) => !byVictim.has(chunk));
-    process.stdout.write(`SIGKILL evaluator: ${inHand.length} chunk(s) in hand at the kill, all taken over: [${inHand.join(', ')}]\n`);
-    for (const chunk of inHand) expect(bySurvivors.has(chunk)).toBe(true);
+    const takenOver = new Set(survivors.flatMap((app) => chunksLogged(app, id, 'started')));
+    process.stdout.write(`SIGKILL evaluator: ${inHand.length} chunk job(s) in hand at the kill: [${inHand.join(', ')}]\n`);
+    expect(inHand.filter((chunk) => !takenOver.has(chunk))).toEqual([]);
     expect(replacement.running).toBe(true);
   }, 150_000);
 

@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator';
@@ -153,20 +152,25 @@ export class TestSystem {
   }
 
   /**
-   * Sends a body with node:http and takes the answer even when the server answers before it has read
-   * the whole body and closes the connection (as it does for an oversized one; fetch reports EPIPE).
+   * Announces a body of `declaredBytes` and sends only its first bytes, then reads what the server
+   * answers. A server that refuses the body by its declared length answers at once; sending the rest
+   * would only make the refusal's connection close race with the upload.
    */
-  postRaw(path: string, body: string): Promise<{ status: number; body: string }> {
+  postDeclaredLength(path: string, declaredBytes: number, firstBytes: string): Promise<{ status: number; body: string }> {
+    const { hostname, port } = new URL(this.baseUrl);
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest(`${this.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      const socket = connect(Number(port), hostname);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+        resolve({ status, body: received.slice(received.indexOf('\r\n\r\n') + 4) });
       });
-      outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
-      });
-      outgoing.end(body);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${declaredBytes}\r\nConnection: close\r\n\r\n${firstBytes}`,
+      );
     });
   }
 
