@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
 import { CancelledError } from '@app/common';
@@ -21,14 +21,26 @@ export type StageHandler<T extends StageJob> = (data: T, signal: AbortSignal) =>
  * Registered at bootstrap (after migrations), with the concurrency from the validated config.
  */
 @Injectable()
-export class StageWorkers {
+export class StageWorkers implements BeforeApplicationShutdown {
+  private readonly processed = new Set<Queue>();
+
   constructor(
     private readonly cancellation: CancellationRegistry,
     private readonly tasks: TaskRepository,
     private readonly events: TaskEventsPublisher,
   ) {}
 
+  /**
+   * On shutdown, first closes the queues this app takes jobs from: Bull's close() stops taking new
+   * ones and waits for those in hand, which still need Postgres, Redis and the other queues (to
+   * queue the next stage). Those close in the next phase, once the jobs are done.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.processed].map((queue) => queue.close()));
+  }
+
   process<T extends StageJob>(queue: Queue<T>, jobName: JobName, concurrency: number, handle: StageHandler<T>): void {
+    this.processed.add(queue);
     const logger = new Logger(jobName);
     void queue.process(jobName, concurrency, async (job: Job<T>) => {
       const startedAt = Date.now();
