@@ -1,3 +1,5 @@
+import { TaskStage } from './task-status';
+
 /** One Bull queue per stage; every producer and consumer compiles against these names. */
 export enum QueueName {
   COLLECT = 'collect',
@@ -10,6 +12,13 @@ export enum JobName {
   EVALUATE_CHUNK = 'evaluate-chunk',
   GENERATE_RESULT = 'generate-result',
 }
+
+/** The queue and the one job name of each stage. */
+export const STAGE_QUEUES = {
+  [TaskStage.COLLECT]: { queue: QueueName.COLLECT, jobName: JobName.COLLECT_TASK },
+  [TaskStage.EVALUATE]: { queue: QueueName.EVALUATE, jobName: JobName.EVALUATE_CHUNK },
+  [TaskStage.GENERATE]: { queue: QueueName.GENERATE, jobName: JobName.GENERATE_RESULT },
+} as const;
 
 export interface CollectTaskJob {
   taskId: string;

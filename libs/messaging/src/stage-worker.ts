@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bull';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Provider, Type } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
 import { CancelledError } from '@app/common';
-import { JobName } from '@app/contracts';
+import { JobName, STAGE_QUEUES, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
 import { TaskEventsPublisher } from './events.module';
@@ -13,6 +14,11 @@ export interface StageJob {
 
 /** Does one job's work; resolves with a one-line outcome for the log, throws to let Bull retry. */
 export type StageHandler<T extends StageJob> = (data: T, signal: AbortSignal) => Promise<string>;
+
+/** A stage's work for one job, as a feature module implements it. */
+export interface StageUseCase<T extends StageJob> {
+  execute: StageHandler<T>;
+}
 
 /**
  * Binds a stage's handler to its queue, the same way in every worker app: the job's work gets a
@@ -84,4 +90,19 @@ export class StageWorkers implements BeforeApplicationShutdown {
 
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The provider that puts a feature module's use case to work on its stage's queue when the app has
+ * bootstrapped (after migrations), `concurrency` jobs at a time in this replica.
+ */
+export function stageProcessor<T extends StageJob>(stage: TaskStage, concurrency: number, useCase: Type<StageUseCase<T>>): Provider {
+  const { queue, jobName } = STAGE_QUEUES[stage];
+  return {
+    provide: `${stage}-stage-processor`,
+    inject: [getQueueToken(queue), StageWorkers, useCase],
+    useFactory: (jobs: Queue<T>, workers: StageWorkers, work: StageUseCase<T>): OnApplicationBootstrap => ({
+      onApplicationBootstrap: () => workers.process(jobs, jobName, concurrency, (data, signal) => work.execute(data, signal)),
+    }),
+  };
 }

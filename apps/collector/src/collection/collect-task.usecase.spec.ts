@@ -118,7 +118,7 @@ describe(CollectTaskUseCase.name, () => {
       const reader = okReader();
       const { useCase, dispatcher, collection } = setup({ reader, started: undefined });
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
       expect(reader.calls.size).toBe(0);
       expect(dispatcher.dispatch).not.toHaveBeenCalled();
       expect(collection.finishCollection).not.toHaveBeenCalled();
@@ -128,7 +128,7 @@ describe(CollectTaskUseCase.name, () => {
       const reader = okReader();
       const { useCase, dispatcher, collection } = setup({ reader, started: state({ status: TaskStatus.CANCELLED }) });
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task is cancelled');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task is cancelled');
       expect(reader.calls.size).toBe(0);
       expect(dispatcher.dispatch).not.toHaveBeenCalled();
       expect(collection.finishCollection).not.toHaveBeenCalled();
@@ -139,7 +139,7 @@ describe(CollectTaskUseCase.name, () => {
       const past = state({ stage: TaskStage.EVALUATE, chunksTotal: 3 });
       const { useCase, dispatcher, collection } = setup({ reader, started: past });
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task is past collect (evaluate)');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task is past collect (evaluate)');
       expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
       expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
       expect(reader.calls.size).toBe(0);
@@ -151,7 +151,7 @@ describe(CollectTaskUseCase.name, () => {
       const { useCase, tasks } = setup({ reader });
       tasks.findById.mockResolvedValueOnce(null as never);
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
       expect(reader.calls.size).toBe(0);
     });
   });
@@ -160,7 +160,7 @@ describe(CollectTaskUseCase.name, () => {
     const reader = okReader();
     const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a', 'b') });
 
-    const outcome = await useCase.execute(TASK_ID, live());
+    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['a', 'b']);
     const a = collection.collected.find((entry) => entry.settlement.sourceId === 'a');
@@ -177,7 +177,7 @@ describe(CollectTaskUseCase.name, () => {
     const { useCase, collection, dispatcher } = setup({ reader: okReader() });
     collection.after = undefined;
 
-    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task vanished');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task vanished');
     expect(dispatcher.dispatch).not.toHaveBeenCalled();
   });
 
@@ -186,7 +186,7 @@ describe(CollectTaskUseCase.name, () => {
     const { useCase, collection } = setup({ reader, spec: spec('a', 'b', 'c') });
     collection.settled = new Set(['a', 'c']);
 
-    const outcome = await useCase.execute(TASK_ID, live());
+    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
 
     expect([...reader.calls.keys()]).toEqual(['b']);
     expect(collection.collected.map((entry) => entry.settlement.sourceId)).toEqual(['b']);
@@ -201,7 +201,7 @@ describe(CollectTaskUseCase.name, () => {
     });
     const { useCase, collection } = setup({ reader, spec: spec('flaky', 'ok'), collect: { maxAttempts: 4 } });
 
-    await useCase.execute(TASK_ID, live());
+    await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reader.calls.get('flaky')).toBe(3);
     expect(reader.calls.get('ok')).toBe(1);
@@ -217,7 +217,7 @@ describe(CollectTaskUseCase.name, () => {
     });
     const { useCase, collection, dispatcher } = setup({ reader, spec: spec('good1', 'bad', 'good2'), collect: { maxAttempts: 3 } });
 
-    const outcome = await useCase.execute(TASK_ID, live());
+    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reader.calls.get('bad')).toBe(3);
     expect(collection.failed).toHaveLength(1);
@@ -236,7 +236,7 @@ describe(CollectTaskUseCase.name, () => {
     });
     const { useCase, collection } = setup({ reader, spec: spec('gone'), collect: { maxAttempts: 5 } });
 
-    await useCase.execute(TASK_ID, live());
+    await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reader.calls.get('gone')).toBe(1);
     expect(collection.failed).toHaveLength(1);
@@ -249,7 +249,7 @@ describe(CollectTaskUseCase.name, () => {
     const reader = new FakeReader(async (s, signal) => (s.id === 'slow' ? hang(signal) : records(s.id)));
     const { useCase, collection } = setup({ reader, spec: spec('slow', 'fast'), collect: { sourceTimeoutMs: 20, maxAttempts: 2 } });
 
-    await useCase.execute(TASK_ID, live());
+    await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reader.calls.get('slow')).toBe(2);
     expect(collection.failed).toHaveLength(1);
@@ -266,7 +266,7 @@ describe(CollectTaskUseCase.name, () => {
     });
     const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a'), collect: { sourceTimeoutMs: 5_000, maxAttempts: 3 } });
 
-    await expect(useCase.execute(TASK_ID, controller.signal)).rejects.toBeInstanceOf(CancelledError);
+    await expect(useCase.execute({ taskId: TASK_ID }, controller.signal)).rejects.toBeInstanceOf(CancelledError);
     expect(reader.calls.get('a')).toBe(1);
     expect(collection.failed).toEqual([]);
     expect(collection.collected).toEqual([]);
@@ -282,7 +282,7 @@ describe(CollectTaskUseCase.name, () => {
     const ids = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
     const { useCase, collection } = setup({ reader, spec: spec(...ids), collect: { sourceConcurrency: 2 } });
 
-    await useCase.execute(TASK_ID, live());
+    await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reader.maxInFlight).toBe(2);
     expect(collection.collected).toHaveLength(ids.length);
@@ -295,7 +295,7 @@ describe(CollectTaskUseCase.name, () => {
     const { useCase, collection, dispatcher, events } = setup({ reader, spec: spec('a', 'b') });
     collection.after = state({ status: TaskStatus.FAILED });
 
-    const outcome = await useCase.execute(TASK_ID, live());
+    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(dispatcher.dispatch).toHaveBeenCalledWith(collection.after);
     expect(events.progress).toHaveBeenLastCalledWith(collection.after, 'every data source failed');

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
-import { DataSourceDto, DataSourceReader, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
-import { describeError, StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { CollectTaskJob, DataSourceDto, DataSourceReader, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
+import { describeError, StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { CollectionStore, TaskRepository } from '@app/persistence';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');
@@ -23,7 +23,7 @@ export interface CollectOptions {
  * fetches only the sources that were not settled.
  */
 @Injectable()
-export class CollectTaskUseCase {
+export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly collection: CollectionStore,
@@ -33,7 +33,7 @@ export class CollectTaskUseCase {
     @Inject(COLLECT_OPTIONS) private readonly options: CollectOptions,
   ) {}
 
-  async execute(taskId: string, signal: AbortSignal): Promise<string> {
+  async execute({ taskId }: CollectTaskJob, signal: AbortSignal): Promise<string> {
     const started = await this.tasks.start(taskId);
     if (!started) return 'skipped: task not found';
     if (started.status !== TaskStatus.RUNNING) return `skipped: task is ${started.status}`;

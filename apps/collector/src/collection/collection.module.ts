@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TaskStage } from '@app/contracts';
+import { stageProcessor } from '@app/messaging';
 import { DataSourceSimulator } from '@app/simulators';
 import { CollectorConfig } from '../collector.config';
-import { COLLECT_CONCURRENCY, CollectProcessor } from './collect.processor';
 import { COLLECT_OPTIONS, CollectOptions, CollectTaskUseCase, DATA_SOURCE_READER } from './collect-task.usecase';
 
 @Module({})
@@ -25,10 +26,9 @@ export class CollectionModule {
       module: CollectionModule,
       providers: [
         { provide: COLLECT_OPTIONS, useValue: options },
-        { provide: COLLECT_CONCURRENCY, useValue: config.WORKER_CONCURRENCY },
         { provide: DATA_SOURCE_READER, useValue: reader },
         CollectTaskUseCase,
-        CollectProcessor,
+        stageProcessor(TaskStage.COLLECT, config.WORKER_CONCURRENCY, CollectTaskUseCase),
       ],
     };
   }

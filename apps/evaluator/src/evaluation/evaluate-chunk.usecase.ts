@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
 import { EvaluateChunkJob, TaskStage, TaskStatus } from '@app/contracts';
-import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { EvaluationStore, TaskRepository } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
@@ -14,7 +14,7 @@ export const RECORD_CONCURRENCY = Symbol('RECORD_CONCURRENCY');
  * queued, so a duplicated or re-run job neither double-counts nor leaves the task stuck.
  */
 @Injectable()
-export class EvaluateChunkUseCase {
+export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob> {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly evaluations: EvaluationStore,

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TaskStage } from '@app/contracts';
 import { LlmClient, LlmModule } from '@app/llm';
+import { stageProcessor } from '@app/messaging';
 import { EvaluatorConfig } from '../evaluator.config';
-import { EVALUATE_CONCURRENCY, EvaluateProcessor } from './evaluate.processor';
 import { EvaluateChunkUseCase, RECORD_CONCURRENCY } from './evaluate-chunk.usecase';
 import { RecordScorer } from './record-scorer';
 
@@ -12,11 +13,10 @@ export class EvaluationModule {
       module: EvaluationModule,
       imports: [LlmModule.forRoot(config)],
       providers: [
-        { provide: EVALUATE_CONCURRENCY, useValue: config.WORKER_CONCURRENCY },
         { provide: RECORD_CONCURRENCY, useValue: config.EVALUATE_RECORD_CONCURRENCY },
         { provide: RecordScorer, inject: [LlmClient], useFactory: (llm: LlmClient) => new RecordScorer(llm) },
         EvaluateChunkUseCase,
-        EvaluateProcessor,
+        stageProcessor(TaskStage.EVALUATE, config.WORKER_CONCURRENCY, EvaluateChunkUseCase),
       ],
     };
   }

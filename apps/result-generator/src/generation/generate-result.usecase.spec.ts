@@ -83,7 +83,7 @@ describe(GenerateResultUseCase.name, () => {
     it('skips a task that does not exist', async () => {
       const { useCase, generation, reporter } = setup({ found: null });
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task not found');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
       expect(reporter.report).not.toHaveBeenCalled();
       expect(generation.complete).not.toHaveBeenCalled();
     });
@@ -95,7 +95,7 @@ describe(GenerateResultUseCase.name, () => {
     ])('skips a task that is %s/%s', async (status, stage) => {
       const { useCase, generation, reporter } = setup({ found: task({ status, stage }) });
 
-      await expect(useCase.execute(TASK_ID, live())).resolves.toBe(`skipped: task is ${status}/${stage}`);
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(`skipped: task is ${status}/${stage}`);
       expect(generation.finishedDimensions).not.toHaveBeenCalled();
       expect(reporter.report).not.toHaveBeenCalled();
       expect(generation.complete).not.toHaveBeenCalled();
@@ -106,7 +106,7 @@ describe(GenerateResultUseCase.name, () => {
     const { useCase, generation, reporter, events, scoresByDimension } = setup();
     const signal = live();
 
-    await expect(useCase.execute(TASK_ID, signal)).resolves.toBe('result stored, task completed');
+    await expect(useCase.execute({ taskId: TASK_ID }, signal)).resolves.toBe('result stored, task completed');
 
     expect(reporter.report).toHaveBeenCalledTimes(3);
     for (const [spec, dimension, scores, passed] of reporter.report.mock.calls) {
@@ -134,7 +134,7 @@ describe(GenerateResultUseCase.name, () => {
     const stored = dimensionResult(DIMENSIONS[1], 'stored dim2');
     const { useCase, generation, reporter } = setup({ finished: [stored] });
 
-    await useCase.execute(TASK_ID, live());
+    await useCase.execute({ taskId: TASK_ID }, live());
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
     expect(generation.scores.mock.calls.map(([, dimensionId]) => dimensionId).sort()).toEqual(['dim1', 'dim3']);
@@ -147,7 +147,7 @@ describe(GenerateResultUseCase.name, () => {
   it('does not call the reporter at all when every dimension was finished already', async () => {
     const { useCase, reporter, generation } = setup({ finished: DIMENSIONS.map((d) => dimensionResult(d, `stored ${d.id}`)) });
 
-    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('result stored, task completed');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('result stored, task completed');
     expect(reporter.report).not.toHaveBeenCalled();
     expect(generation.saveDimension).not.toHaveBeenCalled();
     expect(generation.complete).toHaveBeenCalledTimes(1);
@@ -156,20 +156,20 @@ describe(GenerateResultUseCase.name, () => {
   it('says the result was discarded when the task ended meanwhile (complete() returns undefined)', async () => {
     const { useCase, events } = setup({ completed: undefined });
 
-    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('skipped: task ended meanwhile, result discarded');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task ended meanwhile, result discarded');
     expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/^finished/));
   });
 
   it('passes the final status returned by complete() through', async () => {
     const { useCase } = setup({ completed: TaskStatus.COMPLETED_WITH_ERRORS });
-    await expect(useCase.execute(TASK_ID, live())).resolves.toBe('result stored, task completed_with_errors');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('result stored, task completed_with_errors');
   });
 
   it('propagates a reporter failure without completing the task', async () => {
     const { useCase, reporter, generation } = setup();
     reporter.report.mockRejectedValueOnce(new Error('cancelled'));
 
-    await expect(useCase.execute(TASK_ID, live())).rejects.toThrow('cancelled');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).rejects.toThrow('cancelled');
     expect(generation.complete).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
-import { DimensionDto, DimensionResultDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
-import { TaskEventsPublisher } from '@app/messaging';
+import { DimensionDto, DimensionResultDto, GenerateResultJob, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 
@@ -13,7 +13,7 @@ export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
  * which is stored together with the task's final status, once.
  */
 @Injectable()
-export class GenerateResultUseCase {
+export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly generation: GenerationStore,
@@ -22,7 +22,7 @@ export class GenerateResultUseCase {
     @Inject(DIMENSION_CONCURRENCY) private readonly dimensionConcurrency: number,
   ) {}
 
-  async execute(taskId: string, signal: AbortSignal): Promise<string> {
+  async execute({ taskId }: GenerateResultJob, signal: AbortSignal): Promise<string> {
     const task = await this.tasks.findById(taskId);
     if (!task) return 'skipped: task not found';
     if (task.status !== TaskStatus.RUNNING || task.stage !== TaskStage.GENERATE) return `skipped: task is ${task.status}/${task.stage}`;

@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TaskStage } from '@app/contracts';
 import { LlmClient, LlmModule } from '@app/llm';
+import { stageProcessor } from '@app/messaging';
 import { ResultGeneratorConfig } from '../result-generator.config';
 import { DimensionReporter } from './dimension-reporter';
-import { GENERATE_CONCURRENCY, GenerateProcessor } from './generate.processor';
 import { DIMENSION_CONCURRENCY, GenerateResultUseCase } from './generate-result.usecase';
 
 @Module({})
@@ -12,7 +13,6 @@ export class GenerationModule {
       module: GenerationModule,
       imports: [LlmModule.forRoot(config)],
       providers: [
-        { provide: GENERATE_CONCURRENCY, useValue: config.WORKER_CONCURRENCY },
         { provide: DIMENSION_CONCURRENCY, useValue: config.GENERATE_DIMENSION_CONCURRENCY },
         {
           provide: DimensionReporter,
@@ -20,7 +20,7 @@ export class GenerationModule {
           useFactory: (llm: LlmClient) => new DimensionReporter(llm, config.RESULT_MAX_PASSED_RECORDS),
         },
         GenerateResultUseCase,
-        GenerateProcessor,
+        stageProcessor(TaskStage.GENERATE, config.WORKER_CONCURRENCY, GenerateResultUseCase),
       ],
     };
   }
