@@ -2,6 +2,8 @@ import { CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
 import { assertResultMatches, expectedRecords } from './support/expected-result';
 import { AppProcess, delay, TestSystem } from './support/test-system';
 import { openTestDataSource } from '../support/database';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 
 const SEED = 42;
@@ -174,6 +176,9 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     const openApi = await system.request('GET', '/docs-json');
     const body = openApi.body.paths['/api/v1/tasks'].post.requestBody.content['application/json'];
     expect(body.examples.design_card.value).toEqual(EXAMPLE_TASK);
+    // The committed contract (docs/openapi.json, written by `npm run openapi`) is the one served.
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'));
+    expect(openApi.body).toEqual(committed);
     const health = await system.request('GET', '/api/v1/health');
     expect(health.status).toBe(200);
     expect(health.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });

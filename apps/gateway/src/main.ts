@@ -8,7 +8,7 @@ import { exitOnStartupError, logLevelsUpTo, redisTransport } from '@app/messagin
 import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { RequestValidationPipe } from './http/validation';
-import { buildOpenApiDocument } from './swagger';
+import { API_PREFIX, buildOpenApiDocument } from './swagger';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(GatewayConfig);
@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
     new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
     { logger: logLevelsUpTo(config.LOG_LEVEL) },
   );
-  app.setGlobalPrefix('api/v1');
+  app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(new RequestValidationPipe());
   app.enableShutdownHooks();
   // Listens to progress broadcasts for this replica's live (SSE) clients.
