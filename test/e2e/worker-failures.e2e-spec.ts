@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CreateTaskDto, DataSourceType, EXAMPLE_TASK } from '@app/contracts';
 import { openTestDataSource } from '../support/database';
@@ -84,6 +85,11 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     expect(perReplica.every((count) => count > 0)).toBe(true);
     // No chunk was processed to the end twice: 4 tasks x 12 chunks, each logged once overall.
     expect(perReplica[0] + perReplica[1]).toBe(4 * 12);
+    // And each task's result was generated once, by one of the two generators.
+    for (const id of ids) {
+      const generated = system.replicas('result-generator').flatMap((app) => app.lines(new RegExp(`${id}:generate .*result stored`)));
+      expect(generated).toHaveLength(1);
+    }
   }, 120_000);
 
   it('finishes a task whose evaluator is SIGKILLed mid-stage, every record exactly once', async () => {
@@ -157,4 +163,29 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 300);
   }, 150_000);
+
+  it('finishes a task whose queued job Redis lost, from what Postgres holds', async () => {
+    const collectors = system.replicas('collector').filter((app) => app.running);
+    for (const collector of collectors) collector.kill('SIGKILL');
+    await Promise.all(collectors.map((collector) => collector.exited));
+
+    const spec = taskWith(25, 2);
+    const id = await system.submit(spec);
+    const redis = new Redis({ host: system.env.REDIS_HOST ?? '127.0.0.1', port: Number(system.env.REDIS_PORT ?? 6379) });
+    try {
+      const lost = await redis.keys(`${system.env.QUEUE_PREFIX}:collect:*`);
+      expect(lost.length).toBeGreaterThan(0);
+      await redis.del(...lost);
+    } finally {
+      redis.disconnect();
+    }
+    expect((await system.task(id)).status).toBe('pending');
+
+    // A collector whose recovery sweep looks for idle tasks every second.
+    await system.add('collector', { RECOVERY_STALE_AFTER_MS: '1000', RECOVERY_INTERVAL_MS: '1000' });
+    const task = await system.waitForEnd(id, 60_000);
+    expect(task.status).toBe('completed');
+    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    await assertStoredOnce(id, 50);
+  }, 120_000);
 });
