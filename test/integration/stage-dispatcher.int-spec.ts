@@ -180,4 +180,25 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
       expect(await generateQueue.getJob(jobIds.generate(s.id))).toBeNull();
     }
   });
+
+  it('redispatch() queues anew the work of a job Bull gave up on, where dispatch() cannot', async () => {
+    const task = state({ stage: TaskStage.GENERATE });
+    await generateQueue.empty();
+    await dispatcher.dispatch(task);
+    // As Bull leaves a job it gave up on: taken, failed, and kept under its id.
+    const job = (await generateQueue.getNextJob()) as Queue.Job;
+    expect(job.id).toBe(jobIds.generate(task.id));
+    await job.moveToFailed({ message: 'gave up' }, true);
+    await job.releaseLock();
+    expect(await job.isFailed()).toBe(true);
+
+    await dispatcher.dispatch(task);
+    expect(await Promise.all((await jobsOf(generateQueue, task.id)).map((entry) => entry.getState()))).toEqual(['failed']);
+
+    await dispatcher.redispatch(task);
+    const [again] = await jobsOf(generateQueue, task.id);
+    expect(again.id).toBe(jobIds.generate(task.id));
+    expect(await again.getState()).toBe('waiting');
+    expect(await jobsOf(generateQueue, task.id)).toHaveLength(1);
+  });
 });

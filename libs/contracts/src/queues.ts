@@ -20,18 +20,18 @@ export const STAGE_QUEUES = {
   [TaskStage.GENERATE]: { queue: QueueName.GENERATE, jobName: JobName.GENERATE_RESULT },
 } as const;
 
-export interface CollectTaskJob {
+/** What every stage job carries. */
+export interface StageJob {
   taskId: string;
 }
 
-export interface EvaluateChunkJob {
-  taskId: string;
+export type CollectTaskJob = StageJob;
+
+export interface EvaluateChunkJob extends StageJob {
   chunk: number;
 }
 
-export interface GenerateResultJob {
-  taskId: string;
-}
+export type GenerateResultJob = StageJob;
 
 /**
  * Deterministic job ids: enqueueing the same work twice while the first job is still in Redis is a

@@ -6,6 +6,7 @@ import {
   EvaluateChunkJob,
   GenerateResultJob,
   jobIds,
+  StageJob,
   JobName,
   QueueName,
   TaskStage,
@@ -14,7 +15,8 @@ import {
 import { EvaluationStore, TaskState } from '@app/persistence';
 import { mapWithConcurrency } from '@app/common';
 
-const DISCARD_CONCURRENCY = 16;
+/** Redis look-ups of single jobs in flight at once. */
+const LOOKUP_CONCURRENCY = 16;
 
 /**
  * Puts a task's current stage on its queue. Job ids are derived from the task, so calling this again
@@ -31,27 +33,44 @@ export class StageDispatcher {
   ) {}
 
   async dispatch(task: TaskState): Promise<void> {
-    if (task.status !== TaskStatus.PENDING && task.status !== TaskStatus.RUNNING) return;
+    const jobs = await this.jobsFor(task);
+    if (jobs.length === 0) return;
+    await jobs[0].queue.addBulk(jobs.map(({ name, data, id }) => ({ name, data, opts: { jobId: id } })));
+  }
+
+  /**
+   * dispatch() for the recovery sweep: a job Bull gave up on stays in Redis as failed, and its id
+   * would make a new enqueue a no-op. When that happened to an active task (failing the task itself
+   * did not go through, say Postgres was down), the failed job is retried so the work runs again.
+   */
+  async redispatch(task: TaskState): Promise<void> {
+    const jobs = await this.jobsFor(task);
+    await mapWithConcurrency(jobs, LOOKUP_CONCURRENCY, async ({ queue, id }) => {
+      const job = await queue.getJob(id);
+      if (job && (await job.isFailed())) await job.retry();
+    });
+    await this.dispatch(task);
+  }
+
+  /** The jobs a task's current stage consists of; none for an ended task. */
+  private async jobsFor(task: TaskState): Promise<{ queue: Queue; name: JobName; data: StageJob; id: string }[]> {
+    if (task.status !== TaskStatus.PENDING && task.status !== TaskStatus.RUNNING) return [];
     switch (task.stage) {
       case TaskStage.COLLECT:
-        await this.collectQueue.add(JobName.COLLECT_TASK, { taskId: task.id }, { jobId: jobIds.collect(task.id) });
-        return;
+        return [{ queue: this.collectQueue, name: JobName.COLLECT_TASK, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
         const chunks = await this.evaluations.unfinishedChunks(task.id, task.chunksTotal ?? 0);
-        await this.evaluateQueue.addBulk(
-          chunks.map((chunk) => ({
-            name: JobName.EVALUATE_CHUNK,
-            data: { taskId: task.id, chunk },
-            opts: { jobId: jobIds.evaluate(task.id, chunk) },
-          })),
-        );
-        return;
+        return chunks.map((chunk) => ({
+          queue: this.evaluateQueue,
+          name: JobName.EVALUATE_CHUNK,
+          data: { taskId: task.id, chunk },
+          id: jobIds.evaluate(task.id, chunk),
+        }));
       }
       case TaskStage.GENERATE:
-        await this.generateQueue.add(JobName.GENERATE_RESULT, { taskId: task.id }, { jobId: jobIds.generate(task.id) });
-        return;
+        return [{ queue: this.generateQueue, name: JobName.GENERATE_RESULT, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
       default:
-        return;
+        return [];
     }
   }
 
@@ -62,7 +81,7 @@ export class StageDispatcher {
       [this.generateQueue, jobIds.generate(taskId)],
       ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [this.evaluateQueue, jobIds.evaluate(taskId, chunk)]),
     ];
-    await mapWithConcurrency(ids, DISCARD_CONCURRENCY, async ([queue, id]) => {
+    await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async ([queue, id]) => {
       const job = await queue.getJob(id);
       // A job that turned active meanwhile is locked and cannot be removed: it stops on the broadcast.
       if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);

@@ -3,14 +3,10 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, 
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
 import { CancelledError } from '@app/common';
-import { JobName, STAGE_QUEUES, TaskStage } from '@app/contracts';
+import { JobName, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
 import { TaskEventsPublisher } from './events.module';
-
-export interface StageJob {
-  taskId: string;
-}
 
 /** Does one job's work; resolves with a one-line outcome for the log, throws to let Bull retry. */
 export type StageHandler<T extends StageJob> = (data: T, signal: AbortSignal) => Promise<string>;
