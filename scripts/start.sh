@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: run the whole system locally.
-#   1. make sure Redis and Postgres are up and the database exists (scripts/ensure-services.sh),
+#   1. install the npm dependencies if needed (scripts/ensure-dependencies.sh), make sure Redis and
+#      Postgres are up and the database exists (scripts/ensure-services.sh),
 #   2. build (npm run build),
 #   3. run gateway, collector, evaluator and result-generator as separate processes with prefixed,
 #      coloured logs; Ctrl-C, or any app exiting, stops all four.
@@ -20,7 +21,8 @@ die() {
   exit 1
 }
 
-[ -x "$CONCURRENTLY" ] || die "$CONCURRENTLY not found; run 'npm ci' first"
+bash scripts/ensure-dependencies.sh
+[ -x "$CONCURRENTLY" ] || die "$CONCURRENTLY not found after installing the dependencies"
 
 bash scripts/ensure-services.sh
 npm run build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: run every test tier against real Redis and Postgres.
-#   1. make sure the services are up and the test database exists; the whole run uses
-#      DATABASE_NAME=$TEST_DATABASE_NAME (default dataproc_test), never the dev database,
+#   1. install the npm dependencies if needed, make sure the services are up and the test database
+#      exists; the whole run uses DATABASE_NAME=$TEST_DATABASE_NAME (default dataproc_test), never
+#      the dev database,
 #   2. build (the e2e tests start the built apps),
 #   3. unit, then integration, then e2e, stopping at the first tier that fails.
 # Extra arguments go to every jest call, e.g. `npm test -- --verbose`.
@@ -41,6 +42,10 @@ summary() {
   ' "$REPORTS"
 }
 
+if ! bash scripts/ensure-dependencies.sh; then
+  echo "test: could not install the npm dependencies; no tier ran" >&2
+  exit 1
+fi
 if ! bash scripts/ensure-services.sh; then
   echo "test: Redis/Postgres are not ready (see above); no tier ran" >&2
   exit 1
