@@ -7,3 +7,4 @@ export { Semaphore } from './semaphore';
 export { mapWithConcurrency } from './map-with-concurrency.util';
 export { seededRandom, stableHash, unitInterval } from './deterministic-random.util';
 export { canonicalJson } from './canonical-json';
+export { describeError, withDeadline } from './errors.util';

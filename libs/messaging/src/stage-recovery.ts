@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { describeError } from '@app/common';
 import { TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { StageDispatcher } from './stage-dispatcher';
-import { describeError } from './stage-worker';
 
 export interface RecoverySettings {
   stage: TaskStage;

@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Provider, Type } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
-import { CancelledError } from '@app/common';
+import { CancelledError, describeError } from '@app/common';
 import { JobName, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
@@ -82,10 +82,6 @@ export class StageWorkers implements BeforeApplicationShutdown {
       if (state) this.events.progress(state, message);
     }
   }
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
+import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
 import { CollectTaskJob, DataSourceDto, DataSourceReader, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
-import { describeError, StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
+import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { CollectionStore, TaskRepository } from '@app/persistence';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');

@@ -1,6 +1,6 @@
+import { describeError } from '@app/common';
 import { CreateTaskDto, DEFAULT_TEMPERATURE } from '@app/contracts';
 import { LlmClient } from '@app/llm';
-import { describeError } from '@app/messaging';
 import { ChunkRecord, RecordOutcome } from '@app/persistence';
 
 /**

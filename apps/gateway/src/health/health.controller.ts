@@ -4,7 +4,8 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { describeError, REDIS_CLIENT } from '@app/messaging';
+import { describeError, withDeadline } from '@app/common';
+import { REDIS_CLIENT } from '@app/messaging';
 
 const CHECK_DEADLINE_MS = 2_000;
 
@@ -34,18 +35,10 @@ export class HealthController {
 }
 
 async function probe(check: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; error?: string }> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_DEADLINE_MS} ms`)), CHECK_DEADLINE_MS);
-      }),
-    ]);
+    await withDeadline(check(), CHECK_DEADLINE_MS);
     return { status: 'up' };
   } catch (error) {
     return { status: 'down', error: describeError(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }

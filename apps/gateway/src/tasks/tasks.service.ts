@@ -1,7 +1,8 @@
 import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CreateTaskDto, TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
-import { describeError, StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { describeError, withDeadline } from '@app/common';
+import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
 import { TaskRepository } from '@app/persistence';
 import { toTaskView } from './task-view.mapper';
 
@@ -64,12 +65,4 @@ export class TasksService {
       .catch((error: unknown) => this.logger.warn(`could not discard queued jobs of ${id}: ${describeError(error)}`));
     return view;
   }
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
