@@ -1,4 +1,4 @@
-import { Semaphore, retry, timeoutSignal } from '@app/common';
+import { describeError, Semaphore, retry, timeoutSignal } from '@app/common';
 import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
 import { RateLimiter, ResponseCache } from './llm.ports';
 import { PromptBuilder, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
@@ -60,7 +60,7 @@ export class LlmClient {
           isRetryable: (err) => err instanceof ProviderError && err.retryable,
           retryAfterMs: (err) => (err instanceof ProviderError ? err.retryAfterMs : undefined),
           onRetry: (err, attempt, delayMs) =>
-            logger?.warn(`LLM call failed on attempt ${attempt} (${describe(err)}); retrying in ${Math.round(delayMs)} ms`),
+            logger?.warn(`LLM call failed on attempt ${attempt} (${describeError(err)}); retrying in ${Math.round(delayMs)} ms`),
         }),
       signal,
     );
@@ -86,8 +86,4 @@ export class LlmClient {
       throw err;
     }
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
