@@ -301,4 +301,20 @@ describe(CollectTaskUseCase.name, () => {
     expect(events.progress).toHaveBeenLastCalledWith(collection.after, 'every data source failed');
     expect(outcome).toBe('collected 0/2 source(s), task failed/collect');
   });
+
+  it('lets a failure to store propagate (so Bull retries the job) instead of blaming the source', async () => {
+    const { useCase, collection } = setup({ reader: okReader() });
+    collection.saveCollected = jest.fn().mockRejectedValue(new Error('Postgres is down'));
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).rejects.toThrow('Postgres is down');
+    expect(collection.failed).toEqual([]);
+    expect(collection.finishCollection).not.toHaveBeenCalled();
+  });
+
+  it('counts a source another run settled meanwhile as neither collected nor failed', async () => {
+    const { useCase, collection, events } = setup({ reader: okReader(), spec: spec('a') });
+    collection.saveCollected = jest.fn().mockResolvedValue(false);
+    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
+    expect(outcome).toMatch(/^collected 0\/1 source\(s\), 1 settled by another run/);
+    expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/source a collected/));
+  });
 });

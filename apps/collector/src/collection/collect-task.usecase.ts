@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
-import { CollectTaskJob, DataSourceDto, DataSourceReader, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
+import { CollectTaskJob, DataSourceDto, DataSourceReader, ProviderError, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
 import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { CollectionStore, TaskRepository } from '@app/persistence';
 
@@ -53,15 +53,22 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
     if (!after) return 'skipped: task vanished';
     await this.dispatcher.dispatch(after);
     this.events.progress(after, after.status === TaskStatus.FAILED ? 'every data source failed' : `collected ${after.recordsTotal} record(s)`);
-    const failed = outcomes.filter((outcome) => outcome === 'failed').length;
-    return `collected ${pending.length - failed}/${pending.length} source(s), task ${after.status}/${after.stage}`;
+    const collected = outcomes.filter((outcome) => outcome === 'collected').length;
+    const skipped = outcomes.filter((outcome) => outcome === 'skipped').length;
+    const elsewhere = skipped > 0 ? `, ${skipped} settled by another run` : '';
+    return `collected ${collected}/${pending.length} source(s)${elsewhere}, task ${after.status}/${after.stage}`;
   }
 
-  private async collectSource(taskId: string, source: DataSourceDto, signal: AbortSignal): Promise<'collected' | 'failed'> {
+  /**
+   * Fetches one source and settles it. Only the fetch's failure settles it as failed: a failure to
+   * store (Postgres down) propagates, so that Bull retries the job instead of blaming the source.
+   */
+  private async collectSource(taskId: string, source: DataSourceDto, signal: AbortSignal): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
     let attempts = 0;
+    let records: SourceRecord[];
     try {
-      const records = await retry(
+      records = await retry(
         (attempt, attemptSignal) => {
           attempts = attempt;
           return this.reader.fetch(source, timeoutSignal(attemptSignal, this.options.sourceTimeoutMs));
@@ -75,16 +82,18 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
           isRetryable: (error) => (error instanceof ProviderError ? error.retryable : isAbortError(error)),
         },
       );
-      await this.collection.saveCollected({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, records);
-      this.events.progress({ id: taskId, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT }, `source ${source.id} collected (${records.length} records)`);
-      return 'collected';
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const reason = isAbortError(error) ? `timed out after ${this.options.sourceTimeoutMs} ms` : describeError(error);
       const message = `source ${source.id} failed after ${attempts} attempt(s): ${reason}`;
-      await this.collection.saveFailed({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, message);
-      this.events.progress({ id: taskId, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT }, message);
-      return 'failed';
+      const settled = await this.collection.saveFailed({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, message);
+      if (settled) this.events.progress(COLLECTING(taskId), message);
+      return settled ? 'failed' : 'skipped';
     }
+    const settled = await this.collection.saveCollected({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, records);
+    if (settled) this.events.progress(COLLECTING(taskId), `source ${source.id} collected (${records.length} records)`);
+    return settled ? 'collected' : 'skipped';
   }
 }
+
+const COLLECTING = (taskId: string) => ({ id: taskId, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT });

@@ -78,12 +78,23 @@ describe(RecordScorer.name, () => {
 
   it('names every dimension that failed', async () => {
     const { scorer } = scorerWith(async (input) => {
-      throw new Error(`bad answer for ${input.dimension.id}`);
+      throw new ProviderError(`bad answer for ${input.dimension.id}`, { retryable: false });
     });
 
     const outcome = await scorer.score(RECORD, spec(), live());
 
-    expect((outcome as { error: string }).error).toBe('quality: Error: bad answer for quality; relevance: Error: bad answer for relevance');
+    expect((outcome as { error: string }).error).toBe(
+      'quality: ProviderError: bad answer for quality; relevance: ProviderError: bad answer for relevance',
+    );
+  });
+
+  it("propagates the service's own failures (cache or limiter unreachable) so the job is retried", async () => {
+    const { scorer } = scorerWith(async (input) => {
+      if (input.dimension.id === 'quality') throw new ProviderError('rejected', { retryable: false });
+      throw new Error('Connection is closed.');
+    });
+
+    await expect(scorer.score(RECORD, spec(), live())).rejects.toThrow('Connection is closed.');
   });
 
   it("propagates the task's abort instead of returning an error outcome", async () => {

@@ -1,12 +1,12 @@
 import { describeError } from '@app/common';
-import { CreateTaskDto, DEFAULT_TEMPERATURE } from '@app/contracts';
+import { CreateTaskDto, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import { LlmClient } from '@app/llm';
 import { ChunkRecord, RecordOutcome } from '@app/persistence';
 
 /**
- * Scores one record on every dimension of its task. A dimension that cannot be scored (after the
+ * Scores one record on every dimension of its task. A dimension the provider cannot score (after the
  * client's retries) fails the record, not the chunk: the record is stored as failed with the reason.
- * Only the task's cancellation propagates.
+ * The task's cancellation and the service's own failures propagate.
  */
 export class RecordScorer {
   constructor(private readonly llm: Pick<LlmClient, 'scoreRecord'>) {}
@@ -24,6 +24,10 @@ export class RecordScorer {
       ),
     );
     if (signal.aborted) throw signal.reason;
+    // Only the provider's verdict on this record fails the record; anything else (the cache or the
+    // limiter unreachable) is the service's own trouble and fails the job, which Bull retries.
+    const infrastructure = settled.find((outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof ProviderError));
+    if (infrastructure) throw (infrastructure as PromiseRejectedResult).reason;
     const failures = settled.flatMap((outcome, index) =>
       outcome.status === 'rejected' ? [`${spec.dimensions[index].id}: ${describeError(outcome.reason)}`] : [],
     );
