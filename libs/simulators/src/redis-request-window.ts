@@ -12,15 +12,19 @@ end
 return {count, ttl}
 `;
 
-/** A fixed 60 s window in Redis, so every process shares one simulated provider's limit. */
+/**
+ * A fixed window in Redis (60 s, like a per-minute limit), so every process shares one simulated
+ * provider's limit. Tests shorten the window to see several of them in seconds.
+ */
 export class RedisRequestWindow implements RequestWindow {
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
+    private readonly windowMs: number = REQUEST_WINDOW_MS,
   ) {}
 
   async hit(): Promise<{ count: number; resetInMs: number }> {
-    const reply = await this.redis.eval(HIT_SCRIPT, 1, this.key, REQUEST_WINDOW_MS);
+    const reply = await this.redis.eval(HIT_SCRIPT, 1, this.key, this.windowMs);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new Error(`unexpected reply from the request window script: ${JSON.stringify(reply)}`);
     }

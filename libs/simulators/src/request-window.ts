@@ -2,6 +2,6 @@
 export const REQUEST_WINDOW_MS = 60_000;
 
 export interface RequestWindow {
-  /** Counts one request in the current 60 s window; returns the count so far and ms until the window resets. */
+  /** Counts one request in the current window; returns the count so far and ms until the window resets. */
   hit(): Promise<{ count: number; resetInMs: number }>;
 }

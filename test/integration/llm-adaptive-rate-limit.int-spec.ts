@@ -1,0 +1,105 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'crypto';
+import { Semaphore } from '@app/common';
+import { BaseConfig, loadConfig } from '@app/config';
+import { ChatRequest, LlmProvider, ProviderError } from '@app/contracts';
+import { LlmClient, RateLimiter, RedisRateLimiter, RedisResponseCache } from '@app/llm';
+import { redisConnection } from '@app/messaging';
+import { LlmSimulator, RedisRequestWindow } from '@app/simulators';
+
+const WINDOW_MS = 1_000;
+const PROVIDER_LIMIT_PER_WINDOW = 5;
+const CALLS = 20;
+const IN_FLIGHT_PER_REPLICA = 4;
+
+/**
+ * Two "replicas" (own Redis connections, own clients) against one simulated provider whose limit is
+ * far below what their shared limiter allows: the provider answers 429 with retry-after, and the
+ * replicas must adapt — every call still succeeds, and the 429s stay few because a 429 pauses all.
+ */
+describe('LLM calls from two replicas against a provider over its limit (Redis)', () => {
+  const prefix = `test-adaptive-${process.pid}-${Date.now()}`;
+  const connections: Redis[] = [];
+
+  afterAll(async () => {
+    const [first] = connections;
+    if (first) {
+      const keys = await first.keys(`${prefix}*`);
+      if (keys.length > 0) await first.del(...keys);
+    }
+    for (const connection of connections) connection.disconnect();
+  });
+
+  function replica(rateLimiter: (redis: Redis) => RateLimiter, seen: { rateLimited: number }): LlmClient {
+    const redis = new Redis(redisConnection(loadConfig(BaseConfig)));
+    connections.push(redis);
+    const simulator = new LlmSimulator({
+      seed: 1,
+      latencyMs: { min: 0, max: 5 },
+      failureRate: 0,
+      rejectRate: 0,
+      requestsPerMinute: PROVIDER_LIMIT_PER_WINDOW,
+      window: new RedisRequestWindow(redis, `${prefix}:provider-window`, WINDOW_MS),
+    });
+    const provider: LlmProvider = {
+      complete: (request: ChatRequest, signal: AbortSignal) =>
+        simulator.complete(request, signal).catch((error: unknown) => {
+          if (error instanceof ProviderError && error.status === 429) seen.rateLimited += 1;
+          throw error;
+        }),
+    };
+    return new LlmClient({
+      provider,
+      limiter: rateLimiter(redis),
+      cache: new RedisResponseCache(redis, { prefix: `${prefix}:cache:${randomUUID()}`, ttlSeconds: 60 }),
+      concurrency: new Semaphore(IN_FLIGHT_PER_REPLICA),
+      options: { timeoutMs: 5_000, maxAttempts: 20, baseDelayMs: 50, maxDelayMs: 400 },
+    });
+  }
+
+  async function scoreAll(clients: LlmClient[]): Promise<number[]> {
+    const signal = new AbortController().signal;
+    return Promise.all(
+      Array.from({ length: CALLS }, (_, index) =>
+        clients[index % clients.length]
+          .scoreRecord(
+            {
+              model: 'm',
+              temperature: 0,
+              dimension: { id: 'd', name: 'quality', threshold: 0.5 },
+              record: { id: `r${index}`, content: `record ${index} ${randomUUID()}`, fields: {} },
+            },
+            signal,
+          )
+          .then((answer) => answer.score),
+      ),
+    );
+  }
+
+  it('finishes every call, pausing all replicas on a 429 instead of hammering the provider', async () => {
+    const adaptive = { rateLimited: 0 };
+    const limiterKey = `${prefix}:limiter:${randomUUID()}`;
+    // The shared limiter allows 6,000 calls a minute: far above the provider's 5 a second.
+    const shared = (redis: Redis) => new RedisRateLimiter(redis, { key: limiterKey, requestsPerMinute: 6_000, burst: 10 });
+    const startedAt = Date.now();
+    const scores = await scoreAll([replica(shared, adaptive), replica(shared, adaptive)]);
+    const elapsedMs = Date.now() - startedAt;
+
+    expect(scores).toHaveLength(CALLS);
+    for (const score of scores) expect(score).toBeGreaterThanOrEqual(0);
+    // 20 calls at 5 per window cannot finish before the fourth window opens.
+    expect(elapsedMs).toBeGreaterThanOrEqual(3 * WINDOW_MS * 0.9);
+
+    // The same calls with a limiter that ignores retry-after: each replica retries on its own backoff.
+    const deaf = { rateLimited: 0 };
+    const ignoresPauses = (redis: Redis): RateLimiter => {
+      const limiter = new RedisRateLimiter(redis, { key: `${prefix}:limiter:${randomUUID()}`, requestsPerMinute: 6_000, burst: 10 });
+      return { acquire: (signal) => limiter.acquire(signal), pause: async () => undefined };
+    };
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    await scoreAll([replica(ignoresPauses, deaf), replica(ignoresPauses, deaf)]);
+
+    process.stdout.write(`429s from the provider: ${adaptive.rateLimited} with shared pauses, ${deaf.rateLimited} without\n`);
+    expect(adaptive.rateLimited).toBeLessThan(deaf.rateLimited);
+  }, 30_000);
+});
