@@ -81,10 +81,15 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     const id = await system.submit(spec);
     await system.waitForTask(id, (task) => task.progress.records_evaluated > 0, 30_000);
 
+    const cancelledAt = Date.now();
     const cancelled = await system.request('DELETE', `/api/v1/tasks/${id}`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     const evaluatedAtCancel = cancelled.body.progress.records_evaluated;
+    // The evaluator drops the task's jobs in hand mid-call, on the broadcast.
+    const [evaluator] = system.replicas('evaluator');
+    await evaluator.waitForLine(new RegExp(`${id}:evaluate:\\d+ stopped: task cancelled`), 5_000);
+    process.stdout.write(`cancel: evaluator stopped the task's jobs in hand ${Date.now() - cancelledAt} ms after DELETE\n`);
 
     await delay(3_000);
     const later = await system.task(id);
