@@ -568,7 +568,7 @@ describe('persistence stores (Postgres)', () => {
       expect((await taskRow(id)).finishedAt).toEqual(row.finishedAt);
     });
 
-    it('complete() ends a task with a failed record or a failed source completed_with_errors', async () => {
+    it('complete() ends a task with a failed record, a failed source or a missing summary completed_with_errors', async () => {
       const failedRecord = await taskInGenerate({ a: 2 }, (recordId) => (recordId === 'a-1' ? undefined : { dim1: 1 }));
       expect(await generation.complete(failedRecord, taskResult())).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
 
@@ -578,7 +578,11 @@ describe('persistence stores (Postgres)', () => {
       const noRecords = await taskInGenerate({ a: 0 }, () => undefined, ['down']);
       expect(await generation.complete(noRecords, taskResult())).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
 
-      for (const id of [failedRecord, failedSource, noRecords]) {
+      const summaryFailed = await taskInGenerate({ a: 2 }, () => ({ dim1: 1 }));
+      const withoutSummary = { ...dimensionResult('dim1'), summary: null, summary_error: 'ProviderError: rejected' };
+      expect(await generation.complete(summaryFailed, { ...taskResult(), dimensions: [withoutSummary] })).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+
+      for (const id of [failedRecord, failedSource, noRecords, summaryFailed]) {
         expect((await taskRow(id)).status).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
         expect(await resultRows(id)).toBe(1);
       }

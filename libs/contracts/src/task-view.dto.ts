@@ -44,7 +44,10 @@ export class DimensionResultDto {
   @ApiProperty() threshold: number;
   @ApiProperty({ type: ScoreStatisticsDto }) statistics: ScoreStatisticsDto;
   @ApiProperty({ type: [PassedRecordDto] }) passed_records: PassedRecordDto[];
-  @ApiProperty() summary: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Null when the LLM could not write it (see summary_error)' })
+  summary: string | null;
+  @ApiPropertyOptional({ description: 'Why the summary is missing; the task then ends completed_with_errors' })
+  summary_error?: string;
 }
 
 export class TaskResultDto {

@@ -1,4 +1,4 @@
-import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, DimensionDto } from '@app/contracts';
+import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, DimensionDto, ProviderError } from '@app/contracts';
 import { MAX_SUMMARY_SAMPLES, SummarizeDimensionInput } from '@app/llm';
 import { RecordScore } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
@@ -108,9 +108,28 @@ describe(DimensionReporter.name, () => {
     expect(llm.summarizeDimension.mock.calls[0][0].samples).toEqual([]);
   });
 
-  it('propagates an LLM failure (e.g. the task abort)', async () => {
+  it("propagates the service's own failures (e.g. Redis unreachable) so that Bull retries", async () => {
     const { reporter, llm } = reporterWith(10);
-    llm.summarizeDimension.mockRejectedValueOnce(new Error('cancelled'));
-    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), live())).rejects.toThrow('cancelled');
+    llm.summarizeDimension.mockRejectedValueOnce(new Error('Connection is closed.'));
+    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), live())).rejects.toThrow('Connection is closed.');
+  });
+
+  it("propagates the task's abort, even as a provider error", async () => {
+    const { reporter, llm } = reporterWith(10);
+    const controller = new AbortController();
+    llm.summarizeDimension.mockImplementationOnce(async () => {
+      controller.abort(new Error('cancelled'));
+      throw new ProviderError('aborted mid-call', { retryable: true });
+    });
+    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), controller.signal)).rejects.toThrow('aborted mid-call');
+  });
+
+  it("keeps the dimension's result without a summary when the provider refuses to write one", async () => {
+    const { reporter, llm } = reporterWith(10);
+    llm.summarizeDimension.mockRejectedValueOnce(new ProviderError('rejected by content policy', { status: 400, retryable: false }));
+    const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.1]), live());
+    expect(result).toMatchObject({ summary: null, summary_error: 'ProviderError: rejected by content policy' });
+    expect(result.statistics).toEqual(scoreStatistics([0.9, 0.1], DIMENSION.threshold));
+    expect(result.passed_records).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
-import { CreateTaskDto, DEFAULT_TEMPERATURE, DimensionDto, DimensionResultDto } from '@app/contracts';
-import { LlmClient, MAX_SUMMARY_SAMPLES } from '@app/llm';
+import { describeError } from '@app/common';
+import { CreateTaskDto, DEFAULT_TEMPERATURE, DimensionDto, DimensionResultDto, ProviderError } from '@app/contracts';
+import { LlmClient, MAX_SUMMARY_SAMPLES, SummarizeDimensionInput } from '@app/llm';
 import { RecordScore } from '@app/persistence';
 import { scoreStatistics } from './score-statistics';
 
@@ -23,7 +24,7 @@ export class DimensionReporter {
       .sort((a, b) => b.score - a.score)
       .slice(0, MAX_SUMMARY_SAMPLES)
       .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
-    const summary = await this.llm.summarizeDimension(
+    const summary = await this.summarize(
       {
         model: spec.llm_config.model,
         temperature: spec.llm_config.temperature ?? DEFAULT_TEMPERATURE,
@@ -41,7 +42,20 @@ export class DimensionReporter {
       passed_records: passed
         .slice(0, this.maxPassedRecords)
         .map((entry) => ({ source_id: entry.sourceId, record_id: entry.recordId, score: entry.score })),
-      summary,
+      ...summary,
     };
+  }
+
+  /**
+   * The provider's refusal to write a summary (after the client's retries) costs the dimension its
+   * summary, not the task its result; the service's own failures propagate so that Bull retries.
+   */
+  private async summarize(input: SummarizeDimensionInput, signal: AbortSignal): Promise<{ summary: string | null; summary_error?: string }> {
+    try {
+      return { summary: await this.llm.summarizeDimension(input, signal) };
+    } catch (error) {
+      if (signal.aborted || !(error instanceof ProviderError)) throw error;
+      return { summary: null, summary_error: describeError(error) };
+    }
   }
 }

@@ -67,18 +67,20 @@ export class GenerationStore {
   }
 
   /**
-   * Stores the result and ends the task: completed, or completed_with_errors when a source or a record
-   * failed. Returns the final status, or undefined when the task was no longer running (nothing stored).
+   * Stores the result and ends the task: completed, or completed_with_errors when a source, a record
+   * or a dimension's summary failed. Returns the final status, or undefined when the task was no
+   * longer running (then nothing is stored).
    */
   async complete(taskId: string, result: TaskResultDto): Promise<TaskStatus | undefined> {
+    const summaryFailed = result.dimensions.some((dimension) => dimension.summary_error !== undefined);
     return this.db.transaction(async (manager) => {
       const ended = await selectRow<{ status: TaskStatus }>(
         manager,
         `UPDATE tasks SET
-           status = CASE WHEN sources_failed > 0 OR records_failed > 0 THEN $2 ELSE $3 END,
+           status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 THEN $2 ELSE $3 END,
            finished_at = now(), updated_at = now()
          WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status`,
-        [taskId, TaskStatus.COMPLETED_WITH_ERRORS, TaskStatus.COMPLETED, TaskStatus.RUNNING, TaskStage.GENERATE],
+        [taskId, TaskStatus.COMPLETED_WITH_ERRORS, TaskStatus.COMPLETED, TaskStatus.RUNNING, TaskStage.GENERATE, summaryFailed],
       );
       if (!ended) return undefined;
       await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [taskId, JSON.stringify(result)]);
