@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@app/config';
 import { exitOnStartupError, logLevelsUpTo, redisTransport } from '@app/messaging';
 import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
+import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
 import { RequestValidationPipe } from './http/validation';
 import { API_PREFIX, buildOpenApiDocument } from './swagger';
 
@@ -19,6 +20,7 @@ async function bootstrap(): Promise<void> {
   );
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(new RequestValidationPipe());
+  app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
   // Listens to progress broadcasts for this replica's live (SSE) clients.
   app.connectMicroservice(redisTransport(config), { inheritAppConfig: true });
