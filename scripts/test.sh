@@ -14,6 +14,8 @@ export TEST_DATABASE_NAME="${TEST_DATABASE_NAME:-dataproc_test}"
 export DATABASE_NAME="$TEST_DATABASE_NAME"
 
 TIERS=(unit integration e2e)
+# A tier that hangs (a leaked handle keeps jest alive) fails instead of stalling the run.
+TIER_TIMEOUT_SECONDS="${TIER_TIMEOUT_SECONDS:-900}"
 declare -A TIER_ARGS=(
   [unit]="--selectProjects unit"
   [integration]="--selectProjects integration --runInBand"
@@ -61,7 +63,7 @@ for tier in "${TIERS[@]}"; do
   started=$SECONDS
   read -r -a args <<<"${TIER_ARGS[$tier]}"
   status=0
-  npx --no -- jest "${args[@]}" --json --outputFile="$REPORTS/$tier.json" "$@" || status=$?
+  timeout --kill-after=30 "$TIER_TIMEOUT_SECONDS" npx --no -- jest "${args[@]}" --json --outputFile="$REPORTS/$tier.json" "$@" || status=$?
   if [ "$status" -ne 0 ]; then
     RESULT[$tier]="FAILED (exit $status, $((SECONDS - started))s)"
     summary

@@ -26,8 +26,6 @@ describe('gateway during a Postgres or Redis outage', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await postgres.open().catch(() => undefined);
-    await redis.open().catch(() => undefined);
     await system?.stop();
     await db?.destroy();
     await Promise.all([postgres.cut(), redis.cut()]);

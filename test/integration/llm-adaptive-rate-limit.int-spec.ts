@@ -1,11 +1,10 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'crypto';
 import { Semaphore } from '@app/common';
-import { BaseConfig, loadConfig } from '@app/config';
 import { ChatRequest, LlmProvider, ProviderError } from '@app/contracts';
 import { LlmClient, RateLimiter, RedisRateLimiter, RedisResponseCache } from '@app/llm';
-import { redisConnection } from '@app/messaging';
 import { LlmSimulator, RedisRequestWindow } from '@app/simulators';
+import { deleteKeys, openTestRedis } from '../support/redis';
 
 const WINDOW_MS = 1_000;
 const PROVIDER_LIMIT_PER_WINDOW = 5;
@@ -23,15 +22,12 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
 
   afterAll(async () => {
     const [first] = connections;
-    if (first) {
-      const keys = await first.keys(`${prefix}*`);
-      if (keys.length > 0) await first.del(...keys);
-    }
+    if (first) await deleteKeys(first, prefix);
     for (const connection of connections) connection.disconnect();
   });
 
   function replica(rateLimiter: (redis: Redis) => RateLimiter, seen: { rateLimited: number }): LlmClient {
-    const redis = new Redis(redisConnection(loadConfig(BaseConfig)));
+    const redis = openTestRedis();
     connections.push(redis);
     const simulator = new LlmSimulator({
       seed: 1,

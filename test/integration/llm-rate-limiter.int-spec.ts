@@ -1,5 +1,6 @@
 import { RedisRateLimiter } from '@app/llm';
 import Redis from 'ioredis';
+import { deleteKeys, openTestRedis } from '../support/redis';
 
 describe(RedisRateLimiter.name, () => {
   const prefix = `test:llm-rate-limiter:${process.pid}:${Date.now()}`;
@@ -7,13 +8,12 @@ describe(RedisRateLimiter.name, () => {
   let second: Redis;
 
   beforeAll(() => {
-    first = new Redis({ host: '127.0.0.1', port: 6379 });
-    second = new Redis({ host: '127.0.0.1', port: 6379 });
+    first = openTestRedis();
+    second = openTestRedis();
   });
 
   afterAll(async () => {
-    const keys = await first.keys(`${prefix}:*`);
-    if (keys.length > 0) await first.del(...keys);
+    await deleteKeys(first, prefix);
     await Promise.all([first.quit(), second.quit()]);
   });
 

@@ -1,12 +1,13 @@
 import { RedisResponseCache } from '@app/llm';
 import Redis from 'ioredis';
+import { openTestRedis } from '../support/redis';
 
 describe(RedisResponseCache.name, () => {
   const prefix = `test:llm-response-cache:${process.pid}:${Date.now()}`;
   let redis: Redis;
 
   beforeAll(() => {
-    redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    redis = openTestRedis();
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { REQUEST_WINDOW_MS, RedisRequestWindow } from '@app/simulators';
 import Redis from 'ioredis';
+import { openTestRedis } from '../support/redis';
 
 describe(RedisRequestWindow.name, () => {
   const key = `test:llm-simulator-window:${process.pid}:${Date.now()}`;
@@ -7,8 +8,8 @@ describe(RedisRequestWindow.name, () => {
   let second: Redis;
 
   beforeAll(() => {
-    first = new Redis({ host: '127.0.0.1', port: 6379 });
-    second = new Redis({ host: '127.0.0.1', port: 6379 });
+    first = openTestRedis();
+    second = openTestRedis();
   });
 
   afterAll(async () => {

@@ -12,7 +12,9 @@ export class TcpProxy {
 
   constructor(private readonly target: { host: string; port: number }) {}
 
+  /** Listens (again, on the same port after a cut); does nothing while already open. */
   async open(): Promise<void> {
+    if (this.server) return;
     this.server = createServer((client) => {
       const upstream = createConnection(this.target);
       for (const socket of [client, upstream]) {

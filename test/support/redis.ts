@@ -1,0 +1,14 @@
+import Redis from 'ioredis';
+import { BaseConfig, loadConfig } from '@app/config';
+import { redisConnection } from '@app/messaging';
+
+/** A connection to the Redis the apps would use (REDIS_* settings); each one stands for a process. */
+export function openTestRedis(): Redis {
+  return new Redis(redisConnection(loadConfig(BaseConfig)));
+}
+
+/** Removes what a test wrote under its own key prefix. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
