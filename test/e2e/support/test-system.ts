@@ -35,7 +35,8 @@ export class AppProcess {
     };
     this.process.stdout?.on('data', keep);
     this.process.stderr?.on('data', keep);
-    this.exited = once(this.process, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    // 'close', not 'exit': by then the output has been read to its end.
+    this.exited = once(this.process, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   }
 
   get pid(): number | undefined {
