@@ -6,9 +6,10 @@ import {
   EvaluateChunkJob,
   GenerateResultJob,
   jobIds,
-  StageJob,
   JobName,
   QueueName,
+  STAGE_QUEUES,
+  StageJob,
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
@@ -25,12 +26,16 @@ const LOOKUP_CONCURRENCY = 16;
  */
 @Injectable()
 export class StageDispatcher {
+  private readonly queues: Record<TaskStage, Queue>;
+
   constructor(
-    @InjectQueue(QueueName.COLLECT) private readonly collectQueue: Queue<CollectTaskJob>,
-    @InjectQueue(QueueName.EVALUATE) private readonly evaluateQueue: Queue<EvaluateChunkJob>,
-    @InjectQueue(QueueName.GENERATE) private readonly generateQueue: Queue<GenerateResultJob>,
+    @InjectQueue(QueueName.COLLECT) collectQueue: Queue<CollectTaskJob>,
+    @InjectQueue(QueueName.EVALUATE) evaluateQueue: Queue<EvaluateChunkJob>,
+    @InjectQueue(QueueName.GENERATE) generateQueue: Queue<GenerateResultJob>,
     private readonly evaluations: EvaluationStore,
-  ) {}
+  ) {
+    this.queues = { [TaskStage.COLLECT]: collectQueue, [TaskStage.EVALUATE]: evaluateQueue, [TaskStage.GENERATE]: generateQueue };
+  }
 
   async dispatch(task: TaskState): Promise<void> {
     const jobs = await this.jobsFor(task);
@@ -54,32 +59,27 @@ export class StageDispatcher {
 
   /** The jobs a task's current stage consists of; none for an ended task. */
   private async jobsFor(task: TaskState): Promise<{ queue: Queue; name: JobName; data: StageJob; id: string }[]> {
-    if (task.status !== TaskStatus.PENDING && task.status !== TaskStatus.RUNNING) return [];
+    if ((task.status !== TaskStatus.PENDING && task.status !== TaskStatus.RUNNING) || task.stage === null) return [];
+    const queue = this.queues[task.stage];
+    const { jobName: name } = STAGE_QUEUES[task.stage];
     switch (task.stage) {
       case TaskStage.COLLECT:
-        return [{ queue: this.collectQueue, name: JobName.COLLECT_TASK, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
+        return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
         const chunks = await this.evaluations.unfinishedChunks(task.id, task.chunksTotal ?? 0);
-        return chunks.map((chunk) => ({
-          queue: this.evaluateQueue,
-          name: JobName.EVALUATE_CHUNK,
-          data: { taskId: task.id, chunk },
-          id: jobIds.evaluate(task.id, chunk),
-        }));
+        return chunks.map((chunk) => ({ queue, name, data: { taskId: task.id, chunk }, id: jobIds.evaluate(task.id, chunk) }));
       }
       case TaskStage.GENERATE:
-        return [{ queue: this.generateQueue, name: JobName.GENERATE_RESULT, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
-      default:
-        return [];
+        return [{ queue, name, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
     }
   }
 
   /** Drops a cancelled task's jobs that are still waiting; jobs already running stop on the broadcast. */
   async discardQueued(taskId: string, chunksTotal: number | null): Promise<void> {
     const ids: [Queue, string][] = [
-      [this.collectQueue, jobIds.collect(taskId)],
-      [this.generateQueue, jobIds.generate(taskId)],
-      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [this.evaluateQueue, jobIds.evaluate(taskId, chunk)]),
+      [this.queues[TaskStage.COLLECT], jobIds.collect(taskId)],
+      [this.queues[TaskStage.GENERATE], jobIds.generate(taskId)],
+      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [this.queues[TaskStage.EVALUATE], jobIds.evaluate(taskId, chunk)]),
     ];
     await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async ([queue, id]) => {
       const job = await queue.getJob(id);

@@ -12,7 +12,6 @@ function setup(dispatch: () => Promise<void>) {
     findById: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
     result: jest.fn().mockResolvedValue(undefined),
-    state: jest.fn().mockResolvedValue({ chunksTotal: 3 }),
   };
   const dispatcher = { dispatch: jest.fn(dispatch), discardQueued: jest.fn().mockResolvedValue(undefined) };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
@@ -85,7 +84,7 @@ describe(TasksService.name, () => {
     const view = await service.cancel('t1');
     expect(view.status).toBe(TaskStatus.CANCELLED);
     expect(events.cancelled).toHaveBeenCalledWith('t1');
-    expect(dispatcher.discardQueued).toHaveBeenCalledWith('t1', 3);
+    expect(dispatcher.discardQueued).toHaveBeenCalledWith('t1', 2);
   });
 
   it('answers 409 with the status for a task that has ended, 404 for an unknown one, and broadcasts nothing', async () => {

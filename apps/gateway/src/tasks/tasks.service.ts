@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTaskDto, TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
-import { TaskRepository } from '@app/persistence';
+import { TaskEntity, TaskRepository } from '@app/persistence';
 import { toTaskView } from './task-view.mapper';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
@@ -38,10 +38,7 @@ export class TasksService {
   }
 
   async view(id: string): Promise<TaskViewDto> {
-    const task = await this.tasks.findById(id);
-    if (!task) throw new NotFoundException(`Task ${id} not found`);
-    const [failures, result] = await Promise.all([this.tasks.failures(id, FAILURES_SHOWN), this.tasks.result(id)]);
-    return toTaskView(task, failures, result);
+    return this.render(await this.load(id));
   }
 
   /** Cancels an active task everywhere: in Postgres first (the truth), then by broadcast and queue clean-up. */
@@ -57,12 +54,22 @@ export class TasksService {
       });
     }
     this.events.cancelled(id);
-    const view = await this.view(id);
-    this.events.progress({ id, status: view.status, stage: view.stage }, 'cancelled');
-    const state = await this.tasks.state(id);
+    const task = await this.load(id);
+    this.events.progress(task, 'cancelled');
     await this.dispatcher
-      .discardQueued(id, state?.chunksTotal ?? null)
+      .discardQueued(id, task.chunksTotal)
       .catch((error: unknown) => this.logger.warn(`could not discard queued jobs of ${id}: ${describeError(error)}`));
-    return view;
+    return this.render(task);
+  }
+
+  private async load(id: string): Promise<TaskEntity> {
+    const task = await this.tasks.findById(id);
+    if (!task) throw new NotFoundException(`Task ${id} not found`);
+    return task;
+  }
+
+  private async render(task: TaskEntity): Promise<TaskViewDto> {
+    const [failures, result] = await Promise.all([this.tasks.failures(task.id, FAILURES_SHOWN), this.tasks.result(task.id)]);
+    return toTaskView(task, failures, result);
   }
 }
