@@ -2,12 +2,30 @@
 // Redis and Postgres, end-to-end specs that start the four apps as separate processes.
 const moduleNameMapper = { '^@app/([a-z-]+)(|/.*)$': '<rootDir>/libs/$1/src$2' };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
-const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', moduleNameMapper, transform };
+const common = {
+  rootDir: __dirname,
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testEnvironment: 'node',
+  moduleNameMapper,
+  transform,
+};
 
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testRegex: '\\.spec\\.ts$' },
-    { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'], testRegex: '\\.int-spec\\.ts$', globalSetup: '<rootDir>/test/support/global-setup.ts' },
-    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testRegex: '\\.e2e-spec\\.ts$', globalSetup: '<rootDir>/test/support/global-setup.ts' },
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      testRegex: '\\.int-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/e2e'],
+      testRegex: '\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
   ],
 };

@@ -71,7 +71,11 @@ describe('gateway during a Postgres or Redis outage', () => {
     expect(health.body.checks).toMatchObject({ postgres: { status: 'down' }, redis: { status: 'up' } });
     const read = await system.request('GET', `/api/v1/tasks/${id}`);
     expect(read.status).toBe(503);
-    expect(read.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'A backing service is unreachable; try again later' });
+    expect(read.body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'A backing service is unreachable; try again later',
+    });
 
     await postgres.open();
     expect((await waitForHealth(200)).status).toBe(200);

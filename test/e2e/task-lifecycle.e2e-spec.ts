@@ -14,7 +14,9 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   let db: DataSource;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: { SIMULATION_SEED: String(SEED), SIM_SOURCE_RECORDS: String(RECORDS_PER_SOURCE) } });
+    system = await TestSystem.start({
+      env: { SIMULATION_SEED: String(SEED), SIM_SOURCE_RECORDS: String(RECORDS_PER_SOURCE) },
+    });
     db = await openTestDataSource();
   }, 90_000);
 
@@ -57,19 +59,43 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   it('records a failing source and finishes the task with errors, distinguishable from a clean success', async () => {
     const spec: CreateTaskDto = {
       ...EXAMPLE_TASK,
-      data_sources: [...EXAMPLE_TASK.data_sources, { id: 'broken', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { failure_rate: 1, latency_ms: 5 } }],
+      data_sources: [
+        ...EXAMPLE_TASK.data_sources,
+        {
+          id: 'broken',
+          type: EXAMPLE_TASK.data_sources[1].type,
+          url: 'x',
+          simulation: { failure_rate: 1, latency_ms: 5 },
+        },
+      ],
     };
     const task = await system.waitForEnd(await system.submit(spec), 30_000);
     expect(task.status).toBe('completed_with_errors');
     expect(task.progress.sources_failed).toBe(1);
     expect(task.progress.sources_collected).toBe(2);
-    expect(task.errors).toEqual([expect.objectContaining({ stage: 'collect', source_id: 'broken', message: expect.stringMatching(/broken failed after 4 attempt/) })]);
+    expect(task.errors).toEqual([
+      expect.objectContaining({
+        stage: 'collect',
+        source_id: 'broken',
+        message: expect.stringMatching(/broken failed after 4 attempt/),
+      }),
+    ]);
     expect(task.result.sources_failed).toBe(1);
     expect(task.result.records_evaluated).toBe(50);
   }, 60_000);
 
   it('fails a task whose every source fails', async () => {
-    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'down', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { failure_rate: 1, latency_ms: 1 } }] };
+    const spec: CreateTaskDto = {
+      ...EXAMPLE_TASK,
+      data_sources: [
+        {
+          id: 'down',
+          type: EXAMPLE_TASK.data_sources[1].type,
+          url: 'x',
+          simulation: { failure_rate: 1, latency_ms: 1 },
+        },
+      ],
+    };
     const task = await system.waitForEnd(await system.submit(spec), 30_000);
     expect(task.status).toBe('failed');
     expect(task.error).toBe('every data source failed');
@@ -77,7 +103,12 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   }, 60_000);
 
   it('cancels a running task: it stops, stays cancelled and gets no result', async () => {
-    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'big', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 3000, latency_ms: 10 } }] };
+    const spec: CreateTaskDto = {
+      ...EXAMPLE_TASK,
+      data_sources: [
+        { id: 'big', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 3000, latency_ms: 10 } },
+      ],
+    };
     const id = await system.submit(spec);
     await system.waitForTask(id, (task) => task.progress.records_evaluated > 0, 30_000);
 
@@ -89,7 +120,9 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     // The evaluator drops the task's jobs in hand mid-call, on the broadcast.
     const [evaluator] = system.replicas('evaluator');
     await evaluator.waitForLine(new RegExp(`${id}:evaluate:\\d+ stopped: task cancelled`), 5_000);
-    process.stdout.write(`cancel: evaluator stopped the task's jobs in hand ${Date.now() - cancelledAt} ms after DELETE\n`);
+    process.stdout.write(
+      `cancel: evaluator stopped the task's jobs in hand ${Date.now() - cancelledAt} ms after DELETE\n`,
+    );
 
     await delay(3_000);
     const later = await system.task(id);
@@ -124,13 +157,43 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
       ['malformed JSON', '{"data_sources": [', 400, /JSON/],
       ['a JSON array', '[1, 2]', 400, /must be a JSON object/],
       ['an unknown field', { ...EXAMPLE_TASK, priority: 'high' }, 400, /priority: property priority should not exist/],
-      ['a threshold above 1', { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: 1.5 }] }, 400, /dimensions\[0\]\.threshold/],
-      ['a threshold given as a string', { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: '0.5' }] }, 400, /dimensions\[0\]\.threshold/],
+      [
+        'a threshold above 1',
+        { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: 1.5 }] },
+        400,
+        /dimensions\[0\]\.threshold/,
+      ],
+      [
+        'a threshold given as a string',
+        { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: '0.5' }] },
+        400,
+        /dimensions\[0\]\.threshold/,
+      ],
       ['no data sources', { ...EXAMPLE_TASK, data_sources: [] }, 400, /data_sources/],
-      ['duplicate source ids', { ...EXAMPLE_TASK, data_sources: [EXAMPLE_TASK.data_sources[0], EXAMPLE_TASK.data_sources[0]] }, 400, /unique ids/],
-      ['a database source without connection', { ...EXAMPLE_TASK, data_sources: [{ id: 'db', type: 'database' }] }, 400, /data_sources\[0\]\.connection/],
-      ['an unknown source type', { ...EXAMPLE_TASK, data_sources: [{ id: 'x', type: 'ftp', url: 'u' }] }, 400, /data_sources\[0\]\.type/],
-      ['a missing llm_config', { data_sources: EXAMPLE_TASK.data_sources, dimensions: EXAMPLE_TASK.dimensions }, 400, /llm_config/],
+      [
+        'duplicate source ids',
+        { ...EXAMPLE_TASK, data_sources: [EXAMPLE_TASK.data_sources[0], EXAMPLE_TASK.data_sources[0]] },
+        400,
+        /unique ids/,
+      ],
+      [
+        'a database source without connection',
+        { ...EXAMPLE_TASK, data_sources: [{ id: 'db', type: 'database' }] },
+        400,
+        /data_sources\[0\]\.connection/,
+      ],
+      [
+        'an unknown source type',
+        { ...EXAMPLE_TASK, data_sources: [{ id: 'x', type: 'ftp', url: 'u' }] },
+        400,
+        /data_sources\[0\]\.type/,
+      ],
+      [
+        'a missing llm_config',
+        { data_sources: EXAMPLE_TASK.data_sources, dimensions: EXAMPLE_TASK.dimensions },
+        400,
+        /llm_config/,
+      ],
     ];
 
     it.each(cases)('%s', async (_name, body, status, message) => {
@@ -145,7 +208,11 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
 
   it('refuses an oversized body with 413 and stores nothing', async () => {
     const [{ count: before }] = await db.query('SELECT count(*)::int AS count FROM tasks');
-    const response = await system.postDeclaredLength('/api/v1/tasks', 2 * 1024 * 1024, JSON.stringify(EXAMPLE_TASK).slice(0, 100));
+    const response = await system.postDeclaredLength(
+      '/api/v1/tasks',
+      2 * 1024 * 1024,
+      JSON.stringify(EXAMPLE_TASK).slice(0, 100),
+    );
     expect(response.status).toBe(413);
     expect(response.body).toMatch(/too large/);
     const [{ count: after }] = await db.query('SELECT count(*)::int AS count FROM tasks');
@@ -153,7 +220,10 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   }, 30_000);
 
   it('streams progress as server-sent events until the task ends', async () => {
-    const spec: CreateTaskDto = { ...EXAMPLE_TASK, data_sources: [{ id: 'stream', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 100 } }] };
+    const spec: CreateTaskDto = {
+      ...EXAMPLE_TASK,
+      data_sources: [{ id: 'stream', type: EXAMPLE_TASK.data_sources[1].type, url: 'x', simulation: { records: 100 } }],
+    };
     const id = await system.submit(spec);
     const response = await fetch(`${system.baseUrl}/api/v1/tasks/${id}/events`);
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -169,7 +239,11 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
   }, 60_000);
 
   it('refuses to start an app with a bad setting, naming it', async () => {
-    const app = new AppProcess('collector', 'collector-misconfigured', { ...system.env, DATABASE_PORT: 'abc', COLLECT_MAX_ATTEMPTS: '0' });
+    const app = new AppProcess('collector', 'collector-misconfigured', {
+      ...system.env,
+      DATABASE_PORT: 'abc',
+      COLLECT_MAX_ATTEMPTS: '0',
+    });
     expect((await app.exited).code).toBe(1);
     expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc": .*DATABASE_PORT must be an integer number/);
     expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS="0": COLLECT_MAX_ATTEMPTS must not be less than 1/);

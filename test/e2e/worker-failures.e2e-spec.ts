@@ -66,7 +66,13 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
        FROM tasks t WHERE t.id = $1`,
       [taskId],
     );
-    expect(row).toEqual({ records, chunks: row.chunks_total, results: 1, chunks_total: Math.ceil(records / 25), chunks_done: row.chunks_total });
+    expect(row).toEqual({
+      records,
+      chunks: row.chunks_total,
+      results: 1,
+      chunks_total: Math.ceil(records / 25),
+      chunks_done: row.chunks_total,
+    });
   }
 
   it('spreads several tasks over the replicas and counts every chunk once', async () => {
@@ -87,7 +93,9 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     expect(perReplica[0] + perReplica[1]).toBe(4 * 12);
     // And each task's result was generated once, by one of the two generators.
     for (const id of ids) {
-      const generated = system.replicas('result-generator').flatMap((app) => app.lines(new RegExp(`${id}:generate .*result stored`)));
+      const generated = system
+        .replicas('result-generator')
+        .flatMap((app) => app.lines(new RegExp(`${id}:generate .*result stored`)));
       expect(generated).toHaveLength(1);
     }
   }, 120_000);
@@ -119,7 +127,9 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     // stored just before dying, without logging it, is taken over too and found already counted.)
     const inHand = chunksLogged(victim, id, 'started').filter((chunk) => !byVictim.has(chunk));
     const takenOver = new Set(survivors.flatMap((app) => chunksLogged(app, id, 'started')));
-    process.stdout.write(`SIGKILL evaluator: ${inHand.length} chunk job(s) in hand at the kill: [${inHand.join(', ')}]\n`);
+    process.stdout.write(
+      `SIGKILL evaluator: ${inHand.length} chunk job(s) in hand at the kill: [${inHand.join(', ')}]\n`,
+    );
     expect(inHand.filter((chunk) => !takenOver.has(chunk))).toEqual([]);
     expect(replacement.running).toBe(true);
   }, 150_000);
@@ -137,7 +147,12 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     await system.add('collector');
     const task = await system.waitForEnd(id, 90_000);
     expect(task.status).toBe('completed');
-    expect(task.progress).toMatchObject({ sources_collected: 3, sources_failed: 0, records_total: 150, records_evaluated: 150 });
+    expect(task.progress).toMatchObject({
+      sources_collected: 3,
+      sources_failed: 0,
+      records_total: 150,
+      records_evaluated: 150,
+    });
     assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 150);
   }, 150_000);
@@ -148,7 +163,8 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     await system.waitForTask(id, (task) => task.stage === 'evaluate' && task.progress.records_evaluated >= 25, 60_000);
     const [leaving] = system.replicas('evaluator').filter((app) => app.running);
     const jobLine = (verb: string): RegExp => new RegExp(`(${id}:evaluate:\\d+) \\(attempt \\d+\\) ${verb}`);
-    const jobs = (verb: string): string[] => leaving.lines(jobLine(verb)).map((line) => jobLine(verb).exec(line)?.[1] ?? '');
+    const jobs = (verb: string): string[] =>
+      leaving.lines(jobLine(verb)).map((line) => jobLine(verb).exec(line)?.[1] ?? '');
     const finishedBeforeSignal = new Set(jobs('chunk'));
     leaving.kill('SIGTERM');
     const exit = await leaving.exited;
@@ -173,7 +189,10 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
 
     const spec = taskWith(25, 2);
     const id = await system.submit(spec);
-    const redis = new Redis({ host: system.env.REDIS_HOST ?? '127.0.0.1', port: Number(system.env.REDIS_PORT ?? 6379) });
+    const redis = new Redis({
+      host: system.env.REDIS_HOST ?? '127.0.0.1',
+      port: Number(system.env.REDIS_PORT ?? 6379),
+    });
     try {
       const lost = await redis.keys(`${system.env.QUEUE_PREFIX}:collect:*`);
       expect(lost.length).toBeGreaterThan(0);

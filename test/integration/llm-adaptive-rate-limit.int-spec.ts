@@ -76,7 +76,8 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
     const adaptive = { rateLimited: 0 };
     const limiterKey = `${prefix}:limiter:${randomUUID()}`;
     // The shared limiter allows 6,000 calls a minute: far above the provider's 5 a second.
-    const shared = (redis: Redis) => new RedisRateLimiter(redis, { key: limiterKey, requestsPerMinute: 6_000, burst: 10 });
+    const shared = (redis: Redis) =>
+      new RedisRateLimiter(redis, { key: limiterKey, requestsPerMinute: 6_000, burst: 10 });
     const startedAt = Date.now();
     const scores = await scoreAll([replica(shared, adaptive), replica(shared, adaptive)]);
     const elapsedMs = Date.now() - startedAt;
@@ -89,13 +90,19 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
     // The same calls with a limiter that ignores retry-after: each replica retries on its own backoff.
     const deaf = { rateLimited: 0 };
     const ignoresPauses = (redis: Redis): RateLimiter => {
-      const limiter = new RedisRateLimiter(redis, { key: `${prefix}:limiter:${randomUUID()}`, requestsPerMinute: 6_000, burst: 10 });
+      const limiter = new RedisRateLimiter(redis, {
+        key: `${prefix}:limiter:${randomUUID()}`,
+        requestsPerMinute: 6_000,
+        burst: 10,
+      });
       return { acquire: (signal) => limiter.acquire(signal), pause: async () => undefined };
     };
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     await scoreAll([replica(ignoresPauses, deaf), replica(ignoresPauses, deaf)]);
 
-    process.stdout.write(`429s from the provider: ${adaptive.rateLimited} with shared pauses, ${deaf.rateLimited} without\n`);
+    process.stdout.write(
+      `429s from the provider: ${adaptive.rateLimited} with shared pauses, ${deaf.rateLimited} without\n`,
+    );
     expect(adaptive.rateLimited).toBeLessThan(deaf.rateLimited);
   }, 30_000);
 });

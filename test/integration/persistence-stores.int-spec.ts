@@ -63,21 +63,31 @@ describe('persistence stores (Postgres)', () => {
     };
   }
 
-  async function createTask(sources: readonly string[] = ['s1'], dimensions?: readonly DimensionDto[]): Promise<string> {
+  async function createTask(
+    sources: readonly string[] = ['s1'],
+    dimensions?: readonly DimensionDto[],
+  ): Promise<string> {
     const id = randomUUID();
     created.push(id);
     await tasks.create(id, spec(sources, dimensions));
     return id;
   }
 
-  async function runningTask(sources: readonly string[] = ['s1'], dimensions?: readonly DimensionDto[]): Promise<string> {
+  async function runningTask(
+    sources: readonly string[] = ['s1'],
+    dimensions?: readonly DimensionDto[],
+  ): Promise<string> {
     const id = await createTask(sources, dimensions);
     await tasks.start(id);
     return id;
   }
 
   const records = (prefix: string, count: number): SourceRecord[] =>
-    Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, content: `content ${prefix} ${i}`, fields: { index: i } }));
+    Array.from({ length: count }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      content: `content ${prefix} ${i}`,
+      fields: { index: i },
+    }));
 
   const settlement = (taskId: string, sourceId: string) => ({ taskId, sourceId, attempts: 1, durationMs: 12.4 });
 
@@ -93,9 +103,13 @@ describe('persistence stores (Postgres)', () => {
   }
 
   /** A running task in evaluate: one source per entry of `perSource`, cut into chunks of `chunkSize`. */
-  async function taskInEvaluate(perSource: Record<string, number>, chunkSize: number): Promise<{ id: string; state: TaskState }> {
+  async function taskInEvaluate(
+    perSource: Record<string, number>,
+    chunkSize: number,
+  ): Promise<{ id: string; state: TaskState }> {
     const id = await runningTask(Object.keys(perSource));
-    for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+    for (const [sourceId, n] of Object.entries(perSource))
+      await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
     const state = await collection.finishCollection(id, chunkSize);
     expect(state).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE });
     return { id, state: state! };
@@ -121,7 +135,8 @@ describe('persistence stores (Postgres)', () => {
     failedSources: readonly string[] = [],
   ): Promise<string> {
     const id = await runningTask([...Object.keys(perSource), ...failedSources]);
-    for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+    for (const [sourceId, n] of Object.entries(perSource))
+      await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
     for (const sourceId of failedSources) await collection.saveFailed(settlement(id, sourceId), 'source down');
     const total = Object.values(perSource).reduce((sum, n) => sum + n, 0);
     await collection.finishCollection(id, Math.max(total, 1));
@@ -134,7 +149,16 @@ describe('persistence stores (Postgres)', () => {
     dimension_id: dimensionId,
     name: dimensionId,
     threshold: 0.5,
-    statistics: { count: 1, passed: 1, pass_rate: 1, mean: 0.9, min: 0.9, max: 0.9, median: 0.9, p90: 0.9 } as DimensionResultDto['statistics'],
+    statistics: {
+      count: 1,
+      passed: 1,
+      pass_rate: 1,
+      mean: 0.9,
+      min: 0.9,
+      max: 0.9,
+      median: 0.9,
+      p90: 0.9,
+    } as DimensionResultDto['statistics'],
     passed_records: [],
     summary: `summary of ${dimensionId}`,
   });
@@ -169,7 +193,14 @@ describe('persistence stores (Postgres)', () => {
         finishedAt: null,
       });
       expect(row.spec).toEqual(spec(['s1', 's2', 's3']));
-      expect(await tasks.state(id)).toEqual({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0 });
+      expect(await tasks.state(id)).toEqual({
+        id,
+        status: TaskStatus.PENDING,
+        stage: TaskStage.COLLECT,
+        chunksTotal: null,
+        chunksDone: 0,
+        recordsTotal: 0,
+      });
       expect(await tasks.findById(randomUUID())).toBeNull();
     });
 
@@ -241,13 +272,22 @@ describe('persistence stores (Postgres)', () => {
         expect(await collection.saveFailed(settlement(id, 's2'), 'late')).toBe(false);
         expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 3 });
         expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(3);
-        expect(await collection.finishCollection(id, 2)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT, chunksTotal: null });
-        expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND chunk IS NOT NULL', [id])).toBe(0);
+        expect(await collection.finishCollection(id, 2)).toMatchObject({
+          status: TaskStatus.CANCELLED,
+          stage: TaskStage.COLLECT,
+          chunksTotal: null,
+        });
+        expect(
+          await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND chunk IS NOT NULL', [id]),
+        ).toBe(0);
 
         const allFailed = await runningTask(['s1']);
         await collection.saveFailed(settlement(allFailed, 's1'), 'down');
         await tasks.cancel(allFailed);
-        expect(await collection.finishCollection(allFailed, 2)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT });
+        expect(await collection.finishCollection(allFailed, 2)).toMatchObject({
+          status: TaskStatus.CANCELLED,
+          stage: TaskStage.COLLECT,
+        });
         expect((await taskRow(allFailed)).error).toBeNull();
       });
 
@@ -260,12 +300,19 @@ describe('persistence stores (Postgres)', () => {
         // The late chunk is not counted: the figures stay as they were at the cancel.
         expect(await taskRow(id)).toMatchObject({ recordsEvaluated: 2, chunksDone: 1 });
         expect(await count('SELECT count(*)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(1);
-        expect(await taskRow(id)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE, error: null });
+        expect(await taskRow(id)).toMatchObject({
+          status: TaskStatus.CANCELLED,
+          stage: TaskStage.EVALUATE,
+          error: null,
+        });
 
         // Nor does the all-failed branch fail it.
         const { id: failing } = await taskInEvaluate({ s1: 2 }, 2);
         await tasks.cancel(failing);
-        expect(await evaluateChunk(failing, 0, () => undefined)).toMatchObject({ status: TaskStatus.CANCELLED, stage: TaskStage.EVALUATE });
+        expect(await evaluateChunk(failing, 0, () => undefined)).toMatchObject({
+          status: TaskStatus.CANCELLED,
+          stage: TaskStage.EVALUATE,
+        });
         expect(await taskRow(failing)).toMatchObject({ status: TaskStatus.CANCELLED, error: null });
       });
 
@@ -293,13 +340,18 @@ describe('persistence stores (Postgres)', () => {
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 5 });
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(5);
       expect(await collection.settledSourceIds(id)).toEqual(new Set(['s1']));
-      const [source] = (await db.query('SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1', [id])) as object[];
+      const [source] = (await db.query(
+        'SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1',
+        [id],
+      )) as object[];
       expect(source).toEqual({ outcome: 'collected', records: 5, attempts: 1, duration_ms: 12 });
     });
 
     it('settles a concurrently duplicated source once', async () => {
       const id = await runningTask(['s1']);
-      const saved = await Promise.all([1, 2, 3].map(() => collection.saveCollected(settlement(id, 's1'), records('s1', 20))));
+      const saved = await Promise.all(
+        [1, 2, 3].map(() => collection.saveCollected(settlement(id, 's1'), records('s1', 20))),
+      );
       expect(saved.filter(Boolean)).toHaveLength(1);
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 20 });
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(20);
@@ -311,17 +363,26 @@ describe('persistence stores (Postgres)', () => {
       expect(await collection.saveFailed(settlement(id, 's2'), 'timeout again')).toBe(false);
       expect(await collection.saveCollected(settlement(id, 's2'), records('s2', 3))).toBe(false);
       expect(await taskRow(id)).toMatchObject({ sourcesFailed: 1, sourcesCollected: 0, recordsTotal: 0 });
-      expect(await tasks.failures(id, 10)).toEqual([{ stage: 'collect', sourceId: 's2', recordId: null, message: 'timeout' }]);
+      expect(await tasks.failures(id, 10)).toEqual([
+        { stage: 'collect', sourceId: 's2', recordId: null, message: 'timeout' },
+      ]);
     });
 
     it('stores a record id repeated within one batch once', async () => {
       const id = await runningTask(['s1', 's2']);
-      const batch = [...records('r', 3), { id: 'r-1', content: 'duplicate', fields: {} }, { id: 'r-0', content: 'duplicate', fields: {} }];
+      const batch = [
+        ...records('r', 3),
+        { id: 'r-1', content: 'duplicate', fields: {} },
+        { id: 'r-0', content: 'duplicate', fields: {} },
+      ];
       expect(await collection.saveCollected(settlement(id, 's1'), batch)).toBe(true);
       // The same record id in another source is another record.
       expect(await collection.saveCollected(settlement(id, 's2'), records('r', 1))).toBe(true);
 
-      const rows = (await db.query('SELECT source_id, record_id, content FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id])) as {
+      const rows = (await db.query(
+        'SELECT source_id, record_id, content FROM task_records WHERE task_id = $1 ORDER BY source_id, position',
+        [id],
+      )) as {
         source_id: string;
         record_id: string;
         content: string;
@@ -330,20 +391,29 @@ describe('persistence stores (Postgres)', () => {
       expect(rows.every((row) => row.content !== 'duplicate')).toBe(true);
       expect(await taskRow(id)).toMatchObject({ recordsTotal: 4, sourcesCollected: 2 });
       // The source's own figure counts what was stored, like the task's.
-      expect(await db.query("SELECT records FROM task_sources WHERE task_id = $1 AND source_id = 's1'", [id])).toEqual([{ records: 3 }]);
+      expect(await db.query("SELECT records FROM task_sources WHERE task_id = $1 AND source_id = 's1'", [id])).toEqual([
+        { records: 3 },
+      ]);
     });
 
     it('does not finish collection while a source is unsettled', async () => {
       const id = await runningTask(['s1', 's2']);
       await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
-      expect(await collection.finishCollection(id, 2)).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, chunksTotal: null });
+      expect(await collection.finishCollection(id, 2)).toMatchObject({
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.COLLECT,
+        chunksTotal: null,
+      });
     });
 
     it('fails the task when every source failed', async () => {
       const id = await runningTask(['s1', 's2']);
       await collection.saveFailed(settlement(id, 's1'), 'down');
       await collection.saveFailed(settlement(id, 's2'), 'down');
-      expect(await collection.finishCollection(id, 10)).toMatchObject({ status: TaskStatus.FAILED, stage: TaskStage.COLLECT });
+      expect(await collection.finishCollection(id, 10)).toMatchObject({
+        status: TaskStatus.FAILED,
+        stage: TaskStage.COLLECT,
+      });
       const row = await taskRow(id);
       expect(row).toMatchObject({ status: TaskStatus.FAILED, error: 'every data source failed', chunksTotal: null });
       expect(row.finishedAt).toBeInstanceOf(Date);
@@ -353,17 +423,28 @@ describe('persistence stores (Postgres)', () => {
       const perSource = { s1: 9, s2: 14, s3: 0 };
       const chunkSize = 5;
       const id = await runningTask([...Object.keys(perSource), 'broken']);
-      for (const [sourceId, n] of Object.entries(perSource)) await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+      for (const [sourceId, n] of Object.entries(perSource))
+        await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
       await collection.saveFailed(settlement(id, 'broken'), 'down');
 
       const state = await collection.finishCollection(id, chunkSize);
       const total = 23;
       const chunksTotal = Math.ceil(total / chunkSize);
-      expect(state).toEqual({ id, status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE, chunksTotal, chunksDone: 0, recordsTotal: total });
+      expect(state).toEqual({
+        id,
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.EVALUATE,
+        chunksTotal,
+        chunksDone: 0,
+        recordsTotal: total,
+      });
       // A second call (a re-run) moves nothing and answers with the same state.
       expect(await collection.finishCollection(id, 2)).toEqual(state);
 
-      const rows = (await db.query('SELECT source_id, record_id, chunk FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id])) as {
+      const rows = (await db.query(
+        'SELECT source_id, record_id, chunk FROM task_records WHERE task_id = $1 ORDER BY source_id, position',
+        [id],
+      )) as {
         source_id: string;
         record_id: string;
         chunk: number | null;
@@ -376,7 +457,13 @@ describe('persistence stores (Postgres)', () => {
       expect(sizes).toEqual([5, 5, 5, 5, 3]);
 
       const chunk1 = await evaluations.chunkRecords(id, 1);
-      expect(chunk1.map((record) => `${record.sourceId}/${record.recordId}`)).toEqual(['s1/s1-5', 's1/s1-6', 's1/s1-7', 's1/s1-8', 's2/s2-0']);
+      expect(chunk1.map((record) => `${record.sourceId}/${record.recordId}`)).toEqual([
+        's1/s1-5',
+        's1/s1-6',
+        's1/s1-7',
+        's1/s1-8',
+        's2/s2-0',
+      ]);
       expect(chunk1[0]).toEqual({ sourceId: 's1', recordId: 's1-5', content: 'content s1 5', fields: { index: 5 } });
     });
 
@@ -405,8 +492,11 @@ describe('persistence stores (Postgres)', () => {
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, async (_, chunk) => {
           const chunkRecords = await evaluations.chunkRecords(id, chunk);
-          return chunkRecords.map(({ sourceId, recordId }): RecordOutcome =>
-            failing.has(recordId) ? { sourceId, recordId, error: 'llm error' } : { sourceId, recordId, scores: { dim1: 0.7, dim2: 0.4 } },
+          return chunkRecords.map(
+            ({ sourceId, recordId }): RecordOutcome =>
+              failing.has(recordId)
+                ? { sourceId, recordId, error: 'llm error' }
+                : { sourceId, recordId, scores: { dim1: 0.7, dim2: 0.4 } },
           );
         }),
       );
@@ -426,8 +516,12 @@ describe('persistence stores (Postgres)', () => {
         error: null,
       });
       expect(await count('SELECT count(*)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(10);
-      expect(await count('SELECT sum(records_evaluated)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id])).toBe(28);
-      expect(await count("SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND status = 'pending'", [id])).toBe(0);
+      expect(
+        await count('SELECT sum(records_evaluated)::int AS count FROM evaluation_chunks WHERE task_id = $1', [id]),
+      ).toBe(28);
+      expect(
+        await count("SELECT count(*)::int AS count FROM task_records WHERE task_id = $1 AND status = 'pending'", [id]),
+      ).toBe(0);
 
       // Every call answers with the state after it; the chunk that completed the fan-in saw all ten done,
       // and no answer claims more chunks than exist or a move without all chunks done.
@@ -446,7 +540,10 @@ describe('persistence stores (Postgres)', () => {
         { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
         { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 } },
       ]);
-      const rows = (await db.query('SELECT record_id, status, scores, error, evaluated_at FROM task_records WHERE task_id = $1 ORDER BY position', [id])) as {
+      const rows = (await db.query(
+        'SELECT record_id, status, scores, error, evaluated_at FROM task_records WHERE task_id = $1 ORDER BY position',
+        [id],
+      )) as {
         record_id: string;
         status: string;
         scores: unknown;
@@ -454,11 +551,25 @@ describe('persistence stores (Postgres)', () => {
         evaluated_at: Date | null;
       }[];
       expect(rows.map(({ evaluated_at, ...rest }) => ({ ...rest, evaluated: evaluated_at instanceof Date }))).toEqual([
-        { record_id: 's1-0', status: RecordEvaluationStatus.EVALUATED, scores: { dim1: 0.25, dim2: 1 }, error: null, evaluated: true },
+        {
+          record_id: 's1-0',
+          status: RecordEvaluationStatus.EVALUATED,
+          scores: { dim1: 0.25, dim2: 1 },
+          error: null,
+          evaluated: true,
+        },
         { record_id: 's1-1', status: RecordEvaluationStatus.FAILED, scores: null, error: 'timed out', evaluated: true },
-        { record_id: 's1-2', status: RecordEvaluationStatus.EVALUATED, scores: { dim1: 0.5, dim2: 0 }, error: null, evaluated: true },
+        {
+          record_id: 's1-2',
+          status: RecordEvaluationStatus.EVALUATED,
+          scores: { dim1: 0.5, dim2: 0 },
+          error: null,
+          evaluated: true,
+        },
       ]);
-      expect(await tasks.failures(id, 10)).toEqual([{ stage: 'evaluate', sourceId: 's1', recordId: 's1-1', message: 'timed out' }]);
+      expect(await tasks.failures(id, 10)).toEqual([
+        { stage: 'evaluate', sourceId: 's1', recordId: 's1-1', message: 'timed out' },
+      ]);
     });
 
     it('fails the task when every record failed evaluation', async () => {
@@ -580,7 +691,9 @@ describe('persistence stores (Postgres)', () => {
 
       const summaryFailed = await taskInGenerate({ a: 2 }, () => ({ dim1: 1 }));
       const withoutSummary = { ...dimensionResult('dim1'), summary: null, summary_error: 'ProviderError: rejected' };
-      expect(await generation.complete(summaryFailed, { ...taskResult(), dimensions: [withoutSummary] })).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
+      expect(await generation.complete(summaryFailed, { ...taskResult(), dimensions: [withoutSummary] })).toBe(
+        TaskStatus.COMPLETED_WITH_ERRORS,
+      );
 
       for (const id of [failedRecord, failedSource, noRecords, summaryFailed]) {
         expect((await taskRow(id)).status).toBe(TaskStatus.COMPLETED_WITH_ERRORS);
@@ -607,7 +720,10 @@ describe('persistence stores (Postgres)', () => {
     const settings = testDatabaseSettings();
 
     it('is safe to run concurrently against the migrated test database', async () => {
-      const [a, b] = await Promise.all([openTestDataSource({ DATABASE_POOL_SIZE: 2 }), openTestDataSource({ DATABASE_POOL_SIZE: 2 })]);
+      const [a, b] = await Promise.all([
+        openTestDataSource({ DATABASE_POOL_SIZE: 2 }),
+        openTestDataSource({ DATABASE_POOL_SIZE: 2 }),
+      ]);
       try {
         await expect(Promise.all([runMigrations(a), runMigrations(b)])).resolves.toBeDefined();
         expect(await count('SELECT count(*)::int AS count FROM migrations', [])).toBe(a.migrations.length);
@@ -621,12 +737,15 @@ describe('persistence stores (Postgres)', () => {
       const scratch = `${settings.DATABASE_NAME}_migrations_${process.pid}`.slice(0, 63);
       await db.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
       await ensureTestDatabase({ ...settings, DATABASE_NAME: scratch });
-      const open = () => new DataSource(databaseOptions({ ...settings, DATABASE_NAME: scratch, DATABASE_POOL_SIZE: 2 })).initialize();
+      const open = () =>
+        new DataSource(databaseOptions({ ...settings, DATABASE_NAME: scratch, DATABASE_POOL_SIZE: 2 })).initialize();
       const [a, b] = await Promise.all([open(), open()]);
       try {
         await Promise.all([runMigrations(a), runMigrations(b)]);
         const applied = (await a.query('SELECT name FROM migrations ORDER BY id')) as { name: string }[];
-        expect(applied.map((row) => row.name)).toEqual(a.migrations.map((migration) => migration.name ?? migration.constructor.name));
+        expect(applied.map((row) => row.name)).toEqual(
+          a.migrations.map((migration) => migration.name ?? migration.constructor.name),
+        );
         const tables = (await a.query(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
         )) as { table_name: string }[];

@@ -58,7 +58,9 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
 
   /** Every job of the queue, in any state (none is processed: no worker listens on this prefix). */
   const jobsOf = async (queue: Queue.Queue, taskId: string) =>
-    (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'paused'])).filter((job) => job.data.taskId === taskId);
+    (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'paused'])).filter(
+      (job) => job.data.taskId === taskId,
+    );
 
   /** A running task in evaluate, stored for real: `records` records cut into chunks of `chunkSize`. */
   async function evaluatingTask(records: number, chunkSize: number): Promise<TaskState> {
@@ -85,7 +87,11 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     const before = await Promise.all([collectQueue.getJobCounts(), generateQueue.getJobCounts()]);
 
     await Promise.all([dispatcher.dispatch(collecting), dispatcher.dispatch(generating)]);
-    await Promise.all([dispatcher.dispatch(collecting), dispatcher.dispatch(collecting), dispatcher.dispatch(generating)]);
+    await Promise.all([
+      dispatcher.dispatch(collecting),
+      dispatcher.dispatch(collecting),
+      dispatcher.dispatch(generating),
+    ]);
 
     const collectJob = await collectQueue.getJob(jobIds.collect(collecting.id));
     expect(collectJob).toMatchObject({ name: JobName.COLLECT_TASK, data: { taskId: collecting.id } });
@@ -122,7 +128,9 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
 
     const jobs = await jobsOf(evaluateQueue, task.id);
     expect(jobs.map((job) => job.data.chunk).sort()).toEqual([1, 2, 4, 5]);
-    expect(jobs.map((job) => String(job.id)).sort()).toEqual([1, 2, 4, 5].map((chunk) => jobIds.evaluate(task.id, chunk)));
+    expect(jobs.map((job) => String(job.id)).sort()).toEqual(
+      [1, 2, 4, 5].map((chunk) => jobIds.evaluate(task.id, chunk)),
+    );
     expect(jobs.every((job) => job.name === JobName.EVALUATE_CHUNK)).toBe(true);
     expect(await evaluateQueue.getJob(jobIds.evaluate(task.id, 0))).toBeNull();
     expect(await jobsOf(collectQueue, task.id)).toHaveLength(0);
@@ -133,7 +141,11 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     const task = await evaluatingTask(4, 2);
     for (const chunk of [0, 1]) {
       const records = await evaluations.chunkRecords(task.id, chunk);
-      await evaluations.saveChunk(task.id, chunk, records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })));
+      await evaluations.saveChunk(
+        task.id,
+        chunk,
+        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })),
+      );
     }
     expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });
 
@@ -148,7 +160,11 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     await dispatcher.dispatch(state({ id: task.id, stage: TaskStage.COLLECT }));
     await dispatcher.dispatch(other);
     // A retried job waits as delayed; it is dropped too.
-    await generateQueue.add(JobName.GENERATE_RESULT, { taskId: task.id }, { jobId: jobIds.generate(task.id), delay: 60_000 });
+    await generateQueue.add(
+      JobName.GENERATE_RESULT,
+      { taskId: task.id },
+      { jobId: jobIds.generate(task.id), delay: 60_000 },
+    );
     expect(await jobsOf(evaluateQueue, task.id)).toHaveLength(3);
     expect(await (await generateQueue.getJob(jobIds.generate(task.id)))!.isDelayed()).toBe(true);
 
@@ -193,7 +209,9 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     expect(await job.isFailed()).toBe(true);
 
     await dispatcher.dispatch(task);
-    expect(await Promise.all((await jobsOf(generateQueue, task.id)).map((entry) => entry.getState()))).toEqual(['failed']);
+    expect(await Promise.all((await jobsOf(generateQueue, task.id)).map((entry) => entry.getState()))).toEqual([
+      'failed',
+    ]);
 
     await dispatcher.redispatch(task);
     const [again] = await jobsOf(generateQueue, task.id);

@@ -26,10 +26,12 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [settings.DATABASE_NAME]);
     if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(settings.DATABASE_NAME)}`).catch((error: { code?: string }) => {
-        // 42P04 duplicate_database: another process created it meanwhile.
-        if (error.code !== '42P04') throw error;
-      });
+      await client
+        .query(`CREATE DATABASE ${client.escapeIdentifier(settings.DATABASE_NAME)}`)
+        .catch((error: { code?: string }) => {
+          // 42P04 duplicate_database: another process created it meanwhile.
+          if (error.code !== '42P04') throw error;
+        });
     }
   } finally {
     await client.end();

@@ -15,11 +15,16 @@ describe(CollectorConfig.name, () => {
   });
 
   it('refuses a data-source mode other than the simulator and a failure rate above 1', () => {
-    expect(() => loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' })).toThrow(ConfigError);
+    expect(() => loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' })).toThrow(
+      ConfigError,
+    );
     try {
       loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' });
     } catch (error) {
-      expect((error as ConfigError).problems.map((problem) => problem.split('=')[0]).sort()).toEqual(['DATA_SOURCE_MODE', 'SIM_SOURCE_FAILURE_RATE']);
+      expect((error as ConfigError).problems.map((problem) => problem.split('=')[0]).sort()).toEqual([
+        'DATA_SOURCE_MODE',
+        'SIM_SOURCE_FAILURE_RATE',
+      ]);
     }
   });
 });

@@ -5,11 +5,18 @@ describe(EvaluatorConfig.name, () => {
   it('loads with an empty environment, using its defaults', () => {
     const config = loadConfig(EvaluatorConfig, {});
     expect(config).toBeInstanceOf(EvaluatorConfig);
-    expect(config).toMatchObject({ EVALUATE_RECORD_CONCURRENCY: 8, LLM_PROVIDER: 'simulator', LLM_MAX_CONCURRENCY: 16, WORKER_CONCURRENCY: 4 });
+    expect(config).toMatchObject({
+      EVALUATE_RECORD_CONCURRENCY: 8,
+      LLM_PROVIDER: 'simulator',
+      LLM_MAX_CONCURRENCY: 16,
+      WORKER_CONCURRENCY: 4,
+    });
   });
 
   it('coerces its settings and refuses a record concurrency of 0', () => {
     expect(loadConfig(EvaluatorConfig, { EVALUATE_RECORD_CONCURRENCY: '32' }).EVALUATE_RECORD_CONCURRENCY).toBe(32);
-    expect(() => loadConfig(EvaluatorConfig, { EVALUATE_RECORD_CONCURRENCY: '0' })).toThrow(/EVALUATE_RECORD_CONCURRENCY/);
+    expect(() => loadConfig(EvaluatorConfig, { EVALUATE_RECORD_CONCURRENCY: '0' })).toThrow(
+      /EVALUATE_RECORD_CONCURRENCY/,
+    );
   });
 });

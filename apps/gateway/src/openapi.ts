@@ -10,7 +10,10 @@ import { GatewayModule } from './gateway.module';
 import { API_PREFIX, buildOpenApiDocument } from './swagger';
 
 async function writeOpenApi(): Promise<void> {
-  const app = await NestFactory.create(GatewayModule.forRoot(loadConfig(GatewayConfig)), new FastifyAdapter(), { preview: true, logger: false });
+  const app = await NestFactory.create(GatewayModule.forRoot(loadConfig(GatewayConfig)), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+  });
   app.setGlobalPrefix(API_PREFIX);
   process.stdout.write(`${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();

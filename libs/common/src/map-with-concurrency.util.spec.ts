@@ -5,12 +5,16 @@ describe('mapWithConcurrency', () => {
   it('keeps at most `limit` calls in flight and reaches the limit', async () => {
     let running = 0;
     let peak = 0;
-    await mapWithConcurrency(Array.from({ length: 20 }, (_, i) => i), 4, async (item) => {
-      running++;
-      peak = Math.max(peak, running);
-      await sleep(item % 3);
-      running--;
-    });
+    await mapWithConcurrency(
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
+      async (item) => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(item % 3);
+        running--;
+      },
+    );
     expect(peak).toBe(4);
   });
 

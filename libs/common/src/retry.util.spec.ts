@@ -52,10 +52,13 @@ describe('retry', () => {
   it('waits retryAfterMs when it is longer than the backoff and reports each retry', async () => {
     const onRetry = jest.fn();
     const started = Date.now();
-    await retry(async (attempt) => {
-      if (attempt === 1) throw new TransientError(80);
-      return 'ok';
-    }, options({ retryAfterMs: (err) => (err as TransientError).retryAfterMs, onRetry }));
+    await retry(
+      async (attempt) => {
+        if (attempt === 1) throw new TransientError(80);
+        return 'ok';
+      },
+      options({ retryAfterMs: (err) => (err as TransientError).retryAfterMs, onRetry }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(75);
     expect(onRetry).toHaveBeenCalledTimes(1);
     expect(onRetry).toHaveBeenCalledWith(expect.any(TransientError), 1, 80);
@@ -86,7 +89,9 @@ describe('retry', () => {
 
   it('does not start when the signal is already aborted', async () => {
     const operation = jest.fn(async () => 'ok');
-    await expect(retry(operation, options({ signal: AbortSignal.abort() }))).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(retry(operation, options({ signal: AbortSignal.abort() }))).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(operation).not.toHaveBeenCalled();
   });
 });

@@ -26,10 +26,12 @@ describe(Semaphore.name, () => {
     const semaphore = new Semaphore(1);
     const release = await semaphore.acquire();
     const order: number[] = [];
-    const waiters = [1, 2, 3].map((n) => semaphore.acquire().then((releaseNext) => {
-      order.push(n);
-      releaseNext();
-    }));
+    const waiters = [1, 2, 3].map((n) =>
+      semaphore.acquire().then((releaseNext) => {
+        order.push(n);
+        releaseNext();
+      }),
+    );
     expect(semaphore.waiting).toBe(3);
     release();
     await Promise.all(waiters);

@@ -8,7 +8,8 @@ export class Semaphore {
   private readonly queue: Waiter[] = [];
 
   constructor(private readonly permits: number) {
-    if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`permits must be a positive integer, got ${permits}`);
+    if (!Number.isInteger(permits) || permits < 1)
+      throw new RangeError(`permits must be a positive integer, got ${permits}`);
   }
 
   get inFlight(): number {

@@ -63,7 +63,10 @@ describe(loadConfig.name, () => {
     ['0', false],
     ['No', false],
   ])('coerces the boolean spelling %p to %p', (raw, expected) => {
-    expect(loadConfig(FlagsConfig, { FEATURE_ON: raw, FEATURE_OFF: raw })).toMatchObject({ FEATURE_ON: expected, FEATURE_OFF: expected });
+    expect(loadConfig(FlagsConfig, { FEATURE_ON: raw, FEATURE_OFF: raw })).toMatchObject({
+      FEATURE_ON: expected,
+      FEATURE_OFF: expected,
+    });
   });
 
   it('rejects a boolean variable that is neither true nor false', () => {
@@ -73,18 +76,29 @@ describe(loadConfig.name, () => {
   });
 
   it('treats an empty variable as unset and keeps the default', () => {
-    expect(loadConfig(BaseConfig, { DATABASE_PORT: '', LOG_LEVEL: '' })).toMatchObject({ DATABASE_PORT: 5432, LOG_LEVEL: 'log' });
+    expect(loadConfig(BaseConfig, { DATABASE_PORT: '', LOG_LEVEL: '' })).toMatchObject({
+      DATABASE_PORT: 5432,
+      LOG_LEVEL: 'log',
+    });
   });
 
   it('ignores variables that are not properties of the config class', () => {
-    const config = loadConfig(BaseConfig, { PATH: '/usr/bin', SOMETHING_ELSE: 'x' }) as unknown as Record<string, unknown>;
+    const config = loadConfig(BaseConfig, { PATH: '/usr/bin', SOMETHING_ELSE: 'x' }) as unknown as Record<
+      string,
+      unknown
+    >;
     expect(config).not.toHaveProperty('PATH');
     expect(config).not.toHaveProperty('SOMETHING_ELSE');
   });
 
   it('throws a ConfigError naming every invalid variable at once', () => {
     const error = problemsOf(() =>
-      loadConfig(BaseConfig, { DATABASE_PORT: 'abc', QUEUE_PREFIX: 'has spaces', LOG_LEVEL: 'loud', DATABASE_HOST: 'ok-host' }),
+      loadConfig(BaseConfig, {
+        DATABASE_PORT: 'abc',
+        QUEUE_PREFIX: 'has spaces',
+        LOG_LEVEL: 'loud',
+        DATABASE_HOST: 'ok-host',
+      }),
     );
 
     expect(error.name).toBe('ConfigError');
@@ -106,8 +120,14 @@ describe(loadConfig.name, () => {
   });
 
   it('rejects numbers out of range and non-integers for integer variables', () => {
-    const error = problemsOf(() => loadConfig(BaseConfig, { DATABASE_PORT: '70000', REDIS_DB: '1.5', DATABASE_POOL_SIZE: '0' }));
-    expect(error.problems.map((problem) => problem.split('=')[0]).sort()).toEqual(['DATABASE_POOL_SIZE', 'DATABASE_PORT', 'REDIS_DB']);
+    const error = problemsOf(() =>
+      loadConfig(BaseConfig, { DATABASE_PORT: '70000', REDIS_DB: '1.5', DATABASE_POOL_SIZE: '0' }),
+    );
+    expect(error.problems.map((problem) => problem.split('=')[0]).sort()).toEqual([
+      'DATABASE_POOL_SIZE',
+      'DATABASE_PORT',
+      'REDIS_DB',
+    ]);
   });
 
   it('rejects a value outside an enumeration', () => {

@@ -74,7 +74,8 @@ export class DataSourceDto {
 
   @ApiPropertyOptional({
     example: '...',
-    description: 'Name of a connection configured on the server (type "database"). Served by the simulator in simulated mode.',
+    description:
+      'Name of a connection configured on the server (type "database"). Served by the simulator in simulated mode.',
   })
   @ValidateIf((source: DataSourceDto) => source.type === DataSourceType.DATABASE || source.connection !== undefined)
   @IsString()
@@ -82,7 +83,10 @@ export class DataSourceDto {
   @MaxLength(2048)
   connection?: string;
 
-  @ApiPropertyOptional({ example: '...', description: 'URL of a JSON API (type "api"). Served by the simulator in simulated mode.' })
+  @ApiPropertyOptional({
+    example: '...',
+    description: 'URL of a JSON API (type "api"). Served by the simulator in simulated mode.',
+  })
   @ValidateIf((source: DataSourceDto) => source.type === DataSourceType.API || source.url !== undefined)
   @IsString()
   @MinLength(1)
@@ -124,7 +128,12 @@ export class DimensionDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 0.6, minimum: 0, maximum: 1, description: 'A record passes the dimension when its score >= threshold' })
+  @ApiProperty({
+    example: 0.6,
+    minimum: 0,
+    maximum: 1,
+    description: 'A record passes the dimension when its score >= threshold',
+  })
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)

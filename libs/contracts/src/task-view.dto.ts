@@ -44,7 +44,11 @@ export class DimensionResultDto {
   @ApiProperty() threshold: number;
   @ApiProperty({ type: ScoreStatisticsDto }) statistics: ScoreStatisticsDto;
   @ApiProperty({ type: [PassedRecordDto] }) passed_records: PassedRecordDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Null when the LLM could not write it (see summary_error)' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Null when the LLM could not write it (see summary_error)',
+  })
   summary: string | null;
   @ApiPropertyOptional({ description: 'Why the summary is missing; the task then ends completed_with_errors' })
   summary_error?: string;
@@ -62,7 +66,11 @@ export class TaskResultDto {
 export class TaskViewDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: TaskStatus }) status: TaskStatus;
-  @ApiProperty({ enum: TaskStage, nullable: true, description: 'Stage a running task is in; the last stage reached once it ended' })
+  @ApiProperty({
+    enum: TaskStage,
+    nullable: true,
+    description: 'Stage a running task is in; the last stage reached once it ended',
+  })
   stage: TaskStage | null;
   @ApiProperty({ type: TaskProgressDto }) progress: TaskProgressDto;
   @ApiProperty({ type: CreateTaskDto }) request: CreateTaskDto;
@@ -71,8 +79,10 @@ export class TaskViewDto {
   @ApiProperty({ nullable: true, type: String }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Why the task failed, when it did' }) error: string | null;
-  @ApiProperty({ type: [TaskErrorDto], description: 'Failed sources and records (the first 100)' }) errors: TaskErrorDto[];
-  @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' }) result?: TaskResultDto;
+  @ApiProperty({ type: [TaskErrorDto], description: 'Failed sources and records (the first 100)' })
+  errors: TaskErrorDto[];
+  @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' })
+  result?: TaskResultDto;
 }
 
 export class TaskAcceptedDto {

@@ -153,7 +153,9 @@ describe(LlmClient.name, () => {
   });
 
   it('reports a retryable ProviderError when every attempt times out', async () => {
-    const { client, provider } = setup(async (_request, signal) => hangUntilAborted(signal), { options: { timeoutMs: 20, maxAttempts: 2 } });
+    const { client, provider } = setup(async (_request, signal) => hangUntilAborted(signal), {
+      options: { timeoutMs: 20, maxAttempts: 2 },
+    });
     await expect(client.scoreRecord(input, noAbort())).rejects.toMatchObject({
       name: 'ProviderError',
       retryable: true,
@@ -186,7 +188,9 @@ describe(LlmClient.name, () => {
       { permits: 2 },
     );
     await Promise.all(
-      Array.from({ length: 8 }, (_, i) => client.scoreRecord({ ...input, record: { ...input.record, id: `r${i}`, content: `record ${i}` } }, noAbort())),
+      Array.from({ length: 8 }, (_, i) =>
+        client.scoreRecord({ ...input, record: { ...input.record, id: `r${i}`, content: `record ${i}` } }, noAbort()),
+      ),
     );
     expect(provider.calls).toBe(8);
     expect(peak).toBe(2);

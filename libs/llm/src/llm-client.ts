@@ -60,7 +60,9 @@ export class LlmClient {
           isRetryable: (err) => err instanceof ProviderError && err.retryable,
           retryAfterMs: (err) => (err instanceof ProviderError ? err.retryAfterMs : undefined),
           onRetry: (err, attempt, delayMs) =>
-            logger?.warn(`LLM call failed on attempt ${attempt} (${describeError(err)}); retrying in ${Math.round(delayMs)} ms`),
+            logger?.warn(
+              `LLM call failed on attempt ${attempt} (${describeError(err)}); retrying in ${Math.round(delayMs)} ms`,
+            ),
         }),
       signal,
     );
@@ -78,7 +80,8 @@ export class LlmClient {
       return await this.deps.provider.complete(request, attemptSignal);
     } catch (err) {
       // A 429 means every replica is too fast, not just this call: hold them all back.
-      if (err instanceof ProviderError && err.retryAfterMs !== undefined) await this.deps.limiter.pause(err.retryAfterMs);
+      if (err instanceof ProviderError && err.retryAfterMs !== undefined)
+        await this.deps.limiter.pause(err.retryAfterMs);
       // Our own timeout is transient; the caller's abort is not (retry() sees signal.aborted and stops).
       if (attemptSignal.aborted && !signal.aborted) {
         throw new ProviderError(`LLM call timed out after ${timeoutMs} ms`, { retryable: true, cause: err });

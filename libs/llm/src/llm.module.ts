@@ -52,8 +52,14 @@ export class LlmModule {
                 requestsPerMinute: settings.SIM_LLM_RPM,
                 window: new RedisRequestWindow(redis, `${keys}:simulated-provider-window`),
               }),
-              limiter: new RedisRateLimiter(redis, { key: `${keys}:rate-limit`, requestsPerMinute: settings.LLM_RATE_LIMIT_RPM }),
-              cache: new RedisResponseCache(redis, { prefix: `${keys}:cache`, ttlSeconds: settings.LLM_CACHE_TTL_SECONDS }),
+              limiter: new RedisRateLimiter(redis, {
+                key: `${keys}:rate-limit`,
+                requestsPerMinute: settings.LLM_RATE_LIMIT_RPM,
+              }),
+              cache: new RedisResponseCache(redis, {
+                prefix: `${keys}:cache`,
+                ttlSeconds: settings.LLM_CACHE_TTL_SECONDS,
+              }),
               concurrency: new Semaphore(settings.LLM_MAX_CONCURRENCY),
               options: {
                 timeoutMs: settings.LLM_TIMEOUT_MS,

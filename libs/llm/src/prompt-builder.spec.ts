@@ -19,7 +19,9 @@ describe(PromptBuilder.name, () => {
     expect(user.role).toBe('user');
     expect(user.content).toContain('Dimension: 质量评估');
     expect(user.content).toContain('Description: How complete the record is');
-    expect(user.content).toContain(JSON.stringify({ content: scoreInput.record.content, fields: scoreInput.record.fields }));
+    expect(user.content).toContain(
+      JSON.stringify({ content: scoreInput.record.content, fields: scoreInput.record.fields }),
+    );
   });
 
   it('builds equal requests for equal inputs and different ones per dimension', () => {
@@ -30,7 +32,9 @@ describe(PromptBuilder.name, () => {
 
   it('falls back to the name when the dimension has no description', () => {
     const { description: _omitted, ...bare } = dimension;
-    expect(builder.scoreRecord({ ...scoreInput, dimension: bare }).messages[1].content).toContain('Description: (none given');
+    expect(builder.scoreRecord({ ...scoreInput, dimension: bare }).messages[1].content).toContain(
+      'Description: (none given',
+    );
   });
 
   it('asks for a text summary listing the statistics and at most 10 samples', () => {

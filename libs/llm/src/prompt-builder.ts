@@ -55,7 +55,9 @@ export class PromptBuilder {
 
   summarizeDimension(input: SummarizeDimensionInput): ChatRequest {
     const statistics = Object.entries(input.statistics).map(([name, value]) => `- ${name}: ${value}`);
-    const samples = input.samples.slice(0, MAX_SUMMARY_SAMPLES).map((sample) => `- ${sample.record_id}: ${sample.score}`);
+    const samples = input.samples
+      .slice(0, MAX_SUMMARY_SAMPLES)
+      .map((sample) => `- ${sample.record_id}: ${sample.score}`);
     return {
       model: input.model,
       temperature: input.temperature,
@@ -79,5 +81,7 @@ export class PromptBuilder {
 }
 
 function describeDimension(dimension: DimensionDto): string {
-  return [`Dimension: ${dimension.name}`, `Description: ${dimension.description ?? '(none given; use the name)'}`].join('\n');
+  return [`Dimension: ${dimension.name}`, `Description: ${dimension.description ?? '(none given; use the name)'}`].join(
+    '\n',
+  );
 }

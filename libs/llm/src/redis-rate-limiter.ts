@@ -74,9 +74,17 @@ export class RedisRateLimiter implements RateLimiter {
   async acquire(signal: AbortSignal): Promise<void> {
     for (;;) {
       signal.throwIfAborted();
-      const waitMs = await this.redis.eval(TAKE_SCRIPT, 2, this.options.key, this.pausedUntilKey, this.burst, this.msPerToken);
+      const waitMs = await this.redis.eval(
+        TAKE_SCRIPT,
+        2,
+        this.options.key,
+        this.pausedUntilKey,
+        this.burst,
+        this.msPerToken,
+      );
       if (waitMs === 0) return;
-      if (typeof waitMs !== 'number') throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waitMs)}`);
+      if (typeof waitMs !== 'number')
+        throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waitMs)}`);
       await sleep(waitMs, signal);
     }
   }

@@ -34,7 +34,11 @@ export class StageDispatcher {
     @InjectQueue(QueueName.GENERATE) generateQueue: Queue<GenerateResultJob>,
     private readonly evaluations: EvaluationStore,
   ) {
-    this.queues = { [TaskStage.COLLECT]: collectQueue, [TaskStage.EVALUATE]: evaluateQueue, [TaskStage.GENERATE]: generateQueue };
+    this.queues = {
+      [TaskStage.COLLECT]: collectQueue,
+      [TaskStage.EVALUATE]: evaluateQueue,
+      [TaskStage.GENERATE]: generateQueue,
+    };
   }
 
   async dispatch(task: TaskState): Promise<void> {
@@ -67,7 +71,12 @@ export class StageDispatcher {
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
         const chunks = await this.evaluations.unfinishedChunks(task.id, task.chunksTotal ?? 0);
-        return chunks.map((chunk) => ({ queue, name, data: { taskId: task.id, chunk }, id: jobIds.evaluate(task.id, chunk) }));
+        return chunks.map((chunk) => ({
+          queue,
+          name,
+          data: { taskId: task.id, chunk },
+          id: jobIds.evaluate(task.id, chunk),
+        }));
       }
       case TaskStage.GENERATE:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
@@ -79,7 +88,10 @@ export class StageDispatcher {
     const ids: [Queue, string][] = [
       [this.queues[TaskStage.COLLECT], jobIds.collect(taskId)],
       [this.queues[TaskStage.GENERATE], jobIds.generate(taskId)],
-      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [this.queues[TaskStage.EVALUATE], jobIds.evaluate(taskId, chunk)]),
+      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [
+        this.queues[TaskStage.EVALUATE],
+        jobIds.evaluate(taskId, chunk),
+      ]),
     ];
     await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async ([queue, id]) => {
       const job = await queue.getJob(id);

@@ -3,7 +3,14 @@ import { TaskRepository, TaskState } from '@app/persistence';
 import { StageDispatcher } from './stage-dispatcher';
 import { StageRecovery } from './stage-recovery';
 
-const idle = (id: string): TaskState => ({ id, status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE, chunksTotal: 4, chunksDone: 1, recordsTotal: 100 });
+const idle = (id: string): TaskState => ({
+  id,
+  status: TaskStatus.RUNNING,
+  stage: TaskStage.EVALUATE,
+  chunksTotal: 4,
+  chunksDone: 1,
+  recordsTotal: 100,
+});
 
 function setup(findIdle: () => Promise<TaskState[]>) {
   const tasks = { findIdle: jest.fn(findIdle) };
@@ -17,7 +24,7 @@ function setup(findIdle: () => Promise<TaskState[]>) {
 }
 
 describe(StageRecovery.name, () => {
-  it("re-dispatches the idle active tasks of its own stage", async () => {
+  it('re-dispatches the idle active tasks of its own stage', async () => {
     const { recovery, tasks, dispatcher } = setup(async () => [idle('a'), idle('b')]);
     await expect(recovery.sweep()).resolves.toBe(2);
     expect(tasks.findIdle).toHaveBeenCalledWith(TaskStage.EVALUATE, 120_000, expect.any(Number));

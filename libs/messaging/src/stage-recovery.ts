@@ -41,7 +41,11 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
 
   async sweep(): Promise<number> {
     try {
-      const idle = await this.tasks.findIdle(this.settings.stage, this.settings.RECOVERY_STALE_AFTER_MS, TASKS_PER_SWEEP);
+      const idle = await this.tasks.findIdle(
+        this.settings.stage,
+        this.settings.RECOVERY_STALE_AFTER_MS,
+        TASKS_PER_SWEEP,
+      );
       for (const task of idle) await this.dispatcher.redispatch(task);
       if (idle.length > 0) this.logger.log(`re-dispatched ${idle.length} idle ${this.settings.stage} task(s)`);
       return idle.length;

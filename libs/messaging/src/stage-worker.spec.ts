@@ -26,14 +26,27 @@ function fakeQueue() {
 }
 
 function job(state: string, name = JobName.EVALUATE_CHUNK): Job<StageJob> {
-  return { id: 't1:evaluate:0', name, data: { taskId: 't1' }, attemptsMade: 4, getState: jest.fn().mockResolvedValue(state) } as unknown as Job<StageJob>;
+  return {
+    id: 't1:evaluate:0',
+    name,
+    data: { taskId: 't1' },
+    attemptsMade: 4,
+    getState: jest.fn().mockResolvedValue(state),
+  } as unknown as Job<StageJob>;
 }
 
 function setup() {
   const cancellation = new CancellationRegistry();
-  const tasks = { fail: jest.fn().mockResolvedValue(true), state: jest.fn().mockResolvedValue({ id: 't1', status: TaskStatus.FAILED, stage: TaskStage.EVALUATE }) };
+  const tasks = {
+    fail: jest.fn().mockResolvedValue(true),
+    state: jest.fn().mockResolvedValue({ id: 't1', status: TaskStatus.FAILED, stage: TaskStage.EVALUATE }),
+  };
   const events = { progress: jest.fn() };
-  const workers = new StageWorkers(cancellation, tasks as unknown as TaskRepository, events as unknown as TaskEventsPublisher);
+  const workers = new StageWorkers(
+    cancellation,
+    tasks as unknown as TaskRepository,
+    events as unknown as TaskEventsPublisher,
+  );
   return { workers, cancellation, tasks, events };
 }
 
@@ -83,7 +96,10 @@ describe(StageWorkers.name, () => {
     registered.failed!(job('failed'), new Error('still down'));
     await flush();
     expect(tasks.fail).toHaveBeenCalledWith('t1', expect.stringMatching(/gave up after 4 attempt\(s\): still down/));
-    expect(events.progress).toHaveBeenCalledWith(expect.objectContaining({ status: TaskStatus.FAILED }), expect.any(String));
+    expect(events.progress).toHaveBeenCalledWith(
+      expect.objectContaining({ status: TaskStatus.FAILED }),
+      expect.any(String),
+    );
   });
 
   it('ignores failures of jobs of other names on the same queue', async () => {

@@ -58,7 +58,9 @@ export class StageWorkers implements BeforeApplicationShutdown {
           logger.log(`${job.id} stopped: task cancelled, after ${Date.now() - startedAt} ms`);
           return;
         }
-        logger.warn(`${job.id} (attempt ${job.attemptsMade + 1}) failed after ${Date.now() - startedAt} ms: ${describeError(error)}`);
+        logger.warn(
+          `${job.id} (attempt ${job.attemptsMade + 1}) failed after ${Date.now() - startedAt} ms: ${describeError(error)}`,
+        );
         throw error;
       } finally {
         release();
@@ -88,13 +90,18 @@ export class StageWorkers implements BeforeApplicationShutdown {
  * The provider that puts a feature module's use case to work on its stage's queue when the app has
  * bootstrapped (after migrations), `concurrency` jobs at a time in this replica.
  */
-export function stageProcessor<T extends StageJob>(stage: TaskStage, concurrency: number, useCase: Type<StageUseCase<T>>): Provider {
+export function stageProcessor<T extends StageJob>(
+  stage: TaskStage,
+  concurrency: number,
+  useCase: Type<StageUseCase<T>>,
+): Provider {
   const { queue, jobName } = STAGE_QUEUES[stage];
   return {
     provide: `${stage}-stage-processor`,
     inject: [getQueueToken(queue), StageWorkers, useCase],
     useFactory: (jobs: Queue<T>, workers: StageWorkers, work: StageUseCase<T>): OnApplicationBootstrap => ({
-      onApplicationBootstrap: () => workers.process(jobs, jobName, concurrency, (data, signal) => work.execute(data, signal)),
+      onApplicationBootstrap: () =>
+        workers.process(jobs, jobName, concurrency, (data, signal) => work.execute(data, signal)),
     }),
   };
 }

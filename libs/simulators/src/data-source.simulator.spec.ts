@@ -13,7 +13,13 @@ describe(DataSourceSimulator.name, () => {
     simulation,
   });
   const simulator = (overrides: Partial<DataSourceSimulatorOptions> = {}): DataSourceSimulator =>
-    new DataSourceSimulator({ seed: 7, recordsPerSource: 20, latencyMs: { min: 0, max: 2 }, failureRate: 0, ...overrides });
+    new DataSourceSimulator({
+      seed: 7,
+      recordsPerSource: 20,
+      latencyMs: { min: 0, max: 2 },
+      failureRate: 0,
+      ...overrides,
+    });
 
   it('returns identical records for the same seed and source across instances', async () => {
     const first = await simulator().fetch(source('api1'), signal);

@@ -65,7 +65,14 @@ describe(LlmSimulator.name, () => {
     const provider = simulator({ rejectRate: 0.5 });
     const records = Array.from({ length: 40 }, (_, i) => `record ${i}`);
     const outcome = async (): Promise<boolean[]> =>
-      Promise.all(records.map((r) => provider.complete(request(r), signal).then(() => false, () => true)));
+      Promise.all(
+        records.map((r) =>
+          provider.complete(request(r), signal).then(
+            () => false,
+            () => true,
+          ),
+        ),
+      );
     const rejected = await outcome();
     expect(await outcome()).toEqual(rejected);
     expect(rejected.filter(Boolean).length).toBeGreaterThan(5);
@@ -89,7 +96,11 @@ describe(LlmSimulator.name, () => {
 
   it('answers 429 with retryAfterMs once the window is full, without waiting the latency', async () => {
     let now = 0;
-    const provider = simulator({ requestsPerMinute: 2, window: new InMemoryRequestWindow({ now: () => now }), latencyMs: { min: 0, max: 0 } });
+    const provider = simulator({
+      requestsPerMinute: 2,
+      window: new InMemoryRequestWindow({ now: () => now }),
+      latencyMs: { min: 0, max: 0 },
+    });
     await provider.complete(request('a'), signal);
     now = 15_000;
     await provider.complete(request('b'), signal);
@@ -102,7 +113,10 @@ describe(LlmSimulator.name, () => {
   it('rejects quickly when aborted during the latency', async () => {
     const controller = new AbortController();
     const started = Date.now();
-    const completing = simulator({ latencyMs: { min: 5_000, max: 5_000 } }).complete(request('slow'), controller.signal);
+    const completing = simulator({ latencyMs: { min: 5_000, max: 5_000 } }).complete(
+      request('slow'),
+      controller.signal,
+    );
     setTimeout(() => controller.abort(), 10);
     await expect(completing).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(1_000);

@@ -1,7 +1,13 @@
 import { seededRandom, sleep, unitInterval } from '@app/common';
 import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
 import { RequestWindow } from './request-window';
-import { LatencyRange, assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
+import {
+  LatencyRange,
+  assertLatencyRange,
+  assertProbability,
+  drawFailure,
+  drawLatencyMs,
+} from './simulation-noise.util';
 
 export interface LlmSimulatorOptions {
   seed: number;
@@ -30,7 +36,8 @@ export class LlmSimulator implements LlmProvider {
     assertLatencyRange(options.latencyMs);
     assertProbability('failureRate', options.failureRate);
     assertProbability('rejectRate', options.rejectRate);
-    if (!(options.requestsPerMinute > 0)) throw new RangeError(`requestsPerMinute must be positive, got ${options.requestsPerMinute}`);
+    if (!(options.requestsPerMinute > 0))
+      throw new RangeError(`requestsPerMinute must be positive, got ${options.requestsPerMinute}`);
     this.random = options.random ?? seededRandom(options.seed);
   }
 
@@ -67,7 +74,14 @@ export class LlmSimulator implements LlmProvider {
 
   private scoreAnswer(request: ChatRequest, contents: string[]): string {
     const score = Math.round(unitInterval(this.options.seed, 'score', request.model, ...contents) * 1000) / 1000;
-    const verdict = score >= 0.75 ? 'strongly meets' : score >= 0.5 ? 'mostly meets' : score >= 0.25 ? 'partly meets' : 'does not meet';
+    const verdict =
+      score >= 0.75
+        ? 'strongly meets'
+        : score >= 0.5
+          ? 'mostly meets'
+          : score >= 0.25
+            ? 'partly meets'
+            : 'does not meet';
     return JSON.stringify({ score, reason: `The record ${verdict} the criterion (simulated assessment).` });
   }
 

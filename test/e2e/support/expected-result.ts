@@ -11,7 +11,11 @@ export interface ExpectedRecord {
  * What a task's result must contain, computed independently of the service: the simulators are
  * deterministic for a seed, so every record and every score is known in advance.
  */
-export async function expectedRecords(task: CreateTaskDto, seed: number, recordsPerSource: number): Promise<ExpectedRecord[]> {
+export async function expectedRecords(
+  task: CreateTaskDto,
+  seed: number,
+  recordsPerSource: number,
+): Promise<ExpectedRecord[]> {
   const sources = new DataSourceSimulator({ seed, recordsPerSource, latencyMs: { min: 0, max: 0 }, failureRate: 0 });
   const llm = new LlmSimulator({
     seed,
@@ -25,7 +29,10 @@ export async function expectedRecords(task: CreateTaskDto, seed: number, records
   const signal = new AbortController().signal;
   const expected: ExpectedRecord[] = [];
   for (const source of task.data_sources) {
-    for (const record of await sources.fetch({ ...source, simulation: { ...source.simulation, failure_rate: 0, latency_ms: 0 } }, signal)) {
+    for (const record of await sources.fetch(
+      { ...source, simulation: { ...source.simulation, failure_rate: 0, latency_ms: 0 } },
+      signal,
+    )) {
       const scores: Record<string, number> = {};
       for (const dimension of task.dimensions) {
         const request = prompts.scoreRecord({
@@ -49,14 +56,20 @@ export function assertResultMatches(task: CreateTaskDto, result: any, expected: 
     const reported = result.dimensions.find((entry: any) => entry.dimension_id === dimension.id);
     const passedKeys = reported.passed_records.map((entry: any) => `${entry.source_id}/${entry.record_id}`);
     expect(new Set(passedKeys).size).toBe(passedKeys.length);
-    const wanted = expected.filter((record) => record.scores[dimension.id] >= dimension.threshold).map((record) => record.key);
+    const wanted = expected
+      .filter((record) => record.scores[dimension.id] >= dimension.threshold)
+      .map((record) => record.key);
     expect([...passedKeys].sort()).toEqual([...wanted].sort());
     expect(reported.statistics.count).toBe(expected.length);
     expect(reported.statistics.passed).toBe(wanted.length);
     for (const entry of reported.passed_records) {
-      expect(entry.score).toBe(expected.find((record) => record.key === `${entry.source_id}/${entry.record_id}`)?.scores[dimension.id]);
+      expect(entry.score).toBe(
+        expected.find((record) => record.key === `${entry.source_id}/${entry.record_id}`)?.scores[dimension.id],
+      );
     }
   }
-  const passingAll = expected.filter((record) => task.dimensions.every((dimension) => record.scores[dimension.id] >= dimension.threshold));
+  const passingAll = expected.filter((record) =>
+    task.dimensions.every((dimension) => record.scores[dimension.id] >= dimension.threshold),
+  );
   expect(result.passed_all_dimensions).toBe(passingAll.length);
 }

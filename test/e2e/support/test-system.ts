@@ -36,7 +36,10 @@ export class AppProcess {
     this.process.stdout?.on('data', keep);
     this.process.stderr?.on('data', keep);
     // 'close', not 'exit': by then the output has been read to its end.
-    this.exited = once(this.process, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    this.exited = once(this.process, 'close').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
   }
 
   get pid(): number | undefined {
@@ -61,7 +64,8 @@ export class AppProcess {
       const line = this.output.find((candidate) => pattern.test(candidate));
       if (line) return line;
       if (!this.running) throw new Error(`${this.label} exited before printing ${pattern}:\n${this.tail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.label} did not print ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.label} did not print ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
       await delay(50);
     }
   }
@@ -101,7 +105,13 @@ export class TestSystem {
       ...options.env,
     };
     const system = new TestSystem(env, `http://127.0.0.1:${port}`);
-    const counts: Record<AppName, number> = { gateway: 1, collector: 1, evaluator: 1, 'result-generator': 1, ...options.replicas };
+    const counts: Record<AppName, number> = {
+      gateway: 1,
+      collector: 1,
+      evaluator: 1,
+      'result-generator': 1,
+      ...options.replicas,
+    };
     for (const [name, count] of Object.entries(counts) as [AppName, number][]) {
       for (let replica = 0; replica < count; replica += 1) system.launch(name);
     }
@@ -136,7 +146,12 @@ export class TestSystem {
     );
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -157,7 +172,11 @@ export class TestSystem {
    * answers. A server that refuses the body by its declared length answers at once; sending the rest
    * would only make the refusal's connection close race with the upload.
    */
-  postDeclaredLength(path: string, declaredBytes: number, firstBytes: string): Promise<{ status: number; body: string }> {
+  postDeclaredLength(
+    path: string,
+    declaredBytes: number,
+    firstBytes: string,
+  ): Promise<{ status: number; body: string }> {
     const { hostname, port } = new URL(this.baseUrl);
     return new Promise((resolve, reject) => {
       const socket = connect(Number(port), hostname);
@@ -177,13 +196,15 @@ export class TestSystem {
 
   async submit(task: unknown): Promise<string> {
     const response = await this.request('POST', '/api/v1/tasks', task);
-    if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 202)
+      throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body.id as string;
   }
 
   async task(id: string): Promise<any> {
     const response = await this.request('GET', `/api/v1/tasks/${id}`);
-    if (response.status !== 200) throw new Error(`GET task answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`GET task answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body;
   }
 
@@ -194,7 +215,9 @@ export class TestSystem {
     while (!predicate(task)) {
       if (Date.now() > deadline) {
         const logs = this.apps.map((app) => `--- ${app.label}\n${app.tail(15)}`).join('\n');
-        throw new Error(`task ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(task)}\n${logs}`);
+        throw new Error(
+          `task ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(task)}\n${logs}`,
+        );
       }
       await delay(100);
       task = await this.task(id);

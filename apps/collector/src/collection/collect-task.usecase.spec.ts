@@ -28,7 +28,15 @@ function spec(...ids: string[]): CreateTaskDto {
 }
 
 function state(overrides: Partial<TaskState> = {}): TaskState {
-  return { id: TASK_ID, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0, ...overrides };
+  return {
+    id: TASK_ID,
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.COLLECT,
+    chunksTotal: null,
+    chunksDone: 0,
+    recordsTotal: 0,
+    ...overrides,
+  };
 }
 
 function records(sourceId: string, count = 2): SourceRecord[] {
@@ -88,12 +96,29 @@ class FakeCollectionStore {
   }
 }
 
-const OPTIONS: CollectOptions = { sourceConcurrency: 4, sourceTimeoutMs: 1_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, chunkSize: 10 };
+const OPTIONS: CollectOptions = {
+  sourceConcurrency: 4,
+  sourceTimeoutMs: 1_000,
+  maxAttempts: 3,
+  baseDelayMs: 1,
+  maxDelayMs: 1,
+  chunkSize: 10,
+};
 
-function setup(options: { reader: FakeReader; spec?: CreateTaskDto; started?: TaskState | undefined; collect?: Partial<CollectOptions> }) {
+function setup(options: {
+  reader: FakeReader;
+  spec?: CreateTaskDto;
+  started?: TaskState | undefined;
+  collect?: Partial<CollectOptions>;
+}) {
   const tasks = {
     start: jest.fn(async () => ('started' in options ? options.started : state())),
-    findById: jest.fn(async () => ({ id: TASK_ID, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT, spec: options.spec ?? spec('a', 'b') })),
+    findById: jest.fn(async () => ({
+      id: TASK_ID,
+      status: TaskStatus.RUNNING,
+      stage: TaskStage.COLLECT,
+      spec: options.spec ?? spec('a', 'b'),
+    })),
   };
   const collection = new FakeCollectionStore();
   const dispatcher = { dispatch: jest.fn(async () => undefined) };
@@ -139,7 +164,9 @@ describe(CollectTaskUseCase.name, () => {
       const past = state({ stage: TaskStage.EVALUATE, chunksTotal: 3 });
       const { useCase, dispatcher, collection } = setup({ reader, started: past });
 
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task is past collect (evaluate)');
+      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
+        'skipped: task is past collect (evaluate)',
+      );
       expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
       expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
       expect(reader.calls.size).toBe(0);
@@ -196,7 +223,8 @@ describe(CollectTaskUseCase.name, () => {
 
   it('retries a retryable failure and saves the source once it succeeds, with the attempts it took', async () => {
     const reader = new FakeReader(async (s, _signal, attempt) => {
-      if (s.id === 'flaky' && attempt < 3) throw new ProviderError('503 from upstream', { status: 503, retryable: true });
+      if (s.id === 'flaky' && attempt < 3)
+        throw new ProviderError('503 from upstream', { status: 503, retryable: true });
       return records(s.id);
     });
     const { useCase, collection } = setup({ reader, spec: spec('flaky', 'ok'), collect: { maxAttempts: 4 } });
@@ -215,7 +243,11 @@ describe(CollectTaskUseCase.name, () => {
       if (s.id === 'bad') throw new ProviderError('upstream unavailable', { status: 503, retryable: true });
       return records(s.id);
     });
-    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('good1', 'bad', 'good2'), collect: { maxAttempts: 3 } });
+    const { useCase, collection, dispatcher } = setup({
+      reader,
+      spec: spec('good1', 'bad', 'good2'),
+      collect: { maxAttempts: 3 },
+    });
 
     const outcome = await useCase.execute({ taskId: TASK_ID }, live());
 
@@ -247,7 +279,11 @@ describe(CollectTaskUseCase.name, () => {
 
   it('records a source that hangs as timed out after the per-source timeout, retrying it like any transient failure', async () => {
     const reader = new FakeReader(async (s, signal) => (s.id === 'slow' ? hang(signal) : records(s.id)));
-    const { useCase, collection } = setup({ reader, spec: spec('slow', 'fast'), collect: { sourceTimeoutMs: 20, maxAttempts: 2 } });
+    const { useCase, collection } = setup({
+      reader,
+      spec: spec('slow', 'fast'),
+      collect: { sourceTimeoutMs: 20, maxAttempts: 2 },
+    });
 
     await useCase.execute({ taskId: TASK_ID }, live());
 
@@ -264,7 +300,11 @@ describe(CollectTaskUseCase.name, () => {
       setTimeout(() => controller.abort(new CancelledError('task task-1 was cancelled')), 5);
       return hang(signal);
     });
-    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a'), collect: { sourceTimeoutMs: 5_000, maxAttempts: 3 } });
+    const { useCase, collection, dispatcher } = setup({
+      reader,
+      spec: spec('a'),
+      collect: { sourceTimeoutMs: 5_000, maxAttempts: 3 },
+    });
 
     await expect(useCase.execute({ taskId: TASK_ID }, controller.signal)).rejects.toBeInstanceOf(CancelledError);
     expect(reader.calls.get('a')).toBe(1);

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
-import { CollectTaskJob, DataSourceDto, DataSourceReader, ProviderError, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  CollectTaskJob,
+  DataSourceDto,
+  DataSourceReader,
+  ProviderError,
+  SourceRecord,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { CollectionStore, TaskRepository } from '@app/persistence';
 
@@ -47,12 +55,17 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
     const settled = await this.collection.settledSourceIds(taskId);
     const pending = task.spec.data_sources.filter((source) => !settled.has(source.id));
     this.events.progress(started, `collecting ${pending.length} source(s)`);
-    const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) => this.collectSource(taskId, source, signal));
+    const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) =>
+      this.collectSource(taskId, source, signal),
+    );
 
     const after = await this.collection.finishCollection(taskId, this.options.chunkSize);
     if (!after) return 'skipped: task vanished';
     await this.dispatcher.dispatch(after);
-    this.events.progress(after, after.status === TaskStatus.FAILED ? 'every data source failed' : `collected ${after.recordsTotal} record(s)`);
+    this.events.progress(
+      after,
+      after.status === TaskStatus.FAILED ? 'every data source failed' : `collected ${after.recordsTotal} record(s)`,
+    );
     const collected = outcomes.filter((outcome) => outcome === 'collected').length;
     const skipped = outcomes.filter((outcome) => outcome === 'skipped').length;
     const elsewhere = skipped > 0 ? `, ${skipped} settled by another run` : '';
@@ -63,7 +76,11 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
    * Fetches one source and settles it. Only the fetch's failure settles it as failed: a failure to
    * store (Postgres down) propagates, so that Bull retries the job instead of blaming the source.
    */
-  private async collectSource(taskId: string, source: DataSourceDto, signal: AbortSignal): Promise<'collected' | 'failed' | 'skipped'> {
+  private async collectSource(
+    taskId: string,
+    source: DataSourceDto,
+    signal: AbortSignal,
+  ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
     let attempts = 0;
     let records: SourceRecord[];
@@ -86,11 +103,17 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
       if (signal.aborted) throw signal.reason;
       const reason = isAbortError(error) ? `timed out after ${this.options.sourceTimeoutMs} ms` : describeError(error);
       const message = `source ${source.id} failed after ${attempts} attempt(s): ${reason}`;
-      const settled = await this.collection.saveFailed({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, message);
+      const settled = await this.collection.saveFailed(
+        { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
+        message,
+      );
       if (settled) this.events.progress(COLLECTING(taskId), message);
       return settled ? 'failed' : 'skipped';
     }
-    const settled = await this.collection.saveCollected({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, records);
+    const settled = await this.collection.saveCollected(
+      { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
+      records,
+    );
     if (settled) this.events.progress(COLLECTING(taskId), `source ${source.id} collected (${records.length} records)`);
     return settled ? 'collected' : 'skipped';
   }

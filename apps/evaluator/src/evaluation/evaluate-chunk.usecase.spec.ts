@@ -26,27 +26,45 @@ function task(overrides: { status?: TaskStatus; stage?: TaskStage | null } = {})
 }
 
 function state(overrides: Partial<TaskState> = {}): TaskState {
-  return { id: TASK_ID, status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE, chunksTotal: 2, chunksDone: 1, recordsTotal: 3, ...overrides };
+  return {
+    id: TASK_ID,
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.EVALUATE,
+    chunksTotal: 2,
+    chunksDone: 1,
+    recordsTotal: 3,
+    ...overrides,
+  };
 }
 
 function chunkRecords(...ids: string[]): ChunkRecord[] {
   return ids.map((recordId) => ({ sourceId: 'src', recordId, content: `content of ${recordId}`, fields: {} }));
 }
 
-function setup(options: { found?: ReturnType<typeof task> | null; done?: boolean; records?: ChunkRecord[]; after?: TaskState | undefined } = {}) {
+function setup(
+  options: {
+    found?: ReturnType<typeof task> | null;
+    done?: boolean;
+    records?: ChunkRecord[];
+    after?: TaskState | undefined;
+  } = {},
+) {
   const tasks = { findById: jest.fn(async () => ('found' in options ? options.found : task())) };
   const evaluations = {
     isChunkDone: jest.fn(async () => options.done ?? false),
     chunkRecords: jest.fn(async () => options.records ?? chunkRecords('r1', 'r2', 'r3')),
-    saveChunk: jest.fn(async (_taskId: string, _chunk: number, _outcomes: readonly RecordOutcome[]) => ('after' in options ? options.after : state())),
+    saveChunk: jest.fn(async (_taskId: string, _chunk: number, _outcomes: readonly RecordOutcome[]) =>
+      'after' in options ? options.after : state(),
+    ),
   };
   const dispatcher = { dispatch: jest.fn(async () => undefined) };
   const events = { progress: jest.fn() };
   const scorer = {
-    score: jest.fn(async (record: ChunkRecord): Promise<RecordOutcome> =>
-      record.recordId.startsWith('bad')
-        ? { sourceId: record.sourceId, recordId: record.recordId, error: 'dim1: boom' }
-        : { sourceId: record.sourceId, recordId: record.recordId, scores: { dim1: 0.7 } },
+    score: jest.fn(
+      async (record: ChunkRecord): Promise<RecordOutcome> =>
+        record.recordId.startsWith('bad')
+          ? { sourceId: record.sourceId, recordId: record.recordId, error: 'dim1: boom' }
+          : { sourceId: record.sourceId, recordId: record.recordId, scores: { dim1: 0.7 } },
     ),
   };
   const useCase = new EvaluateChunkUseCase(
@@ -86,7 +104,9 @@ describe(EvaluateChunkUseCase.name, () => {
       const past = task({ stage: TaskStage.GENERATE });
       const { useCase, scorer, evaluations, dispatcher } = setup({ found: past });
 
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe('skipped: task is past evaluate (generate)');
+      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe(
+        'skipped: task is past evaluate (generate)',
+      );
       expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
       expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
       expect(scorer.score).not.toHaveBeenCalled();
@@ -96,7 +116,9 @@ describe(EvaluateChunkUseCase.name, () => {
     it('does nothing for a chunk that was counted already', async () => {
       const { useCase, scorer, evaluations, dispatcher, events } = setup({ done: true });
 
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe('skipped: chunk 1 already counted');
+      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe(
+        'skipped: chunk 1 already counted',
+      );
       expect(evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 1);
       expect(evaluations.chunkRecords).not.toHaveBeenCalled();
       expect(scorer.score).not.toHaveBeenCalled();
@@ -115,7 +137,11 @@ describe(EvaluateChunkUseCase.name, () => {
 
     expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 3);
     expect(scorer.score).toHaveBeenCalledTimes(records.length);
-    for (const [record, spec, passed] of scorer.score.mock.calls as unknown as [ChunkRecord, CreateTaskDto, AbortSignal][]) {
+    for (const [record, spec, passed] of scorer.score.mock.calls as unknown as [
+      ChunkRecord,
+      CreateTaskDto,
+      AbortSignal,
+    ][]) {
       expect(records).toContain(record);
       expect(spec).toBe(SPEC);
       expect(passed).toBe(signal);

@@ -36,7 +36,9 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob> {
     if (await this.evaluations.isChunkDone(taskId, chunk)) return `skipped: chunk ${chunk} already counted`;
 
     const records = await this.evaluations.chunkRecords(taskId, chunk);
-    const outcomes = await mapWithConcurrency(records, this.recordConcurrency, (record) => this.scorer.score(record, task.spec, signal));
+    const outcomes = await mapWithConcurrency(records, this.recordConcurrency, (record) =>
+      this.scorer.score(record, task.spec, signal),
+    );
     const after = await this.evaluations.saveChunk(taskId, chunk, outcomes);
     if (!after) return 'skipped: task vanished';
     if (after.stage !== TaskStage.EVALUATE) await this.dispatcher.dispatch(after);

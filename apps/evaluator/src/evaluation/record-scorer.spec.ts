@@ -62,7 +62,8 @@ describe(RecordScorer.name, () => {
 
   it('turns the failure of one dimension into an error outcome that names the dimension', async () => {
     const { scorer } = scorerWith(async (input) => {
-      if (input.dimension.id === 'relevance') throw new ProviderError('model overloaded', { status: 503, retryable: true });
+      if (input.dimension.id === 'relevance')
+        throw new ProviderError('model overloaded', { status: 503, retryable: true });
       return { score: 0.9, cached: false };
     });
 

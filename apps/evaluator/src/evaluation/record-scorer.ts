@@ -18,7 +18,12 @@ export class RecordScorer {
     const settled = await Promise.allSettled(
       spec.dimensions.map((dimension) =>
         this.llm.scoreRecord(
-          { model, temperature, dimension, record: { id: record.recordId, content: record.content, fields: record.fields } },
+          {
+            model,
+            temperature,
+            dimension,
+            record: { id: record.recordId, content: record.content, fields: record.fields },
+          },
           signal,
         ),
       ),
@@ -26,14 +31,19 @@ export class RecordScorer {
     if (signal.aborted) throw signal.reason;
     // Only the provider's verdict on this record fails the record; anything else (the cache or the
     // limiter unreachable) is the service's own trouble and fails the job, which Bull retries.
-    const infrastructure = settled.find((outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof ProviderError));
+    const infrastructure = settled.find(
+      (outcome) => outcome.status === 'rejected' && !(outcome.reason instanceof ProviderError),
+    );
     if (infrastructure) throw (infrastructure as PromiseRejectedResult).reason;
     const failures = settled.flatMap((outcome, index) =>
       outcome.status === 'rejected' ? [`${spec.dimensions[index].id}: ${describeError(outcome.reason)}`] : [],
     );
     if (failures.length > 0) return { ...identity, error: failures.join('; ') };
     const scores = Object.fromEntries(
-      settled.map((outcome, index) => [spec.dimensions[index].id, (outcome as PromiseFulfilledResult<{ score: number }>).value.score]),
+      settled.map((outcome, index) => [
+        spec.dimensions[index].id,
+        (outcome as PromiseFulfilledResult<{ score: number }>).value.score,
+      ]),
     );
     return { ...identity, scores };
   }

@@ -27,7 +27,10 @@ export class HealthController {
   @ApiOkResponse({ description: 'Both reachable' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    const [postgres, redis] = await Promise.all([probe(() => this.db.query('SELECT 1')), probe(() => this.redis.ping())]);
+    const [postgres, redis] = await Promise.all([
+      probe(() => this.db.query('SELECT 1')),
+      probe(() => this.redis.ping()),
+    ]);
     const healthy = postgres.status === 'up' && redis.status === 'up';
     void reply.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: healthy ? 'ok' : 'unavailable', checks: { postgres, redis } };

@@ -2,15 +2,27 @@ import { ArgumentsHost, Catch, HttpStatus } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 
 /** Node network errors and Postgres connection-exception / shutdown states. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect/i;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect/i;
 
 /** Whether an error means a dependency (Postgres, Redis) cannot be reached, rather than a fault of ours. */
 export function isDependencyUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-  return UNAVAILABLE_MESSAGES.test(error.message) || (error.cause !== undefined && isDependencyUnavailable(error.cause));
+  return (
+    UNAVAILABLE_MESSAGES.test(error.message) || (error.cause !== undefined && isDependencyUnavailable(error.cause))
+  );
 }
 
 /**
@@ -24,7 +36,11 @@ export class DependencyUnavailableFilter extends BaseExceptionFilter {
     const reply = host.switchToHttp().getResponse();
     this.applicationRef?.reply(
       reply,
-      { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: 'A backing service is unreachable; try again later' },
+      {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'A backing service is unreachable; try again later',
+      },
       HttpStatus.SERVICE_UNAVAILABLE,
     );
   }

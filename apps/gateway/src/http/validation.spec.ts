@@ -3,7 +3,11 @@ import { ValidationError } from 'class-validator';
 import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
 import { FieldError, RequestValidationPipe, toFieldErrors } from './validation';
 
-function validationError(property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError {
+function validationError(
+  property: string,
+  constraints?: Record<string, string>,
+  children: ValidationError[] = [],
+): ValidationError {
   return Object.assign(new ValidationError(), { property, constraints, children });
 }
 
@@ -18,7 +22,9 @@ describe(toFieldErrors.name, () => {
       validationError('data_sources', undefined, [
         validationError('0', undefined, [validationError('id', { matches: 'id is malformed' })]),
         validationError('2', undefined, [
-          validationError('simulation', undefined, [validationError('records', { min: 'records must not be less than 0' })]),
+          validationError('simulation', undefined, [
+            validationError('records', { min: 'records must not be less than 0' }),
+          ]),
         ]),
       ]),
       validationError('llm_config', undefined, [validationError('model', { isString: 'model must be a string' })]),
@@ -45,9 +51,15 @@ describe(toFieldErrors.name, () => {
   });
 
   it('handles arrays of arrays and a parent path given by the caller', () => {
-    const errors = [validationError('matrix', undefined, [validationError('0', undefined, [validationError('3', { isInt: 'must be an integer' })])])];
+    const errors = [
+      validationError('matrix', undefined, [
+        validationError('0', undefined, [validationError('3', { isInt: 'must be an integer' })]),
+      ]),
+    ];
     expect(toFieldErrors(errors)).toEqual([{ field: 'matrix[0][3]', reasons: ['must be an integer'] }]);
-    expect(toFieldErrors([validationError('x', { a: 'bad' })], 'root')).toEqual([{ field: 'root.x', reasons: ['bad'] }]);
+    expect(toFieldErrors([validationError('x', { a: 'bad' })], 'root')).toEqual([
+      { field: 'root.x', reasons: ['bad'] },
+    ]);
   });
 
   it('returns nothing for no errors', () => {
@@ -147,7 +159,9 @@ describe(RequestValidationPipe.name, () => {
     const task = example();
     task.dimensions[0].threshold = 0;
     task.dimensions[1].threshold = 1;
-    await expect(new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto })).resolves.toBeInstanceOf(CreateTaskDto);
+    await expect(
+      new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto }),
+    ).resolves.toBeInstanceOf(CreateTaskDto);
   });
 
   it('rejects duplicate source ids', async () => {
@@ -202,17 +216,29 @@ describe(RequestValidationPipe.name, () => {
 
   it(`rejects more than ${LIMITS.sources} sources`, async () => {
     const task = example();
-    task.data_sources = Array.from({ length: LIMITS.sources + 1 }, (_, i) => ({ id: `api${i}`, type: 'api', url: 'https://x.test' }));
+    task.data_sources = Array.from({ length: LIMITS.sources + 1 }, (_, i) => ({
+      id: `api${i}`,
+      type: 'api',
+      url: 'https://x.test',
+    }));
 
     const body = await rejectionOf(task);
 
-    expect(body.fields).toEqual([{ field: 'data_sources', reasons: [`data_sources must contain no more than ${LIMITS.sources} elements`] }]);
+    expect(body.fields).toEqual([
+      { field: 'data_sources', reasons: [`data_sources must contain no more than ${LIMITS.sources} elements`] },
+    ]);
   });
 
   it(`accepts exactly ${LIMITS.sources} sources`, async () => {
     const task = example();
-    task.data_sources = Array.from({ length: LIMITS.sources }, (_, i) => ({ id: `api${i}`, type: 'api', url: 'https://x.test' }));
-    await expect(new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto })).resolves.toBeInstanceOf(CreateTaskDto);
+    task.data_sources = Array.from({ length: LIMITS.sources }, (_, i) => ({
+      id: `api${i}`,
+      type: 'api',
+      url: 'https://x.test',
+    }));
+    await expect(
+      new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto }),
+    ).resolves.toBeInstanceOf(CreateTaskDto);
   });
 
   it('names every missing top-level field of an empty object, one reason each', async () => {

@@ -17,7 +17,11 @@ const FUNDAMENTAL_CONSTRAINTS = [
 /** Flattens class-validator's error tree into one entry per offending field, with a JSON-path name. */
 export function toFieldErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
+    const field = /^\d+$/.test(error.property)
+      ? `${parent}[${error.property}]`
+      : parent
+        ? `${parent}.${error.property}`
+        : error.property;
     const own = error.constraints ? [{ field, reasons: mainReasons(error.constraints) }] : [];
     return [...own, ...toFieldErrors(error.children ?? [], field)];
   });
@@ -47,14 +51,23 @@ export class RequestValidationPipe extends ValidationPipe {
       exceptionFactory: (errors) => {
         const fields = toFieldErrors(errors);
         const summary = fields.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ');
-        return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Validation failed: ${summary}`, fields });
+        return new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: `Validation failed: ${summary}`,
+          fields,
+        });
       },
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'The request body must be a JSON object' });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'The request body must be a JSON object',
+      });
     }
     return super.transform(value, metadata);
   }

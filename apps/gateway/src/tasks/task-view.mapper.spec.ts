@@ -66,18 +66,31 @@ describe(toTaskView.name, () => {
   });
 
   it('renders a pending task that has not started with null started_at and finished_at', () => {
-    const view = toTaskView(entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT, startedAt: null }), [], undefined);
+    const view = toTaskView(
+      entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT, startedAt: null }),
+      [],
+      undefined,
+    );
     expect(view.started_at).toBeNull();
     expect(view.finished_at).toBeNull();
   });
 
   it('maps the failures, leaving record_id out for a source-level failure, and the task error', () => {
     const failures: TaskFailure[] = [
-      { stage: TaskStage.COLLECT, sourceId: 'db1', recordId: null, message: 'source db1 failed after 4 attempt(s): boom' },
+      {
+        stage: TaskStage.COLLECT,
+        sourceId: 'db1',
+        recordId: null,
+        message: 'source db1 failed after 4 attempt(s): boom',
+      },
       { stage: TaskStage.EVALUATE, sourceId: 'api1', recordId: 'r7', message: 'dim1: bad answer' },
     ];
     const view = toTaskView(
-      entity({ status: TaskStatus.FAILED, error: 'every record failed evaluation', finishedAt: new Date('2024-05-01T10:02:00.000Z') }),
+      entity({
+        status: TaskStatus.FAILED,
+        error: 'every record failed evaluation',
+        finishedAt: new Date('2024-05-01T10:02:00.000Z'),
+      }),
       failures,
       undefined,
     );
@@ -99,7 +112,15 @@ describe(toTaskView.name, () => {
   });
 
   it('includes the result once there is one', () => {
-    const view = toTaskView(entity({ status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE, finishedAt: new Date('2024-05-01T10:01:00.000Z') }), [], RESULT);
+    const view = toTaskView(
+      entity({
+        status: TaskStatus.COMPLETED,
+        stage: TaskStage.GENERATE,
+        finishedAt: new Date('2024-05-01T10:01:00.000Z'),
+      }),
+      [],
+      RESULT,
+    );
     expect(view.result).toEqual(RESULT);
   });
 

@@ -1,7 +1,11 @@
 import { TaskResultDto, TaskStage, TaskViewDto } from '@app/contracts';
 import { TaskEntity, TaskFailure } from '@app/persistence';
 
-export function toTaskView(task: TaskEntity, failures: readonly TaskFailure[], result: TaskResultDto | undefined): TaskViewDto {
+export function toTaskView(
+  task: TaskEntity,
+  failures: readonly TaskFailure[],
+  result: TaskResultDto | undefined,
+): TaskViewDto {
   return {
     id: task.id,
     status: task.status,

@@ -13,7 +13,15 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { concat, filter, from, map, Observable, takeWhile } from 'rxjs';
-import { CreateTaskDto, ErrorResponseDto, EXAMPLE_TASK, isTerminal, TaskAcceptedDto, TaskStatus, TaskViewDto } from '@app/contracts';
+import {
+  CreateTaskDto,
+  ErrorResponseDto,
+  EXAMPLE_TASK,
+  isTerminal,
+  TaskAcceptedDto,
+  TaskStatus,
+  TaskViewDto,
+} from '@app/contracts';
 import { ProgressFeed } from './progress-feed';
 import { TasksService } from './tasks.service';
 
@@ -34,12 +42,24 @@ export class TasksController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Submit a task', description: 'Stores the task and queues it; follow it with GET /tasks/{id}.' })
-  @ApiBody({ type: CreateTaskDto, examples: { design_card: { summary: 'Two sources, two dimensions', value: EXAMPLE_TASK } } })
+  @ApiOperation({
+    summary: 'Submit a task',
+    description: 'Stores the task and queues it; follow it with GET /tasks/{id}.',
+  })
+  @ApiBody({
+    type: CreateTaskDto,
+    examples: { design_card: { summary: 'Two sources, two dimensions', value: EXAMPLE_TASK } },
+  })
   @ApiAcceptedResponse({ type: TaskAcceptedDto, description: 'Accepted; the Location header points at the task' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed JSON or invalid fields (each named with its reason)' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Malformed JSON or invalid fields (each named with its reason)',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The queue is unreachable; nothing was stored' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'The queue is unreachable; nothing was stored',
+  })
   async submit(@Body() spec: CreateTaskDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskAcceptedDto> {
     const id = await this.tasks.submit(spec);
     const url = `/api/v1/tasks/${id}`;
@@ -57,10 +77,16 @@ export class TasksController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Cancel a task', description: 'Stops the task everywhere; a task that has ended cannot be cancelled (409).' })
+  @ApiOperation({
+    summary: 'Cancel a task',
+    description: 'Stops the task everywhere; a task that has ended cannot be cancelled (409).',
+  })
   @ApiOkResponse({ type: TaskViewDto, description: 'The cancelled task' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task has already ended; the body carries its status' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The task has already ended; the body carries its status',
+  })
   cancel(@Param('id', uuid) id: string): Promise<TaskViewDto> {
     return this.tasks.cancel(id);
   }

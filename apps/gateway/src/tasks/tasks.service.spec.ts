@@ -51,7 +51,9 @@ describe(TasksService.name, () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
     const id = await service.submit(EXAMPLE_TASK);
     expect(tasks.create).toHaveBeenCalledWith(id, EXAMPLE_TASK);
-    expect(dispatcher.dispatch).toHaveBeenCalledWith(expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }));
+    expect(dispatcher.dispatch).toHaveBeenCalledWith(
+      expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
+    );
     expect(tasks.remove).not.toHaveBeenCalled();
   });
 

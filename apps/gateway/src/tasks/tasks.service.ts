@@ -26,7 +26,14 @@ export class TasksService {
     await this.tasks.create(id, spec);
     try {
       await withDeadline(
-        this.dispatcher.dispatch({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT, chunksTotal: null, chunksDone: 0, recordsTotal: 0 }),
+        this.dispatcher.dispatch({
+          id,
+          status: TaskStatus.PENDING,
+          stage: TaskStage.COLLECT,
+          chunksTotal: null,
+          chunksDone: 0,
+          recordsTotal: 0,
+        }),
         ENQUEUE_DEADLINE_MS,
       );
     } catch (error) {
@@ -69,7 +76,10 @@ export class TasksService {
   }
 
   private async render(task: TaskEntity): Promise<TaskViewDto> {
-    const [failures, result] = await Promise.all([this.tasks.failures(task.id, FAILURES_SHOWN), this.tasks.result(task.id)]);
+    const [failures, result] = await Promise.all([
+      this.tasks.failures(task.id, FAILURES_SHOWN),
+      this.tasks.result(task.id),
+    ]);
     return toTaskView(task, failures, result);
   }
 }

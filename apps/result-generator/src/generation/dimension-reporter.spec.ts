@@ -121,12 +121,16 @@ describe(DimensionReporter.name, () => {
       controller.abort(new Error('cancelled'));
       throw new ProviderError('aborted mid-call', { retryable: true });
     });
-    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), controller.signal)).rejects.toThrow('aborted mid-call');
+    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), controller.signal)).rejects.toThrow(
+      'aborted mid-call',
+    );
   });
 
   it("keeps the dimension's result without a summary when the provider refuses to write one", async () => {
     const { reporter, llm } = reporterWith(10);
-    llm.summarizeDimension.mockRejectedValueOnce(new ProviderError('rejected by content policy', { status: 400, retryable: false }));
+    llm.summarizeDimension.mockRejectedValueOnce(
+      new ProviderError('rejected by content policy', { status: 400, retryable: false }),
+    );
     const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.1]), live());
     expect(result).toMatchObject({ summary: null, summary_error: 'ProviderError: rejected by content policy' });
     expect(result.statistics).toEqual(scoreStatistics([0.9, 0.1], DIMENSION.threshold));

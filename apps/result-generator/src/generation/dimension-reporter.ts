@@ -14,7 +14,12 @@ export class DimensionReporter {
     private readonly maxPassedRecords: number,
   ) {}
 
-  async report(spec: CreateTaskDto, dimension: DimensionDto, scores: readonly RecordScore[], signal: AbortSignal): Promise<DimensionResultDto> {
+  async report(
+    spec: CreateTaskDto,
+    dimension: DimensionDto,
+    scores: readonly RecordScore[],
+    signal: AbortSignal,
+  ): Promise<DimensionResultDto> {
     const passed = scores.filter((entry) => entry.score >= dimension.threshold);
     const statistics = scoreStatistics(
       scores.map((entry) => entry.score),
@@ -50,7 +55,10 @@ export class DimensionReporter {
    * The provider's refusal to write a summary (after the client's retries) costs the dimension its
    * summary, not the task its result; the service's own failures propagate so that Bull retries.
    */
-  private async summarize(input: SummarizeDimensionInput, signal: AbortSignal): Promise<{ summary: string | null; summary_error?: string }> {
+  private async summarize(
+    input: SummarizeDimensionInput,
+    signal: AbortSignal,
+  ): Promise<{ summary: string | null; summary_error?: string }> {
     try {
       return { summary: await this.llm.summarizeDimension(input, signal) };
     } catch (error) {

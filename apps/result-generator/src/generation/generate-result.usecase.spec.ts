@@ -1,4 +1,12 @@
-import { CreateTaskDto, DataSourceType, DimensionDto, DimensionResultDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  CreateTaskDto,
+  DataSourceType,
+  DimensionDto,
+  DimensionResultDto,
+  TaskResultDto,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { TaskEventsPublisher } from '@app/messaging';
 import { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
@@ -19,7 +27,15 @@ const SPEC: CreateTaskDto = {
   dimensions: DIMENSIONS,
 };
 
-function task(overrides: { status?: TaskStatus; stage?: TaskStage | null; recordsEvaluated?: number; recordsFailed?: number; sourcesFailed?: number } = {}) {
+function task(
+  overrides: {
+    status?: TaskStatus;
+    stage?: TaskStage | null;
+    recordsEvaluated?: number;
+    recordsFailed?: number;
+    sourcesFailed?: number;
+  } = {},
+) {
   return {
     id: TASK_ID,
     status: TaskStatus.RUNNING,
@@ -43,7 +59,13 @@ function dimensionResult(dimension: DimensionDto, summary: string): DimensionRes
   };
 }
 
-function setup(options: { found?: ReturnType<typeof task> | null; finished?: DimensionResultDto[]; completed?: TaskStatus | undefined } = {}) {
+function setup(
+  options: {
+    found?: ReturnType<typeof task> | null;
+    finished?: DimensionResultDto[];
+    completed?: TaskStatus | undefined;
+  } = {},
+) {
   const loaded = 'found' in options ? options.found : task();
   const tasks = {
     findById: jest
@@ -52,17 +74,24 @@ function setup(options: { found?: ReturnType<typeof task> | null; finished?: Dim
       // the re-read before combining sees the counters written meanwhile
       .mockResolvedValue(loaded && { ...loaded, recordsEvaluated: 7, recordsFailed: 2, sourcesFailed: 1 }),
   };
-  const scoresByDimension = new Map<string, RecordScore[]>(DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]));
+  const scoresByDimension = new Map<string, RecordScore[]>(
+    DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]),
+  );
   const generation = {
-    finishedDimensions: jest.fn(async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result]))),
+    finishedDimensions: jest.fn(
+      async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result])),
+    ),
     scores: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
     saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto) => undefined),
     countPassingAll: jest.fn(async () => 5),
-    complete: jest.fn(async (_taskId: string, _result: TaskResultDto) => ('completed' in options ? options.completed : TaskStatus.COMPLETED)),
+    complete: jest.fn(async (_taskId: string, _result: TaskResultDto) =>
+      'completed' in options ? options.completed : TaskStatus.COMPLETED,
+    ),
   };
   const reporter = {
-    report: jest.fn(async (_spec: CreateTaskDto, dimension: DimensionDto, _scores: readonly RecordScore[], _signal: AbortSignal) =>
-      dimensionResult(dimension, `fresh ${dimension.id}`),
+    report: jest.fn(
+      async (_spec: CreateTaskDto, dimension: DimensionDto, _scores: readonly RecordScore[], _signal: AbortSignal) =>
+        dimensionResult(dimension, `fresh ${dimension.id}`),
     ),
   };
   const events = { progress: jest.fn() };
@@ -114,20 +143,30 @@ describe(GenerateResultUseCase.name, () => {
       expect(scores).toBe(scoresByDimension.get(dimension.id));
       expect(passed).toBe(signal);
     }
-    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual([
-      [TASK_ID, 'dim1'],
-      [TASK_ID, 'dim2'],
-      [TASK_ID, 'dim3'],
-    ]);
+    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
+      [
+        [TASK_ID, 'dim1'],
+        [TASK_ID, 'dim2'],
+        [TASK_ID, 'dim3'],
+      ],
+    );
 
     expect(generation.complete).toHaveBeenCalledTimes(1);
     const [taskId, result] = generation.complete.mock.calls[0];
     expect(taskId).toBe(TASK_ID);
     expect(result.dimensions.map((d) => d.dimension_id)).toEqual(['dim1', 'dim2', 'dim3']);
-    expect(result).toMatchObject({ passed_all_dimensions: 5, records_evaluated: 7, records_failed: 2, sources_failed: 1 });
+    expect(result).toMatchObject({
+      passed_all_dimensions: 5,
+      records_evaluated: 7,
+      records_failed: 2,
+      sources_failed: 1,
+    });
     expect(new Date(result.generated_at).toISOString()).toBe(result.generated_at);
     expect(generation.countPassingAll).toHaveBeenCalledWith(TASK_ID, DIMENSIONS);
-    expect(events.progress).toHaveBeenLastCalledWith({ id: TASK_ID, status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE }, 'finished: completed');
+    expect(events.progress).toHaveBeenLastCalledWith(
+      { id: TASK_ID, status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE },
+      'finished: completed',
+    );
   });
 
   it('reuses the dimensions finished by an earlier run and reports only the missing ones', async () => {
@@ -138,14 +177,19 @@ describe(GenerateResultUseCase.name, () => {
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
     expect(generation.scores.mock.calls.map(([, dimensionId]) => dimensionId).sort()).toEqual(['dim1', 'dim3']);
-    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual(['dim1', 'dim3']);
+    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual([
+      'dim1',
+      'dim3',
+    ]);
     const [, result] = generation.complete.mock.calls[0];
     expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
     expect(result.dimensions[1]).toBe(stored);
   });
 
   it('does not call the reporter at all when every dimension was finished already', async () => {
-    const { useCase, reporter, generation } = setup({ finished: DIMENSIONS.map((d) => dimensionResult(d, `stored ${d.id}`)) });
+    const { useCase, reporter, generation } = setup({
+      finished: DIMENSIONS.map((d) => dimensionResult(d, `stored ${d.id}`)),
+    });
 
     await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('result stored, task completed');
     expect(reporter.report).not.toHaveBeenCalled();
@@ -156,13 +200,17 @@ describe(GenerateResultUseCase.name, () => {
   it('says the result was discarded when the task ended meanwhile (complete() returns undefined)', async () => {
     const { useCase, events } = setup({ completed: undefined });
 
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task ended meanwhile, result discarded');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
+      'skipped: task ended meanwhile, result discarded',
+    );
     expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/^finished/));
   });
 
   it('passes the final status returned by complete() through', async () => {
     const { useCase } = setup({ completed: TaskStatus.COMPLETED_WITH_ERRORS });
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('result stored, task completed_with_errors');
+    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
+      'result stored, task completed_with_errors',
+    );
   });
 
   it('propagates a reporter failure without completing the task', async () => {

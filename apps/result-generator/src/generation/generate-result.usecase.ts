@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
-import { DimensionDto, DimensionResultDto, GenerateResultJob, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  DimensionDto,
+  DimensionResultDto,
+  GenerateResultJob,
+  TaskResultDto,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { StageUseCase, TaskEventsPublisher } from '@app/messaging';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
@@ -25,7 +32,8 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
   async execute({ taskId }: GenerateResultJob, signal: AbortSignal): Promise<string> {
     const task = await this.tasks.findById(taskId);
     if (!task) return 'skipped: task not found';
-    if (task.status !== TaskStatus.RUNNING || task.stage !== TaskStage.GENERATE) return `skipped: task is ${task.status}/${task.stage}`;
+    if (task.status !== TaskStatus.RUNNING || task.stage !== TaskStage.GENERATE)
+      return `skipped: task is ${task.status}/${task.stage}`;
 
     const finished = await this.generation.finishedDimensions(taskId);
     const dimensions = await mapWithConcurrency(
@@ -40,11 +48,18 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
     return `result stored, task ${status}`;
   }
 
-  private async reportDimension(task: TaskEntity, dimension: DimensionDto, signal: AbortSignal): Promise<DimensionResultDto> {
+  private async reportDimension(
+    task: TaskEntity,
+    dimension: DimensionDto,
+    signal: AbortSignal,
+  ): Promise<DimensionResultDto> {
     const scores = await this.generation.scores(task.id, dimension.id);
     const result = await this.reporter.report(task.spec, dimension, scores, signal);
     await this.generation.saveDimension(task.id, result);
-    this.events.progress(task, `dimension ${dimension.id} done: ${result.statistics.passed}/${result.statistics.count} passed`);
+    this.events.progress(
+      task,
+      `dimension ${dimension.id} done: ${result.statistics.passed}/${result.statistics.count} passed`,
+    );
     return result;
   }
 

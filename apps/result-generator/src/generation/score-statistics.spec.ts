@@ -2,11 +2,31 @@ import { percentile, scoreStatistics } from './score-statistics';
 
 describe(scoreStatistics.name, () => {
   it('is defined and all zeros for an empty set', () => {
-    expect(scoreStatistics([], 0.5)).toEqual({ count: 0, passed: 0, pass_rate: 0, mean: 0, min: 0, max: 0, median: 0, p90: 0, stddev: 0 });
+    expect(scoreStatistics([], 0.5)).toEqual({
+      count: 0,
+      passed: 0,
+      pass_rate: 0,
+      mean: 0,
+      min: 0,
+      max: 0,
+      median: 0,
+      p90: 0,
+      stddev: 0,
+    });
   });
 
   it('describes a single value: every statistic is that value, no spread', () => {
-    expect(scoreStatistics([0.7], 0.7)).toEqual({ count: 1, passed: 1, pass_rate: 1, mean: 0.7, min: 0.7, max: 0.7, median: 0.7, p90: 0.7, stddev: 0 });
+    expect(scoreStatistics([0.7], 0.7)).toEqual({
+      count: 1,
+      passed: 1,
+      pass_rate: 1,
+      mean: 0.7,
+      min: 0.7,
+      max: 0.7,
+      median: 0.7,
+      p90: 0.7,
+      stddev: 0,
+    });
   });
 
   it('computes an even-sized set by hand, whatever the input order', () => {

@@ -5,6 +5,20 @@ import { TaskResultEntity } from './task-result.entity';
 import { TaskSourceEntity } from './task-source.entity';
 import { TaskEntity } from './task.entity';
 
-export { DimensionResultEntity, EvaluationChunkEntity, TaskEntity, TaskRecordEntity, TaskResultEntity, TaskSourceEntity };
+export {
+  DimensionResultEntity,
+  EvaluationChunkEntity,
+  TaskEntity,
+  TaskRecordEntity,
+  TaskResultEntity,
+  TaskSourceEntity,
+};
 
-export const ENTITIES = [TaskEntity, TaskSourceEntity, TaskRecordEntity, EvaluationChunkEntity, DimensionResultEntity, TaskResultEntity];
+export const ENTITIES = [
+  TaskEntity,
+  TaskSourceEntity,
+  TaskRecordEntity,
+  EvaluationChunkEntity,
+  DimensionResultEntity,
+  TaskResultEntity,
+];

@@ -90,7 +90,14 @@ export class InitialSchema1764000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['task_results', 'dimension_results', 'evaluation_chunks', 'task_records', 'task_sources', 'tasks']) {
+    for (const table of [
+      'task_results',
+      'dimension_results',
+      'evaluation_chunks',
+      'task_records',
+      'task_sources',
+      'tasks',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

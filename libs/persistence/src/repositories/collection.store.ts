@@ -23,7 +23,11 @@ export class CollectionStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async settledSourceIds(taskId: string): Promise<Set<string>> {
-    const rows = await selectRows<{ source_id: string }>(this.db.manager, 'SELECT source_id FROM task_sources WHERE task_id = $1', [taskId]);
+    const rows = await selectRows<{ source_id: string }>(
+      this.db.manager,
+      'SELECT source_id FROM task_sources WHERE task_id = $1',
+      [taskId],
+    );
     return new Set(rows.map((row) => row.source_id));
   }
 
@@ -73,7 +77,9 @@ export class CollectionStore {
     return this.db.transaction(async (manager) => {
       if (!(await lockActiveTask(manager, settlement.taskId))) return false;
       if (!(await this.insertSettlement(manager, settlement, SourceOutcome.FAILED, 0, error))) return false;
-      await manager.query('UPDATE tasks SET sources_failed = sources_failed + 1, updated_at = now() WHERE id = $1', [settlement.taskId]);
+      await manager.query('UPDATE tasks SET sources_failed = sources_failed + 1, updated_at = now() WHERE id = $1', [
+        settlement.taskId,
+      ]);
       return true;
     });
   }
@@ -124,7 +130,15 @@ export class CollectionStore {
       manager,
       `INSERT INTO task_sources (task_id, source_id, outcome, records, attempts, duration_ms, error)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING source_id`,
-      [settlement.taskId, settlement.sourceId, outcome, records, settlement.attempts, Math.round(settlement.durationMs), error],
+      [
+        settlement.taskId,
+        settlement.sourceId,
+        outcome,
+        records,
+        settlement.attempts,
+        Math.round(settlement.durationMs),
+        error,
+      ],
     );
     return row !== undefined;
   }

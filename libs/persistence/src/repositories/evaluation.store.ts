@@ -25,7 +25,10 @@ export class EvaluationStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async isChunkDone(taskId: string, chunk: number): Promise<boolean> {
-    const row = await selectRow(this.db.manager, 'SELECT 1 FROM evaluation_chunks WHERE task_id = $1 AND chunk = $2', [taskId, chunk]);
+    const row = await selectRow(this.db.manager, 'SELECT 1 FROM evaluation_chunks WHERE task_id = $1 AND chunk = $2', [
+      taskId,
+      chunk,
+    ]);
     return row !== undefined;
   }
 
@@ -69,8 +72,20 @@ export class EvaluationStore {
 
       const rows = outcomes.map((outcome) =>
         'scores' in outcome
-          ? { source_id: outcome.sourceId, record_id: outcome.recordId, status: RecordEvaluationStatus.EVALUATED, scores: outcome.scores, error: null }
-          : { source_id: outcome.sourceId, record_id: outcome.recordId, status: RecordEvaluationStatus.FAILED, scores: null, error: outcome.error },
+          ? {
+              source_id: outcome.sourceId,
+              record_id: outcome.recordId,
+              status: RecordEvaluationStatus.EVALUATED,
+              scores: outcome.scores,
+              error: null,
+            }
+          : {
+              source_id: outcome.sourceId,
+              record_id: outcome.recordId,
+              status: RecordEvaluationStatus.FAILED,
+              scores: null,
+              error: outcome.error,
+            },
       );
       await manager.query(
         `UPDATE task_records r SET status = o.status, scores = o.scores, error = o.error, evaluated_at = now()

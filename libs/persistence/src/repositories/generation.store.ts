@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DimensionDto, DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  DimensionDto,
+  DimensionResultDto,
+  RecordEvaluationStatus,
+  TaskResultDto,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { selectRow, selectRows } from './sql';
 
 export interface RecordScore {
@@ -48,7 +55,10 @@ export class GenerationStore {
         [taskId, result.dimension_id, JSON.stringify(result)],
       );
       if (inserted) {
-        await manager.query('UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now() WHERE id = $1', [taskId]);
+        await manager.query(
+          'UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now() WHERE id = $1',
+          [taskId],
+        );
       }
     });
   }
@@ -61,7 +71,11 @@ export class GenerationStore {
        WHERE r.task_id = $1 AND r.status = $2 AND NOT EXISTS (
          SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS d(id text, threshold float8)
          WHERE coalesce((r.scores ->> d.id)::float8, -1) < d.threshold)`,
-      [taskId, RecordEvaluationStatus.EVALUATED, JSON.stringify(dimensions.map(({ id, threshold }) => ({ id, threshold })))],
+      [
+        taskId,
+        RecordEvaluationStatus.EVALUATED,
+        JSON.stringify(dimensions.map(({ id, threshold }) => ({ id, threshold }))),
+      ],
     );
     return row?.count ?? 0;
   }
@@ -80,10 +94,20 @@ export class GenerationStore {
            status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 THEN $2 ELSE $3 END,
            finished_at = now(), updated_at = now()
          WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status`,
-        [taskId, TaskStatus.COMPLETED_WITH_ERRORS, TaskStatus.COMPLETED, TaskStatus.RUNNING, TaskStage.GENERATE, summaryFailed],
+        [
+          taskId,
+          TaskStatus.COMPLETED_WITH_ERRORS,
+          TaskStatus.COMPLETED,
+          TaskStatus.RUNNING,
+          TaskStage.GENERATE,
+          summaryFailed,
+        ],
       );
       if (!ended) return undefined;
-      await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [taskId, JSON.stringify(result)]);
+      await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [
+        taskId,
+        JSON.stringify(result),
+      ]);
       return ended.status;
     });
   }

@@ -13,7 +13,11 @@ export async function selectRows<T>(manager: EntityManager, sql: string, paramet
   }
 }
 
-export async function selectRow<T>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<T | undefined> {
+export async function selectRow<T>(
+  manager: EntityManager,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<T | undefined> {
   const rows = await selectRows<T>(manager, sql, parameters);
   return rows[0];
 }
@@ -41,6 +45,9 @@ export function currentState(manager: EntityManager, taskId: string): Promise<Ta
  * they see the task cancelled.
  */
 export async function lockActiveTask(manager: EntityManager, taskId: string): Promise<boolean> {
-  const row = await selectRow(manager, 'SELECT 1 FROM tasks WHERE id = $1 AND status = ANY($2) FOR UPDATE', [taskId, ACTIVE_STATUSES]);
+  const row = await selectRow(manager, 'SELECT 1 FROM tasks WHERE id = $1 AND status = ANY($2) FOR UPDATE', [
+    taskId,
+    ACTIVE_STATUSES,
+  ]);
   return row !== undefined;
 }

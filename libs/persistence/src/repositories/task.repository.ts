@@ -5,7 +5,10 @@ import { ACTIVE_STATUSES, CreateTaskDto, TaskResultDto, TaskStage, TaskStatus } 
 import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
-export type CancelOutcome = { kind: 'cancelled' } | { kind: 'not-found' } | { kind: 'already-ended'; status: TaskStatus };
+export type CancelOutcome =
+  | { kind: 'cancelled' }
+  | { kind: 'not-found' }
+  | { kind: 'already-ended'; status: TaskStatus };
 
 export interface TaskFailure {
   stage: TaskStage;
@@ -26,7 +29,14 @@ export class TaskRepository {
     await this.db.query(
       `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-      [id, TaskStatus.PENDING, TaskStage.COLLECT, JSON.stringify(spec), spec.data_sources.length, spec.dimensions.length],
+      [
+        id,
+        TaskStatus.PENDING,
+        TaskStage.COLLECT,
+        JSON.stringify(spec),
+        spec.data_sources.length,
+        spec.dimensions.length,
+      ],
     );
   }
 
@@ -51,7 +61,9 @@ export class TaskRepository {
       [id, TaskStatus.CANCELLED, ACTIVE_STATUSES],
     );
     if (cancelled) return { kind: 'cancelled' };
-    const current = await selectRow<{ status: TaskStatus }>(this.db.manager, 'SELECT status FROM tasks WHERE id = $1', [id]);
+    const current = await selectRow<{ status: TaskStatus }>(this.db.manager, 'SELECT status FROM tasks WHERE id = $1', [
+      id,
+    ]);
     return current ? { kind: 'already-ended', status: current.status } : { kind: 'not-found' };
   }
 
@@ -103,7 +115,11 @@ export class TaskRepository {
   }
 
   async result(id: string): Promise<TaskResultDto | undefined> {
-    const row = await selectRow<{ result: TaskResultDto }>(this.db.manager, 'SELECT result FROM task_results WHERE task_id = $1', [id]);
+    const row = await selectRow<{ result: TaskResultDto }>(
+      this.db.manager,
+      'SELECT result FROM task_results WHERE task_id = $1',
+      [id],
+    );
     return row?.result;
   }
 }
