@@ -27,4 +27,9 @@ describe(CollectorConfig.name, () => {
       ]);
     }
   });
+
+  it('listens for probes and metrics on its own default port, 3001, beside the other apps', () => {
+    expect(loadConfig(CollectorConfig, {}).HEALTH_PORT).toBe(3001);
+    expect(loadConfig(CollectorConfig, { HEALTH_PORT: '9464' }).HEALTH_PORT).toBe(9464);
+  });
 });

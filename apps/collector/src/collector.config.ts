@@ -2,6 +2,9 @@ import { IsIn, IsInt, IsNumber, Max, Min } from 'class-validator';
 import { WorkerConfig } from '@app/config';
 
 export class CollectorConfig extends WorkerConfig {
+  /** Next to the gateway's 3000 and the other workers' ports, so `npm start` runs all four on one host. */
+  override HEALTH_PORT = 3001;
+
   /** Only the simulator serves sources so far; live HTTP/SQL sources plug in behind the same reader. */
   @IsIn(['simulated']) DATA_SOURCE_MODE = 'simulated';
 

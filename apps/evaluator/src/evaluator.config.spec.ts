@@ -19,4 +19,9 @@ describe(EvaluatorConfig.name, () => {
       /EVALUATE_RECORD_CONCURRENCY/,
     );
   });
+
+  it('listens for probes and metrics on its own default port, 3002, beside the other apps', () => {
+    expect(loadConfig(EvaluatorConfig, {}).HEALTH_PORT).toBe(3002);
+    expect(loadConfig(EvaluatorConfig, { HEALTH_PORT: '9464' }).HEALTH_PORT).toBe(9464);
+  });
 });

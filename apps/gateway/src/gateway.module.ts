@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { QueueName } from '@app/contracts';
 import { EventsModule, QueuesModule, RedisModule } from '@app/messaging';
+import { ObservabilityModule } from '@app/observability';
 import { PersistenceModule } from '@app/persistence';
 import { GatewayConfig } from './gateway.config';
 import { HealthModule } from './health/health.module';
@@ -17,6 +19,8 @@ export class GatewayModule {
         EventsModule.forRoot(config),
         TasksModule,
         HealthModule,
+        // Tasks are counted here only: one query per scrape of a gateway, not of every replica of every app.
+        ObservabilityModule.forRoot({ app: 'gateway', queues: Object.values(QueueName), taskCounts: true }),
       ],
     };
   }

@@ -9,7 +9,7 @@ import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
 import { RequestValidationPipe } from './http/validation';
-import { API_PREFIX, buildOpenApiDocument } from './swagger';
+import { buildOpenApiDocument, useApiPrefix } from './swagger';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(GatewayConfig);
@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
     new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES }),
     { logger: logLevelsUpTo(config.LOG_LEVEL) },
   );
-  app.setGlobalPrefix(API_PREFIX);
+  useApiPrefix(app);
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();

@@ -7,14 +7,14 @@ import { loadConfig } from '@app/config';
 import { exitOnStartupError } from '@app/messaging';
 import { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
-import { API_PREFIX, buildOpenApiDocument } from './swagger';
+import { buildOpenApiDocument, useApiPrefix } from './swagger';
 
 async function writeOpenApi(): Promise<void> {
   const app = await NestFactory.create(GatewayModule.forRoot(loadConfig(GatewayConfig)), new FastifyAdapter(), {
     preview: true,
     logger: false,
   });
-  app.setGlobalPrefix(API_PREFIX);
+  useApiPrefix(app);
   process.stdout.write(`${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();
 }

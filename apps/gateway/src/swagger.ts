@@ -1,7 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { OBSERVABILITY_PATHS } from '@app/observability';
 
 export const API_PREFIX = 'api/v1';
+
+/** Probes and metrics sit at the same paths on every app, outside the API (an Ingress need not expose them). */
+export function useApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: [...OBSERVABILITY_PATHS] });
+}
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()

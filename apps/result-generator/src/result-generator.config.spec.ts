@@ -18,4 +18,9 @@ describe(ResultGeneratorConfig.name, () => {
       /GENERATE_DIMENSION_CONCURRENCY/,
     );
   });
+
+  it('listens for probes and metrics on its own default port, 3003, beside the other apps', () => {
+    expect(loadConfig(ResultGeneratorConfig, {}).HEALTH_PORT).toBe(3003);
+    expect(loadConfig(ResultGeneratorConfig, { HEALTH_PORT: '9464' }).HEALTH_PORT).toBe(9464);
+  });
 });

@@ -2,6 +2,9 @@ import { IsInt, Max, Min } from 'class-validator';
 import { LlmWorkerConfig } from '@app/config';
 
 export class ResultGeneratorConfig extends LlmWorkerConfig {
+  /** Next to the gateway's 3000 and the other workers' ports, so `npm start` runs all four on one host. */
+  override HEALTH_PORT = 3003;
+
   /** Dimensions of one task reported at once. */
   @IsInt() @Min(1) @Max(64) GENERATE_DIMENSION_CONCURRENCY = 8;
   /** Passing records listed per dimension in the result (the statistics always cover all of them). */

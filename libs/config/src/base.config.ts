@@ -33,6 +33,13 @@ export class BaseConfig {
 
 /** Settings of the three stage workers (collector, evaluator, result-generator). */
 export class WorkerConfig extends BaseConfig {
+  /**
+   * Listener of /health/live, /health/ready and /metrics. Each worker app overrides the default with
+   * its own, so `npm start` runs them side by side; 0 takes any free port (it is logged at start).
+   */
+  @IsInt() @Min(0) @Max(65535) HEALTH_PORT = 3001;
+  @IsString() @IsNotEmpty() HEALTH_HOST = '0.0.0.0';
+
   /** Jobs this replica runs at once. */
   @IsInt() @Min(1) @Max(256) WORKER_CONCURRENCY = 4;
 

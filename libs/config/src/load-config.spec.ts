@@ -143,4 +143,11 @@ describe(loadConfig.name, () => {
     expect(llm.SIM_LLM_FAILURE_RATE).toBe(0.25);
     expect(llm.WORKER_CONCURRENCY).toBe(4);
   });
+
+  it('takes a health port from 0 (any free port) to 65535', () => {
+    expect(loadConfig(WorkerConfig, { HEALTH_PORT: '0' }).HEALTH_PORT).toBe(0);
+    expect(loadConfig(WorkerConfig, { HEALTH_PORT: '9464' }).HEALTH_PORT).toBe(9464);
+    const error = problemsOf(() => loadConfig(WorkerConfig, { HEALTH_PORT: '65536', HEALTH_HOST: '' }));
+    expect(error.problems.map((problem) => problem.split('=')[0])).toEqual(['HEALTH_PORT']);
+  });
 });

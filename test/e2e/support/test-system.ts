@@ -70,6 +70,13 @@ export class AppProcess {
     }
   }
 
+  /** Where a worker serves its probes and metrics, as it logged at start. */
+  healthUrl(): string {
+    const port = this.output.map((line) => / health and metrics on http:\/\/[^:]+:(\d+)/.exec(line)?.[1]).find(Boolean);
+    if (port === undefined) throw new Error(`${this.label} has not logged its health port:\n${this.tail()}`);
+    return `http://127.0.0.1:${port}`;
+  }
+
   tail(lines = 30): string {
     return this.output.slice(-lines).join('\n');
   }
@@ -99,6 +106,8 @@ export class TestSystem {
       PORT: String(port),
       DATABASE_NAME: process.env.DATABASE_NAME ?? 'dataproc_test',
       QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
+      // Every worker replica takes a free port for its probes and metrics (each logs which).
+      HEALTH_PORT: '0',
       // A killed worker's job is taken over within seconds, not the minute of the defaults.
       QUEUE_LOCK_DURATION_MS: '3000',
       QUEUE_STALLED_INTERVAL_MS: '1000',

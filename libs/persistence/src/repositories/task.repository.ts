@@ -49,6 +49,20 @@ export class TaskRepository {
     return this.db.getRepository(TaskEntity).findOneBy({ id });
   }
 
+  /** Tasks per status, every status present (0 when none): one index-only scan of tasks_active_idx. */
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    const rows = await selectRows<{ status: TaskStatus; count: number }>(
+      this.db.manager,
+      'SELECT status, count(*)::int AS count FROM tasks GROUP BY status',
+    );
+    const counts = Object.fromEntries(Object.values(TaskStatus).map((status) => [status, 0])) as Record<
+      TaskStatus,
+      number
+    >;
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
+  }
+
   async state(id: string): Promise<TaskState | undefined> {
     return currentState(this.db.manager, id);
   }

@@ -1,0 +1,52 @@
+import { getQueueToken } from '@nestjs/bull';
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Queue } from 'bull';
+import Redis from 'ioredis';
+import { describeError, withDeadline } from '@app/common';
+import { QueueName } from '@app/contracts';
+import { REDIS_CLIENT } from '@app/messaging';
+import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
+
+/** Each check answers within this, so a probe never hangs on a dependency that does not answer. */
+export const CHECK_DEADLINE_MS = 2_000;
+
+type Check = () => Promise<HealthIndicatorResult>;
+
+/**
+ * The readiness checks of an app: Postgres, its general Redis connection, and each queue it
+ * depends on (the queue's own connection, and its job counts as details).
+ */
+@Injectable()
+export class ReadinessChecks {
+  constructor(
+    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ObservabilityOptions,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly indicators: HealthIndicatorService,
+    private readonly typeorm: TypeOrmHealthIndicator,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  all(): Check[] {
+    return [
+      () => this.typeorm.pingCheck('postgres', { timeout: CHECK_DEADLINE_MS }),
+      () => this.probe('redis', () => this.redis.ping()),
+      ...this.options.queues.map((name) => () => this.probe(`queue:${name}`, () => this.queue(name).getJobCounts())),
+    ];
+  }
+
+  queue(name: QueueName): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+  }
+
+  private async probe<Key extends string>(key: Key, check: () => Promise<unknown>): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      const answer = await withDeadline(check(), CHECK_DEADLINE_MS);
+      return typeof answer === 'object' && answer !== null ? indicator.up({ ...answer }) : indicator.up();
+    } catch (error) {
+      return indicator.down({ message: describeError(error) });
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import { EXAMPLE_TASK } from '@app/contracts';
+import { testDatabaseSettings } from '../support/database';
+import { TcpProxy } from './support/tcp-proxy';
+import { AppName, delay, TestSystem } from './support/test-system';
+
+const WORKER_QUEUES: Record<Exclude<AppName, 'gateway'>, string> = {
+  collector: 'collect',
+  evaluator: 'evaluate',
+  'result-generator': 'generate',
+};
+
+async function get(url: string): Promise<{ status: number; type: string | null; text: string; json: any }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, type: response.headers.get('content-type'), text, json };
+}
+
+/** The value of the sample of `name` whose labels are exactly `labels` (in any order), from Prometheus text. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .sort()
+    .join(',');
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$/.exec(line);
+    if (match?.[1] === name && match[2].split(',').sort().join(',') === wanted) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('probes and metrics of every app', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+  }, 90_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  }, 30_000);
+
+  it('serves liveness, readiness (Postgres, Redis, its own queue) and metrics on each worker', async () => {
+    const id = await system.submit(EXAMPLE_TASK);
+    expect((await system.waitForEnd(id, 30_000)).status).toBe('completed');
+
+    for (const [app, queue] of Object.entries(WORKER_QUEUES) as [Exclude<AppName, 'gateway'>, string][]) {
+      const url = system.replicas(app)[0].healthUrl();
+
+      const live = await get(`${url}/health/live`);
+      expect(live.status).toBe(200);
+      expect(live.json.status).toBe('ok');
+
+      const ready = await get(`${url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.json.status).toBe('ok');
+      expect(Object.keys(ready.json.details).sort()).toEqual(['postgres', `queue:${queue}`, 'redis']);
+      expect(ready.json.details[`queue:${queue}`]).toMatchObject({ status: 'up', waiting: 0 });
+
+      const metrics = await get(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(sample(metrics.text, 'dataproc_process_cpu_seconds_total', { app })).toBeGreaterThan(0);
+      expect(sample(metrics.text, 'dataproc_queue_jobs', { queue, state: 'waiting', app })).toBe(0);
+      expect(sample(metrics.text, 'dataproc_queue_jobs', { queue, state: 'completed', app })).toBeGreaterThan(0);
+      // The task above ran at least one job of every stage in this, the only replica.
+      expect(
+        sample(metrics.text, 'dataproc_jobs_processed_total', {
+          queue,
+          outcome: 'completed',
+          app,
+        }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(metrics.text, 'dataproc_job_duration_seconds_count', {
+          queue,
+          outcome: 'completed',
+          app,
+        }),
+      ).toBeGreaterThanOrEqual(1);
+      // Only its own queue: a worker scraped per replica would otherwise repeat the others' depths.
+      expect(metrics.text).not.toMatch(new RegExp(`dataproc_queue_jobs\\{queue="(?!${queue}")`));
+      expect(metrics.text).not.toContain('dataproc_tasks{');
+    }
+  }, 60_000);
+
+  it('serves the same probes and metrics on the gateway, outside the API prefix, with tasks by status', async () => {
+    const live = await system.request('GET', '/health/live');
+    expect(live.status).toBe(200);
+
+    const ready = await system.request('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(Object.keys(ready.body.details).sort()).toEqual([
+      'postgres',
+      'queue:collect',
+      'queue:evaluate',
+      'queue:generate',
+      'redis',
+    ]);
+
+    const metrics = await system.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    const text = metrics.body as string;
+    expect(sample(text, 'dataproc_tasks', { status: 'completed', app: 'gateway' })).toBeGreaterThanOrEqual(1);
+    for (const status of ['pending', 'running', 'completed_with_errors', 'failed', 'cancelled']) {
+      expect(sample(text, 'dataproc_tasks', { status, app: 'gateway' })).toBeGreaterThanOrEqual(0);
+    }
+    for (const queue of Object.values(WORKER_QUEUES)) {
+      expect(sample(text, 'dataproc_queue_jobs', { queue, state: 'active', app: 'gateway' })).toBe(0);
+    }
+
+    expect((await system.request('GET', '/api/v1/metrics')).status).toBe(404);
+    expect((await system.request('GET', '/api/v1/health')).status).toBe(200);
+  }, 30_000);
+});
+
+describe('a worker whose Postgres goes away', () => {
+  const settings = testDatabaseSettings();
+  const postgres = new TcpProxy({ host: settings.DATABASE_HOST, port: settings.DATABASE_PORT });
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    await postgres.open();
+    system = await TestSystem.start({
+      replicas: { gateway: 0, evaluator: 0, 'result-generator': 0 },
+      env: { DATABASE_PORT: String(postgres.port) },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await postgres.cut();
+  }, 30_000);
+
+  async function readiness(url: string, status: number): Promise<Awaited<ReturnType<typeof get>>> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ready = await get(`${url}/health/ready`);
+      if (ready.status === status || Date.now() > deadline) return ready;
+      await delay(250);
+    }
+  }
+
+  it('is taken out of rotation (ready 503 naming Postgres) but stays live, and is ready again after', async () => {
+    const url = system.replicas('collector')[0].healthUrl();
+    expect((await readiness(url, 200)).status).toBe(200);
+
+    await postgres.cut();
+    const down = await readiness(url, 503);
+    expect(down.status).toBe(503);
+    expect(down.json.status).toBe('error');
+    expect(down.json.error.postgres.status).toBe('down');
+    expect(down.json.info).toMatchObject({ redis: { status: 'up' }, 'queue:collect': { status: 'up' } });
+    expect((await get(`${url}/health/live`)).status).toBe(200);
+    // Metrics still answer without the database.
+    expect((await get(`${url}/metrics`)).status).toBe(200);
+
+    await postgres.open();
+    expect((await readiness(url, 200)).status).toBe(200);
+  }, 60_000);
+});
