@@ -3,7 +3,8 @@
 #   1. install the npm dependencies if needed, make sure the services are up and the test database
 #      exists; the whole run uses DATABASE_NAME=$TEST_DATABASE_NAME (default dataproc_test), never
 #      the dev database,
-#   2. build (the e2e tests start the built apps),
+#   2. lint (type-aware rules and import boundaries, eslint.config.mjs), then build (the e2e tests start
+#      the built apps),
 #   3. unit, then integration, then e2e, stopping at the first tier that fails.
 # Extra arguments go to every jest call, e.g. `npm test -- --verbose`.
 set -euo pipefail
@@ -50,6 +51,10 @@ if ! bash scripts/ensure-dependencies.sh; then
 fi
 if ! bash scripts/ensure-services.sh; then
   echo "test: Redis/Postgres are not ready (see above); no tier ran" >&2
+  exit 1
+fi
+if ! npm run lint; then
+  echo "test: npm run lint found problems; no tier ran" >&2
   exit 1
 fi
 if ! npm run build; then

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { EXAMPLE_TASK } from '@app/contracts';
 import { openTestDataSource, testDatabaseSettings } from '../support/database';
 import { TcpProxy } from './support/tcp-proxy';

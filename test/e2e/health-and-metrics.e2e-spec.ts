@@ -1,7 +1,8 @@
 import { EXAMPLE_TASK } from '@app/contracts';
 import { testDatabaseSettings } from '../support/database';
 import { TcpProxy } from './support/tcp-proxy';
-import { AppName, delay, TestSystem } from './support/test-system';
+import type { AppName } from './support/test-system';
+import { delay, TestSystem } from './support/test-system';
 
 const WORKER_QUEUES: Record<Exclude<AppName, 'gateway'>, string> = {
   collector: 'collect',

@@ -1,10 +1,11 @@
-import { CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
+import type { CreateTaskDto } from '@app/contracts';
+import { EXAMPLE_TASK } from '@app/contracts';
 import { assertResultMatches, expectedRecords } from './support/expected-result';
 import { AppProcess, delay, TestSystem } from './support/test-system';
 import { openTestDataSource } from '../support/database';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 const SEED = 42;
 const RECORDS_PER_SOURCE = 25;

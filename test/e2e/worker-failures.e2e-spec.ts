@@ -1,9 +1,11 @@
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
-import { CreateTaskDto, DataSourceType, EXAMPLE_TASK } from '@app/contracts';
+import type { DataSource } from 'typeorm';
+import type { CreateTaskDto } from '@app/contracts';
+import { DataSourceType, EXAMPLE_TASK } from '@app/contracts';
 import { openTestDataSource } from '../support/database';
 import { assertResultMatches, expectedRecords } from './support/expected-result';
-import { AppProcess, delay, TestSystem } from './support/test-system';
+import type { AppProcess } from './support/test-system';
+import { delay, TestSystem } from './support/test-system';
 
 const SEED = 7;
 const RECORDS_PER_SOURCE = 25;

@@ -1,8 +1,10 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { randomUUID } from 'crypto';
 import { Semaphore } from '@app/common';
-import { ChatRequest, LlmProvider, ProviderError } from '@app/contracts';
-import { LlmClient, RateLimiter, RedisRateLimiter, RedisResponseCache } from '@app/llm';
+import type { ChatRequest, LlmProvider } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
+import type { RateLimiter } from '@app/llm';
+import { LlmClient, RedisRateLimiter, RedisResponseCache } from '@app/llm';
 import { LlmSimulator, RedisRequestWindow } from '@app/simulators';
 import { deleteKeys, openTestRedis } from '../support/redis';
 

@@ -1,5 +1,5 @@
 import { RedisRateLimiter } from '@app/llm';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { deleteKeys, openTestRedis } from '../support/redis';
 
 describe(RedisRateLimiter.name, () => {

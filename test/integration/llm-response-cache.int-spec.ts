@@ -1,5 +1,5 @@
 import { RedisResponseCache } from '@app/llm';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { openTestRedis } from '../support/redis';
 
 describe(RedisResponseCache.name, () => {

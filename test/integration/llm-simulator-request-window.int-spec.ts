@@ -1,5 +1,5 @@
 import { REQUEST_WINDOW_MS, RedisRequestWindow } from '@app/simulators';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { openTestRedis } from '../support/redis';
 
 describe(RedisRequestWindow.name, () => {

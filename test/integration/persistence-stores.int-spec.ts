@@ -1,25 +1,15 @@
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
-import {
-  CreateTaskDto,
-  DataSourceType,
-  DimensionDto,
-  DimensionResultDto,
-  RecordEvaluationStatus,
-  SourceRecord,
-  TaskResultDto,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
+import type { CreateTaskDto, DimensionDto, DimensionResultDto, SourceRecord, TaskResultDto } from '@app/contracts';
+import { DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import type { RecordOutcome, TaskState } from '@app/persistence';
 import {
   CollectionStore,
   databaseOptions,
   EvaluationStore,
   GenerationStore,
-  RecordOutcome,
   runMigrations,
   TaskRepository,
-  TaskState,
 } from '@app/persistence';
 import { deleteTasks, ensureTestDatabase, openTestDataSource, testDatabaseSettings } from '../support/database';
 
@@ -98,7 +88,7 @@ describe('persistence stores (Postgres)', () => {
   }
 
   async function count(sql: string, parameters: unknown[]): Promise<number> {
-    const [row] = (await db.query(sql, parameters)) as { count: number }[];
+    const [row] = await db.query<{ count: number }[]>(sql, parameters);
     return row.count;
   }
 
@@ -340,10 +330,10 @@ describe('persistence stores (Postgres)', () => {
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 5 });
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(5);
       expect(await collection.settledSourceIds(id)).toEqual(new Set(['s1']));
-      const [source] = (await db.query(
+      const [source] = await db.query<object[]>(
         'SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1',
         [id],
-      )) as object[];
+      );
       expect(source).toEqual({ outcome: 'collected', records: 5, attempts: 1, duration_ms: 12 });
     });
 
@@ -379,14 +369,13 @@ describe('persistence stores (Postgres)', () => {
       // The same record id in another source is another record.
       expect(await collection.saveCollected(settlement(id, 's2'), records('r', 1))).toBe(true);
 
-      const rows = (await db.query(
-        'SELECT source_id, record_id, content FROM task_records WHERE task_id = $1 ORDER BY source_id, position',
-        [id],
-      )) as {
-        source_id: string;
-        record_id: string;
-        content: string;
-      }[];
+      const rows = await db.query<
+        {
+          source_id: string;
+          record_id: string;
+          content: string;
+        }[]
+      >('SELECT source_id, record_id, content FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id]);
       expect(rows.map((row) => `${row.source_id}/${row.record_id}`)).toEqual(['s1/r-0', 's1/r-1', 's1/r-2', 's2/r-0']);
       expect(rows.every((row) => row.content !== 'duplicate')).toBe(true);
       expect(await taskRow(id)).toMatchObject({ recordsTotal: 4, sourcesCollected: 2 });
@@ -441,14 +430,13 @@ describe('persistence stores (Postgres)', () => {
       // A second call (a re-run) moves nothing and answers with the same state.
       expect(await collection.finishCollection(id, 2)).toEqual(state);
 
-      const rows = (await db.query(
-        'SELECT source_id, record_id, chunk FROM task_records WHERE task_id = $1 ORDER BY source_id, position',
-        [id],
-      )) as {
-        source_id: string;
-        record_id: string;
-        chunk: number | null;
-      }[];
+      const rows = await db.query<
+        {
+          source_id: string;
+          record_id: string;
+          chunk: number | null;
+        }[]
+      >('SELECT source_id, record_id, chunk FROM task_records WHERE task_id = $1 ORDER BY source_id, position', [id]);
       expect(rows).toHaveLength(total);
       expect(rows.every((row) => row.chunk !== null && row.chunk >= 0 && row.chunk < chunksTotal)).toBe(true);
       // In collection order, record i is in chunk floor(i / chunkSize): full chunks, the last one the rest.
@@ -540,16 +528,18 @@ describe('persistence stores (Postgres)', () => {
         { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
         { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 } },
       ]);
-      const rows = (await db.query(
+      const rows = await db.query<
+        {
+          record_id: string;
+          status: string;
+          scores: unknown;
+          error: string | null;
+          evaluated_at: Date | null;
+        }[]
+      >(
         'SELECT record_id, status, scores, error, evaluated_at FROM task_records WHERE task_id = $1 ORDER BY position',
         [id],
-      )) as {
-        record_id: string;
-        status: string;
-        scores: unknown;
-        error: string | null;
-        evaluated_at: Date | null;
-      }[];
+      );
       expect(rows.map(({ evaluated_at, ...rest }) => ({ ...rest, evaluated: evaluated_at instanceof Date }))).toEqual([
         {
           record_id: 's1-0',
@@ -742,13 +732,13 @@ describe('persistence stores (Postgres)', () => {
       const [a, b] = await Promise.all([open(), open()]);
       try {
         await Promise.all([runMigrations(a), runMigrations(b)]);
-        const applied = (await a.query('SELECT name FROM migrations ORDER BY id')) as { name: string }[];
+        const applied = await a.query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id');
         expect(applied.map((row) => row.name)).toEqual(
           a.migrations.map((migration) => migration.name ?? migration.constructor.name),
         );
-        const tables = (await a.query(
+        const tables = await a.query<{ table_name: string }[]>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
-        )) as { table_name: string }[];
+        );
         expect(tables.map((row) => row.table_name)).toEqual([
           'dimension_results',
           'evaluation_chunks',

@@ -1,10 +1,12 @@
 import Queue from 'bull';
 import { randomUUID } from 'crypto';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { BaseConfig, loadConfig } from '@app/config';
 import { DataSourceType, jobIds, JobName, QueueName, TaskStage, TaskStatus } from '@app/contracts';
-import { redisConnection, StageDispatcher } from '@app/messaging';
-import { CollectionStore, EvaluationStore, TaskRepository, TaskState } from '@app/persistence';
+import { StageDispatcher } from '@app/messaging';
+import { redisConnection } from '@app/redis';
+import type { TaskState } from '@app/persistence';
+import { CollectionStore, EvaluationStore, TaskRepository } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
 
 // The dispatcher against real Bull queues (a prefix of its own, so no running app sees the jobs) and the
@@ -131,7 +133,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     expect(jobs.map((job) => String(job.id)).sort()).toEqual(
       [1, 2, 4, 5].map((chunk) => jobIds.evaluate(task.id, chunk)),
     );
-    expect(jobs.every((job) => job.name === JobName.EVALUATE_CHUNK)).toBe(true);
+    expect(jobs.every((job) => job.name === (JobName.EVALUATE_CHUNK as string))).toBe(true);
     expect(await evaluateQueue.getJob(jobIds.evaluate(task.id, 0))).toBeNull();
     expect(await jobsOf(collectQueue, task.id)).toHaveLength(0);
     expect(await jobsOf(generateQueue, task.id)).toHaveLength(0);

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { BaseConfig, loadConfig } from '@app/config';
-import { databaseOptions, DatabaseSettings } from '@app/persistence';
+import type { DatabaseSettings } from '@app/persistence';
+import { databaseOptions } from '@app/persistence';
 
 export type TestDatabaseSettings = BaseConfig & DatabaseSettings;
 

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { BaseConfig, loadConfig } from '@app/config';
-import { redisConnection } from '@app/messaging';
+import { redisConnection } from '@app/redis';
 
 /** A connection to the Redis the apps would use (REDIS_* settings); each one stands for a process. */
 export function openTestRedis(): Redis {

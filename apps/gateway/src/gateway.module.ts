@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { QueueName } from '@app/contracts';
-import { EventsModule, QueuesModule, RedisModule } from '@app/messaging';
+import { EventsModule, QueuesModule } from '@app/messaging';
 import { ObservabilityModule } from '@app/observability';
+import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
 import { GatewayConfig } from './gateway.config';
 import { HealthModule } from './health/health.module';

@@ -19,12 +19,12 @@ export function isAbortError(err: unknown): boolean {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(signal.reason as unknown);
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(signal?.reason as unknown);
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -1,4 +1,5 @@
-import { retry, RetryOptions } from './retry.util';
+import type { RetryOptions } from './retry.util';
+import { retry } from './retry.util';
 
 class TransientError extends Error {
   constructor(readonly retryAfterMs?: number) {

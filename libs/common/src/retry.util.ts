@@ -1,5 +1,6 @@
 import { sleep } from './abort.util';
-import { BackoffPolicy, backoffDelay } from './backoff.util';
+import type { BackoffPolicy } from './backoff.util';
+import { backoffDelay } from './backoff.util';
 
 export interface RetryOptions extends BackoffPolicy {
   maxAttempts: number;

@@ -22,7 +22,7 @@ export class Semaphore {
 
   /** Resolves with a release function (safe to call more than once) once a permit is free. */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason as unknown);
     // Queued waiters go first, so a newcomer cannot overtake them when a permit frees up.
     if (this.active < this.permits && this.queue.length === 0) {
       this.active++;
@@ -31,7 +31,7 @@ export class Semaphore {
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         this.queue.splice(this.queue.indexOf(waiter), 1);
-        reject(signal?.reason);
+        reject(signal?.reason as unknown);
       };
       const waiter: Waiter = {
         grant: () => {

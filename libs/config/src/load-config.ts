@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,4 +1,4 @@
-import { TaskStage, TaskStatus } from './task-status';
+import type { TaskStage, TaskStatus } from './task-status';
 
 /** Broadcasts on the Nest Redis transport: every subscribed replica of every app receives them. */
 export enum EventPattern {

@@ -1,4 +1,4 @@
-import { DataSourceDto } from './create-task.dto';
+import type { DataSourceDto } from './create-task.dto';
 
 /**
  * The seams every implementation plugs into: the simulators today, real HTTP/SQL sources and an

@@ -9,4 +9,4 @@ export type { RedisResponseCacheOptions } from './redis-response-cache';
 export { RedisResponseCache } from './redis-response-cache';
 export { parseScoreAnswer } from './score-answer.parser';
 export { LlmModule } from './llm.module';
-export type { LlmSettings } from './llm.module';
+export type { LlmProviderFactory, LlmSettings } from './llm.module';

@@ -1,8 +1,11 @@
 import { Semaphore, sleep } from '@app/common';
-import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
-import { LlmClient, LlmClientOptions } from './llm-client';
-import { RateLimiter, ResponseCache } from './llm.ports';
-import { PromptBuilder, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
+import type { LlmClientOptions } from './llm-client';
+import { LlmClient } from './llm-client';
+import type { RateLimiter, ResponseCache } from './llm.ports';
+import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
 
 class FakeLimiter implements RateLimiter {
@@ -51,7 +54,7 @@ class FakeProvider implements LlmProvider {
 
 /** Never answers; rejects with the signal's reason like a provider honouring its signal. */
 const hangUntilAborted = (signal: AbortSignal): Promise<never> =>
-  new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as unknown), { once: true }));
 
 const SCORE = '{"score": 0.8, "reason": "ok"}';
 

@@ -1,7 +1,10 @@
-import { describeError, Semaphore, retry, timeoutSignal } from '@app/common';
-import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
-import { RateLimiter, ResponseCache } from './llm.ports';
-import { PromptBuilder, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import type { Semaphore } from '@app/common';
+import { describeError, retry, timeoutSignal } from '@app/common';
+import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
+import type { RateLimiter, ResponseCache } from './llm.ports';
+import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
 import { parseScoreAnswer } from './score-answer.parser';
 

@@ -1,9 +1,10 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import type { DynamicModule, InjectionToken } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Semaphore } from '@app/common';
-import { LlmWorkerConfig } from '@app/config';
-import { REDIS_CLIENT } from '@app/messaging';
-import { LlmSimulator, RedisRequestWindow } from '@app/simulators';
+import type { LlmWorkerConfig } from '@app/config';
+import type { LlmProvider } from '@app/contracts';
+import { REDIS_CLIENT } from '@app/redis';
 import { LlmClient } from './llm-client';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisResponseCache } from './redis-response-cache';
@@ -11,8 +12,6 @@ import { RedisResponseCache } from './redis-response-cache';
 export type LlmSettings = Pick<
   LlmWorkerConfig,
   | 'QUEUE_PREFIX'
-  | 'SIMULATION_SEED'
-  | 'LLM_PROVIDER'
   | 'LLM_RATE_LIMIT_RPM'
   | 'LLM_MAX_CONCURRENCY'
   | 'LLM_TIMEOUT_MS'
@@ -20,38 +19,31 @@ export type LlmSettings = Pick<
   | 'LLM_BACKOFF_BASE_MS'
   | 'LLM_BACKOFF_MAX_MS'
   | 'LLM_CACHE_TTL_SECONDS'
-  | 'SIM_LLM_LATENCY_MIN_MS'
-  | 'SIM_LLM_LATENCY_MAX_MS'
-  | 'SIM_LLM_FAILURE_RATE'
-  | 'SIM_LLM_REJECT_RATE'
-  | 'SIM_LLM_RPM'
 >;
 
-/**
- * Provides the LlmClient: the shared Redis limiter and cache in front of the provider. The simulated
- * provider counts its own per-minute limit in Redis too, so replicas share it as they would share a
- * real provider's.
- */
+/** The provider behind the client, built by Nest from the tokens it injects (the app chooses which). */
+export interface LlmProviderFactory {
+  inject?: InjectionToken[];
+  useFactory: (...dependencies: never[]) => LlmProvider;
+}
+
+const LLM_PROVIDER = Symbol('LLM_PROVIDER');
+
+/** Provides the LlmClient: the shared Redis limiter and cache in front of the provider the app gives. */
 @Module({})
 export class LlmModule {
-  static forRoot(settings: LlmSettings): DynamicModule {
+  static forRoot(settings: LlmSettings, provider: LlmProviderFactory): DynamicModule {
     const keys = `${settings.QUEUE_PREFIX}:llm`;
     return {
       module: LlmModule,
       providers: [
+        { provide: LLM_PROVIDER, inject: provider.inject ?? [], useFactory: provider.useFactory },
         {
           provide: LlmClient,
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: Redis) =>
+          inject: [REDIS_CLIENT, LLM_PROVIDER],
+          useFactory: (redis: Redis, llmProvider: LlmProvider) =>
             new LlmClient({
-              provider: new LlmSimulator({
-                seed: settings.SIMULATION_SEED,
-                latencyMs: { min: settings.SIM_LLM_LATENCY_MIN_MS, max: settings.SIM_LLM_LATENCY_MAX_MS },
-                failureRate: settings.SIM_LLM_FAILURE_RATE,
-                rejectRate: settings.SIM_LLM_REJECT_RATE,
-                requestsPerMinute: settings.SIM_LLM_RPM,
-                window: new RedisRequestWindow(redis, `${keys}:simulated-provider-window`),
-              }),
+              provider: llmProvider,
               limiter: new RedisRateLimiter(redis, {
                 key: `${keys}:rate-limit`,
                 requestsPerMinute: settings.LLM_RATE_LIMIT_RPM,

@@ -1,4 +1,5 @@
-import { MAX_SUMMARY_SAMPLES, PromptBuilder, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import { MAX_SUMMARY_SAMPLES, PromptBuilder } from './prompt-builder';
 
 describe(PromptBuilder.name, () => {
   const builder = new PromptBuilder();

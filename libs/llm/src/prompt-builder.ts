@@ -1,5 +1,5 @@
 import { canonicalJson } from '@app/common';
-import { ChatRequest, DimensionDto } from '@app/contracts';
+import type { ChatRequest, DimensionDto } from '@app/contracts';
 
 export interface ScoreRecordInput {
   model: string;

@@ -1,6 +1,6 @@
 import { sleep } from '@app/common';
 import type { Redis } from 'ioredis';
-import { RateLimiter } from './llm.ports';
+import type { RateLimiter } from './llm.ports';
 
 export interface RedisRateLimiterOptions {
   key: string;

@@ -1,4 +1,4 @@
-import { ChatRequest } from '@app/contracts';
+import type { ChatRequest } from '@app/contracts';
 import { RedisResponseCache } from './redis-response-cache';
 
 describe(RedisResponseCache.name, () => {

@@ -1,7 +1,7 @@
 import { stableHash } from '@app/common';
-import { ChatRequest } from '@app/contracts';
+import type { ChatRequest } from '@app/contracts';
 import type { Redis } from 'ioredis';
-import { ResponseCache } from './llm.ports';
+import type { ResponseCache } from './llm.ports';
 
 export interface RedisResponseCacheOptions {
   /** Prepended (with ':') to every key. */

@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import { ClientProxy, ClientsModule, RedisOptions, Transport } from '@nestjs/microservices';
 import { EventPattern, TaskCancelledEvent, TaskProgressEvent, TaskStage, TaskStatus } from '@app/contracts';
-import { redisConnection, RedisSettings } from './redis-connection';
+import { redisConnection, RedisSettings } from '@app/redis';
 
 const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 

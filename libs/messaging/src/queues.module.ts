@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { QueueName } from '@app/contracts';
-import { redisConnection, RedisSettings } from './redis-connection';
+import { redisConnection, RedisSettings } from '@app/redis';
 import { StageDispatcher } from './stage-dispatcher';
 
 export interface QueueSettings extends RedisSettings {

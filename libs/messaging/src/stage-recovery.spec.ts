@@ -1,6 +1,6 @@
 import { TaskStage, TaskStatus } from '@app/contracts';
-import { TaskRepository, TaskState } from '@app/persistence';
-import { StageDispatcher } from './stage-dispatcher';
+import type { TaskRepository, TaskState } from '@app/persistence';
+import type { StageDispatcher } from './stage-dispatcher';
 import { StageRecovery } from './stage-recovery';
 
 const idle = (id: string): TaskState => ({

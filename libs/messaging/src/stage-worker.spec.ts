@@ -1,9 +1,10 @@
-import { Job, Queue } from 'bull';
+import type { Job, Queue } from 'bull';
 import { CancelledError } from '@app/common';
-import { JobName, StageJob, TaskStage, TaskStatus } from '@app/contracts';
-import { TaskRepository } from '@app/persistence';
+import type { StageJob } from '@app/contracts';
+import { JobName, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
-import { TaskEventsPublisher } from './events.module';
+import type { TaskEventsPublisher } from './events.module';
 import { StageWorkers } from './stage-worker';
 
 type Processor = (job: Job<StageJob>) => Promise<void>;
@@ -66,7 +67,9 @@ describe(StageWorkers.name, () => {
     let seen: AbortSignal | undefined;
     workers.process(queue, JobName.EVALUATE_CHUNK, 1, (_data, signal) => {
       seen = signal;
-      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as unknown)),
+      );
     });
     const running = registered.processor!(job('active'));
     expect(cancellation.cancel('t2')).toBe(0);

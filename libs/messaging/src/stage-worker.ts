@@ -67,7 +67,7 @@ export class StageWorkers implements BeforeApplicationShutdown {
       }
     });
     queue.on('failed', (job: Job<T>, error: Error) => {
-      if (job.name !== jobName) return;
+      if (job.name !== (jobName as string)) return;
       void this.giveUpIfFinal(job, error, logger).catch((reportError: unknown) =>
         logger.error(`could not report ${job.id}: ${describeError(reportError)}`),
       );

@@ -4,7 +4,7 @@ import { DatabaseSettings, PersistenceModule } from '@app/persistence';
 import { CancellationModule } from './cancellation';
 import { EventsModule } from './events.module';
 import { QueuesModule, WorkerQueueSettings } from './queues.module';
-import { RedisModule } from './redis.module';
+import { RedisModule } from '@app/redis';
 import { RECOVERY_SETTINGS, RecoverySettings, StageRecovery } from './stage-recovery';
 import { StageWorkers } from './stage-worker';
 

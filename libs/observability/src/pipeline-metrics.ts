@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describeError, withDeadline } from '@app/common';
 import { TaskRepository } from '@app/persistence';
@@ -48,7 +48,9 @@ export class PipelineMetrics implements OnApplicationBootstrap {
       buckets: JOB_DURATION_BUCKETS,
       registers,
     });
-    const metrics = this;
+    // prom-client calls `collect` with the metric as `this`; these reach back to the service.
+    const queueCounts = () => this.queueCounts();
+    const taskCounts = () => this.taskCounts();
     new Gauge({
       name: `${METRIC_PREFIX}queue_jobs`,
       help: 'Jobs in a queue by state, read from Redis when scraped',
@@ -56,7 +58,7 @@ export class PipelineMetrics implements OnApplicationBootstrap {
       registers,
       async collect() {
         this.reset();
-        for (const [queue, counts] of await metrics.queueCounts()) {
+        for (const [queue, counts] of await queueCounts()) {
           for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
         }
       },
@@ -69,7 +71,7 @@ export class PipelineMetrics implements OnApplicationBootstrap {
         registers,
         async collect() {
           this.reset();
-          const counts = await metrics.taskCounts();
+          const counts = await taskCounts();
           for (const [status, count] of Object.entries(counts ?? {})) this.set({ status }, count);
         },
       });

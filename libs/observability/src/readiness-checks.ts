@@ -6,7 +6,7 @@ import type { Queue } from 'bull';
 import Redis from 'ioredis';
 import { describeError, withDeadline } from '@app/common';
 import { QueueName } from '@app/contracts';
-import { REDIS_CLIENT } from '@app/messaging';
+import { REDIS_CLIENT } from '@app/redis';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
 
 /** Each check answers within this, so a probe never hangs on a dependency that does not answer. */

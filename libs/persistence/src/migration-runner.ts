@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 /** Any fixed number works; it only has to be the same in every app. */
 const MIGRATION_LOCK_KEY = 7_240_611;

@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { DataSourceDto, DataSourceType, ProviderError } from '@app/contracts';
-import { DataSourceSimulator, DataSourceSimulatorOptions } from './data-source.simulator';
+import type { DataSourceDto } from '@app/contracts';
+import { DataSourceType, ProviderError } from '@app/contracts';
+import type { DataSourceSimulatorOptions } from './data-source.simulator';
+import { DataSourceSimulator } from './data-source.simulator';
 
 describe(DataSourceSimulator.name, () => {
   const signal = new AbortController().signal;

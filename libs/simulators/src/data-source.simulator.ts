@@ -1,12 +1,8 @@
 import { seededRandom, sleep, stableHash } from '@app/common';
-import { DataSourceDto, DataSourceReader, ProviderError, SourceRecord } from '@app/contracts';
-import {
-  LatencyRange,
-  assertLatencyRange,
-  assertProbability,
-  drawFailure,
-  drawLatencyMs,
-} from './simulation-noise.util';
+import type { DataSourceDto, DataSourceReader, SourceRecord } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
+import type { LatencyRange } from './simulation-noise.util';
+import { assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
 
 export interface DataSourceSimulatorOptions {
   seed: number;

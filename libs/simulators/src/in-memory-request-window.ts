@@ -1,4 +1,5 @@
-import { REQUEST_WINDOW_MS, RequestWindow } from './request-window';
+import type { RequestWindow } from './request-window';
+import { REQUEST_WINDOW_MS } from './request-window';
 
 /** A fixed 60 s window local to this process. */
 export class InMemoryRequestWindow implements RequestWindow {
@@ -10,13 +11,13 @@ export class InMemoryRequestWindow implements RequestWindow {
     this.now = options.now ?? Date.now;
   }
 
-  async hit(): Promise<{ count: number; resetInMs: number }> {
+  hit(): Promise<{ count: number; resetInMs: number }> {
     const now = this.now();
     if (now >= this.windowEndsAt) {
       this.windowEndsAt = now + REQUEST_WINDOW_MS;
       this.count = 0;
     }
     this.count++;
-    return { count: this.count, resetInMs: this.windowEndsAt - now };
+    return Promise.resolve({ count: this.count, resetInMs: this.windowEndsAt - now });
   }
 }

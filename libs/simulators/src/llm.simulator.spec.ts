@@ -1,7 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { ChatRequest, ProviderError } from '@app/contracts';
+import type { ChatRequest } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
 import { InMemoryRequestWindow } from './in-memory-request-window';
-import { LlmSimulator, LlmSimulatorOptions } from './llm.simulator';
+import type { LlmSimulatorOptions } from './llm.simulator';
+import { LlmSimulator } from './llm.simulator';
 
 describe(LlmSimulator.name, () => {
   const signal = new AbortController().signal;

@@ -1,13 +1,9 @@
 import { seededRandom, sleep, unitInterval } from '@app/common';
-import { ChatRequest, ChatResponse, LlmProvider, ProviderError } from '@app/contracts';
-import { RequestWindow } from './request-window';
-import {
-  LatencyRange,
-  assertLatencyRange,
-  assertProbability,
-  drawFailure,
-  drawLatencyMs,
-} from './simulation-noise.util';
+import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
+import { ProviderError } from '@app/contracts';
+import type { RequestWindow } from './request-window';
+import type { LatencyRange } from './simulation-noise.util';
+import { assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
 
 export interface LlmSimulatorOptions {
   seed: number;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { REQUEST_WINDOW_MS, RequestWindow } from './request-window';
+import type { RequestWindow } from './request-window';
+import { REQUEST_WINDOW_MS } from './request-window';
 
 // One script so the counter never exists without its expiry, even if a process dies between calls.
 const HIT_SCRIPT = `

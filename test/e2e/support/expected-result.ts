@@ -1,4 +1,5 @@
-import { CreateTaskDto, DEFAULT_TEMPERATURE } from '@app/contracts';
+import type { CreateTaskDto } from '@app/contracts';
+import { DEFAULT_TEMPERATURE } from '@app/contracts';
 import { PromptBuilder, parseScoreAnswer } from '@app/llm';
 import { DataSourceSimulator, InMemoryRequestWindow, LlmSimulator } from '@app/simulators';
 

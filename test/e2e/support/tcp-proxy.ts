@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createConnection, createServer, Server, Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /**
  * A loopback TCP proxy in front of a real service, which a test can cut and restore: what an app

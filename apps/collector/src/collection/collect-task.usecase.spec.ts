@@ -1,17 +1,10 @@
 import { CancelledError } from '@app/common';
-import {
-  CreateTaskDto,
-  DataSourceDto,
-  DataSourceReader,
-  DataSourceType,
-  ProviderError,
-  SourceRecord,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
-import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
-import { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
-import { CollectOptions, CollectTaskUseCase } from './collect-task.usecase';
+import type { CreateTaskDto, DataSourceDto, DataSourceReader, SourceRecord } from '@app/contracts';
+import { DataSourceType, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
+import type { CollectOptions } from './collect-task.usecase';
+import { CollectTaskUseCase } from './collect-task.usecase';
 
 const TASK_ID = 'task-1';
 
@@ -69,8 +62,8 @@ class FakeReader implements DataSourceReader {
 /** Settles only through its signal: what a hanging source looks like to the collector. */
 function hang(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    if (signal.aborted) reject(signal.reason as unknown);
+    signal.addEventListener('abort', () => reject(signal.reason as unknown), { once: true });
   });
 }
 

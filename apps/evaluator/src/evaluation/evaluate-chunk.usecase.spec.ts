@@ -1,8 +1,9 @@
-import { CreateTaskDto, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
-import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
-import { ChunkRecord, EvaluationStore, RecordOutcome, TaskRepository, TaskState } from '@app/persistence';
+import type { CreateTaskDto } from '@app/contracts';
+import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskRepository, TaskState } from '@app/persistence';
 import { EvaluateChunkUseCase } from './evaluate-chunk.usecase';
-import { RecordScorer } from './record-scorer';
+import type { RecordScorer } from './record-scorer';
 
 const TASK_ID = 'task-1';
 

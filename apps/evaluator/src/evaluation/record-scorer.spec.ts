@@ -1,7 +1,8 @@
 import { CancelledError } from '@app/common';
-import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
-import { ScoreRecordInput } from '@app/llm';
-import { ChunkRecord } from '@app/persistence';
+import type { CreateTaskDto } from '@app/contracts';
+import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { ScoreRecordInput } from '@app/llm';
+import type { ChunkRecord } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
 const RECORD: ChunkRecord = { sourceId: 'src1', recordId: 'rec1', content: 'hello', fields: { lang: 'en' } };

@@ -1,7 +1,8 @@
 import { describeError } from '@app/common';
-import { CreateTaskDto, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
-import { LlmClient } from '@app/llm';
-import { ChunkRecord, RecordOutcome } from '@app/persistence';
+import type { CreateTaskDto } from '@app/contracts';
+import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { LlmClient } from '@app/llm';
+import type { ChunkRecord, RecordOutcome } from '@app/persistence';
 
 /**
  * Scores one record on every dimension of its task. A dimension the provider cannot score (after the

@@ -5,7 +5,7 @@ import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { describeError, withDeadline } from '@app/common';
-import { REDIS_CLIENT } from '@app/messaging';
+import { REDIS_CLIENT } from '@app/redis';
 
 const CHECK_DEADLINE_MS = 2_000;
 

@@ -33,7 +33,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
 export class DependencyUnavailableFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     if (!isDependencyUnavailable(exception)) return super.catch(exception, host);
-    const reply = host.switchToHttp().getResponse();
+    const reply = host.switchToHttp().getResponse<unknown>();
     this.applicationRef?.reply(
       reply,
       {

@@ -1,7 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
-import { FieldError, RequestValidationPipe, toFieldErrors } from './validation';
+import type { FieldError } from './validation';
+import { RequestValidationPipe, toFieldErrors } from './validation';
 
 function validationError(
   property: string,

@@ -1,5 +1,7 @@
-import { EXAMPLE_TASK, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
-import { TaskEntity, TaskFailure } from '@app/persistence';
+import type { TaskResultDto } from '@app/contracts';
+import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskFailure } from '@app/persistence';
+import { TaskEntity } from '@app/persistence';
 import { toTaskView } from './task-view.mapper';
 
 function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {

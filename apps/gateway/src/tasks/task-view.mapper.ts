@@ -1,5 +1,5 @@
-import { TaskResultDto, TaskStage, TaskViewDto } from '@app/contracts';
-import { TaskEntity, TaskFailure } from '@app/persistence';
+import type { TaskResultDto, TaskViewDto } from '@app/contracts';
+import type { TaskEntity, TaskFailure } from '@app/persistence';
 
 export function toTaskView(
   task: TaskEntity,
@@ -27,7 +27,7 @@ export function toTaskView(
     finished_at: task.finishedAt?.toISOString() ?? null,
     error: task.error,
     errors: failures.map((failure) => ({
-      stage: failure.stage as TaskStage,
+      stage: failure.stage,
       source_id: failure.sourceId,
       ...(failure.recordId ? { record_id: failure.recordId } : {}),
       message: failure.message,

@@ -1,7 +1,7 @@
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
-import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
-import { TaskEntity, TaskRepository } from '@app/persistence';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { TaskEntity, TaskRepository } from '@app/persistence';
 import { TasksService } from './tasks.service';
 
 function setup(dispatch: () => Promise<void>) {
@@ -23,28 +23,27 @@ function setup(dispatch: () => Promise<void>) {
   return { service, tasks, dispatcher, events };
 }
 
-const storedTask = (id: string, status: TaskStatus): TaskEntity =>
-  ({
-    id,
-    status,
-    stage: TaskStage.EVALUATE,
-    spec: EXAMPLE_TASK,
-    sourcesTotal: 2,
-    sourcesCollected: 2,
-    sourcesFailed: 0,
-    recordsTotal: 50,
-    recordsEvaluated: 10,
-    recordsFailed: 0,
-    dimensionsTotal: 2,
-    dimensionsDone: 0,
-    chunksTotal: 2,
-    chunksDone: 0,
-    error: null,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-    startedAt: new Date(),
-    finishedAt: null,
-  }) as TaskEntity;
+const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
+  id,
+  status,
+  stage: TaskStage.EVALUATE,
+  spec: EXAMPLE_TASK,
+  sourcesTotal: 2,
+  sourcesCollected: 2,
+  sourcesFailed: 0,
+  recordsTotal: 50,
+  recordsEvaluated: 10,
+  recordsFailed: 0,
+  dimensionsTotal: 2,
+  dimensionsDone: 0,
+  chunksTotal: 2,
+  chunksDone: 0,
+  error: null,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+  startedAt: new Date(),
+  finishedAt: null,
+});
 
 describe(TasksService.name, () => {
   it('stores the task, then queues its collect stage', async () => {

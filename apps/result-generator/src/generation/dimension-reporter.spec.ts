@@ -1,6 +1,8 @@
-import { CreateTaskDto, DataSourceType, DEFAULT_TEMPERATURE, DimensionDto, ProviderError } from '@app/contracts';
-import { MAX_SUMMARY_SAMPLES, SummarizeDimensionInput } from '@app/llm';
-import { RecordScore } from '@app/persistence';
+import type { CreateTaskDto, DimensionDto } from '@app/contracts';
+import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { SummarizeDimensionInput } from '@app/llm';
+import { MAX_SUMMARY_SAMPLES } from '@app/llm';
+import type { RecordScore } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 import { scoreStatistics } from './score-statistics';
 

@@ -1,7 +1,9 @@
 import { describeError } from '@app/common';
-import { CreateTaskDto, DEFAULT_TEMPERATURE, DimensionDto, DimensionResultDto, ProviderError } from '@app/contracts';
-import { LlmClient, MAX_SUMMARY_SAMPLES, SummarizeDimensionInput } from '@app/llm';
-import { RecordScore } from '@app/persistence';
+import type { CreateTaskDto, DimensionDto, DimensionResultDto } from '@app/contracts';
+import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
+import { MAX_SUMMARY_SAMPLES } from '@app/llm';
+import type { RecordScore } from '@app/persistence';
 import { scoreStatistics } from './score-statistics';
 
 /**

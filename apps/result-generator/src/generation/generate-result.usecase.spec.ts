@@ -1,15 +1,8 @@
-import {
-  CreateTaskDto,
-  DataSourceType,
-  DimensionDto,
-  DimensionResultDto,
-  TaskResultDto,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
-import { TaskEventsPublisher } from '@app/messaging';
-import { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
-import { DimensionReporter } from './dimension-reporter';
+import type { CreateTaskDto, DimensionDto, DimensionResultDto, TaskResultDto } from '@app/contracts';
+import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskEventsPublisher } from '@app/messaging';
+import type { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
+import type { DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { scoreStatistics } from './score-statistics';
 

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
 import { LlmClient, LlmModule } from '@app/llm';
 import { stageProcessor } from '@app/messaging';
+import { simulatedLlmProvider } from '@app/simulators';
 import { ResultGeneratorConfig } from '../result-generator.config';
 import { DimensionReporter } from './dimension-reporter';
 import { DIMENSION_CONCURRENCY, GenerateResultUseCase } from './generate-result.usecase';
@@ -11,7 +12,7 @@ export class GenerationModule {
   static forRoot(config: ResultGeneratorConfig): DynamicModule {
     return {
       module: GenerationModule,
-      imports: [LlmModule.forRoot(config)],
+      imports: [LlmModule.forRoot(config, simulatedLlmProvider(config))],
       providers: [
         { provide: DIMENSION_CONCURRENCY, useValue: config.GENERATE_DIMENSION_CONCURRENCY },
         {

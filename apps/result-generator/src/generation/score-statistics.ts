@@ -1,4 +1,4 @@
-import { ScoreStatisticsDto } from '@app/contracts';
+import type { ScoreStatisticsDto } from '@app/contracts';
 
 /** Statistics of one dimension's scores; pure, and defined (all zeros) for an empty set. */
 export function scoreStatistics(scores: readonly number[], threshold: number): ScoreStatisticsDto {

@@ -1,5 +1,6 @@
-import { EntityManager } from 'typeorm';
-import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
+import type { EntityManager } from 'typeorm';
+import type { TaskStage, TaskStatus } from '@app/contracts';
+import { ACTIVE_STATUSES } from '@app/contracts';
 
 /** Runs raw SQL and returns its rows, whatever the statement (TypeORM shapes UPDATE results differently). */
 export async function selectRows<T>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<T[]> {
