@@ -1,5 +1,6 @@
 // Three tiers (see README "Testing"): unit specs beside the code, integration specs against real
-// Redis and Postgres, end-to-end specs that start the four apps as separate processes.
+// Redis and Postgres, end-to-end specs that start the four apps as separate processes, and deploy
+// specs that check the Dockerfile, compose and Kubernetes manifests and run the apps as they say.
 const moduleNameMapper = { '^@app/([a-z-]+)(|/.*)$': '<rootDir>/libs/$1/src$2' };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = {
@@ -25,6 +26,13 @@ module.exports = {
       displayName: 'e2e',
       roots: ['<rootDir>/test/e2e'],
       testRegex: '\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...common,
+      displayName: 'deploy',
+      roots: ['<rootDir>/test/deploy'],
+      testRegex: '\\.deploy-spec\\.ts$',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

@@ -5,7 +5,8 @@
 #      the dev database,
 #   2. lint (type-aware rules and import boundaries, eslint.config.mjs), then build (the e2e tests start
 #      the built apps),
-#   3. unit, then integration, then e2e, stopping at the first tier that fails.
+#   3. unit, then integration, then e2e, then deploy (manifests rendered, validated and their commands
+#      run), stopping at the first tier that fails.
 # Extra arguments go to every jest call, e.g. `npm test -- --verbose`.
 set -euo pipefail
 
@@ -14,13 +15,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export TEST_DATABASE_NAME="${TEST_DATABASE_NAME:-dataproc_test}"
 export DATABASE_NAME="$TEST_DATABASE_NAME"
 
-TIERS=(unit integration e2e)
+TIERS=(unit integration e2e deploy)
 # A tier that hangs (a leaked handle keeps jest alive) fails instead of stalling the run.
 TIER_TIMEOUT_SECONDS="${TIER_TIMEOUT_SECONDS:-900}"
 declare -A TIER_ARGS=(
   [unit]="--selectProjects unit"
   [integration]="--selectProjects integration --runInBand"
   [e2e]="--selectProjects e2e --runInBand"
+  [deploy]="--selectProjects deploy --runInBand"
 )
 declare -A RESULT=()
 REPORTS="$(mktemp -d)"

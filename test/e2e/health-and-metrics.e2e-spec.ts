@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXAMPLE_TASK } from '@app/contracts';
 import { testDatabaseSettings } from '../support/database';
 import { TcpProxy } from './support/tcp-proxy';
@@ -117,6 +119,24 @@ describe('probes and metrics of every app', () => {
 
     expect((await system.request('GET', '/api/v1/metrics')).status).toBe(404);
     expect((await system.request('GET', '/api/v1/health')).status).toBe(200);
+  }, 30_000);
+
+  it('exports every metric the Grafana dashboard queries', async () => {
+    const texts = [
+      (await system.request('GET', '/metrics')).body as string,
+      ...(await Promise.all(
+        Object.keys(WORKER_QUEUES).map(
+          async (app) => (await get(`${system.replicas(app as AppName)[0].healthUrl()}/metrics`)).text,
+        ),
+      )),
+    ];
+    const exported = new Set(
+      texts.flatMap((text) => [...text.matchAll(/^(dataproc_\w+)[{ ]/gm)].map(([, name]) => name)),
+    );
+    const dashboard = readFileSync(join(__dirname, '../../monitoring/grafana/dashboards/dataproc.json'), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b(dataproc_\w+)/g)].map(([, name]) => name));
+    expect(queried.size).toBeGreaterThan(5);
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
   }, 30_000);
 });
 
