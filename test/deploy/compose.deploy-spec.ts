@@ -4,7 +4,8 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { dockerfileStages, imageEnvironment } from './support/dockerfile';
-import { ensureTool, entryPointOf, isBuilt, RenderedApp, ROOT, RunningApp } from './support/rendered-app';
+import type { RenderedApp } from './support/rendered-app';
+import { ensureTool, entryPointOf, isBuilt, ROOT, RunningApp } from './support/rendered-app';
 
 interface ComposeService {
   image?: string;
