@@ -65,9 +65,9 @@ export default tseslint.config(
             },
             // A lib uses its own files and other libs, never an app…
             { from: { element: { type: 'lib' } }, allow: { to: { element: { type: 'lib' } } } },
-            // …except that the foundations (contracts, common, config, the Redis connection) stand alone…
+            // …except that the foundations stand alone…
             {
-              from: { element: { type: 'lib', captured: { lib: ['contracts', 'common', 'config', 'redis'] } } },
+              from: { element: { type: 'lib', captured: { lib: ['contracts', 'common', 'config'] } } },
               disallow: {
                 to: { element: { type: 'lib', captured: { lib: '!{{ from.element.captured.lib }}' } } },
               },
@@ -75,7 +75,7 @@ export default tseslint.config(
             // …and the LLM client knows neither the pipeline nor a particular provider.
             {
               from: { element: { type: 'lib', captured: { lib: 'llm' } } },
-              disallow: { to: { element: { type: 'lib', captured: { lib: ['messaging', 'simulators'] } } } },
+              disallow: { to: { element: { type: 'lib', captured: { lib: ['pipeline', 'simulators'] } } } },
             },
           ],
         },

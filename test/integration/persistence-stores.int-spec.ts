@@ -1,11 +1,12 @@
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
+import { appOptions } from '@app/config';
 import type { CreateTaskDto, DimensionDto, DimensionResultDto, SourceRecord, TaskResultDto } from '@app/contracts';
 import { DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { RecordOutcome, TaskState } from '@app/persistence';
 import {
   CollectionStore,
-  databaseOptions,
+  dataSourceOptions,
   EvaluationStore,
   GenerationStore,
   runMigrations,
@@ -710,10 +711,7 @@ describe('persistence stores (Postgres)', () => {
     const settings = testDatabaseSettings();
 
     it('is safe to run concurrently against the migrated test database', async () => {
-      const [a, b] = await Promise.all([
-        openTestDataSource({ DATABASE_POOL_SIZE: 2 }),
-        openTestDataSource({ DATABASE_POOL_SIZE: 2 }),
-      ]);
+      const [a, b] = await Promise.all([openTestDataSource({ poolSize: 2 }), openTestDataSource({ poolSize: 2 })]);
       try {
         await expect(Promise.all([runMigrations(a), runMigrations(b)])).resolves.toBeDefined();
         expect(await count('SELECT count(*)::int AS count FROM migrations', [])).toBe(a.migrations.length);
@@ -728,7 +726,9 @@ describe('persistence stores (Postgres)', () => {
       await db.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
       await ensureTestDatabase({ ...settings, DATABASE_NAME: scratch });
       const open = () =>
-        new DataSource(databaseOptions({ ...settings, DATABASE_NAME: scratch, DATABASE_POOL_SIZE: 2 })).initialize();
+        new DataSource(
+          dataSourceOptions({ ...appOptions(settings).database, database: scratch, poolSize: 2 }),
+        ).initialize();
       const [a, b] = await Promise.all([open(), open()]);
       try {
         await Promise.all([runMigrations(a), runMigrations(b)]);

@@ -1,9 +1,9 @@
 import Queue from 'bull';
 import { randomUUID } from 'crypto';
 import type { DataSource } from 'typeorm';
-import { BaseConfig, loadConfig } from '@app/config';
+import { appOptions, BaseConfig, loadConfig } from '@app/config';
 import { DataSourceType, jobIds, JobName, QueueName, TaskStage, TaskStatus } from '@app/contracts';
-import { StageDispatcher } from '@app/messaging';
+import { StageDispatcher } from '@app/pipeline';
 import { redisConnection } from '@app/redis';
 import type { TaskState } from '@app/persistence';
 import { CollectionStore, EvaluationStore, TaskRepository } from '@app/persistence';
@@ -13,7 +13,7 @@ import { deleteTasks, openTestDataSource } from '../support/database';
 // real test database (the evaluate stage asks Postgres which chunks are still to do).
 describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
   const prefix = `test-dispatcher-${process.pid}-${Date.now()}`;
-  const redis = redisConnection(loadConfig(BaseConfig));
+  const redis = redisConnection(appOptions(loadConfig(BaseConfig)).redis);
   let collectQueue: Queue.Queue;
   let evaluateQueue: Queue.Queue;
   let generateQueue: Queue.Queue;

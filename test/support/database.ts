@@ -1,16 +1,19 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { BaseConfig, loadConfig } from '@app/config';
-import type { DatabaseSettings } from '@app/persistence';
-import { databaseOptions } from '@app/persistence';
+import type { DatabaseOptions } from '@app/config';
+import { appOptions, BaseConfig, loadConfig } from '@app/config';
+import { dataSourceOptions } from '@app/persistence';
 
-export type TestDatabaseSettings = BaseConfig & DatabaseSettings;
+type DatabaseSettings = Pick<
+  BaseConfig,
+  'DATABASE_HOST' | 'DATABASE_PORT' | 'DATABASE_USER' | 'DATABASE_PASSWORD' | 'DATABASE_NAME'
+>;
 
 /**
  * The app's own settings (env with defaults), but always on the test database: DATABASE_NAME from the
  * environment (scripts/test.sh exports it), else `dataproc_test` — never the app default `dataproc`.
  */
-export function testDatabaseSettings(): TestDatabaseSettings {
+export function testDatabaseSettings(): BaseConfig {
   return { ...loadConfig(BaseConfig), DATABASE_NAME: process.env.DATABASE_NAME || 'dataproc_test' };
 }
 
@@ -40,8 +43,10 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
 }
 
 /** An initialised DataSource on the test database (migrations have run in the global setup). */
-export async function openTestDataSource(overrides: Partial<DatabaseSettings> = {}): Promise<DataSource> {
-  const dataSource = new DataSource(databaseOptions({ ...testDatabaseSettings(), ...overrides }));
+export async function openTestDataSource(overrides: Partial<DatabaseOptions> = {}): Promise<DataSource> {
+  const dataSource = new DataSource(
+    dataSourceOptions({ ...appOptions(testDatabaseSettings()).database, ...overrides }),
+  );
   return dataSource.initialize();
 }
 

@@ -11,7 +11,8 @@ export default async function globalSetup(): Promise<void> {
   const unregister = registerAppAliases();
   try {
     const { DataSource } = await import('typeorm');
-    const { databaseOptions, runMigrations } = await import('@app/persistence');
+    const { appOptions } = await import('@app/config');
+    const { dataSourceOptions, runMigrations } = await import('@app/persistence');
     const { ensureTestDatabase, testDatabaseSettings } = await import('./database');
 
     const settings = testDatabaseSettings();
@@ -24,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
       );
     }
 
-    const dataSource = await new DataSource(databaseOptions(settings)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(appOptions(settings).database)).initialize();
     try {
       await runMigrations(dataSource);
     } finally {

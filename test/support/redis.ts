@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
-import { BaseConfig, loadConfig } from '@app/config';
+import { appOptions, BaseConfig, loadConfig } from '@app/config';
 import { redisConnection } from '@app/redis';
 
 /** A connection to the Redis the apps would use (REDIS_* settings); each one stands for a process. */
 export function openTestRedis(): Redis {
-  return new Redis(redisConnection(loadConfig(BaseConfig)));
+  return new Redis(redisConnection(appOptions(loadConfig(BaseConfig)).redis));
 }
 
 /** Removes what a test wrote under its own key prefix. */

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@app/config';
-import { CollectorConfig } from './collector.config';
+import { CollectorConfig, collectorOptions } from './collector.config';
 
 describe(CollectorConfig.name, () => {
   it('loads with an empty environment, using its defaults', () => {
@@ -31,5 +31,27 @@ describe(CollectorConfig.name, () => {
   it('listens for probes and metrics on its own default port, 3001, beside the other apps', () => {
     expect(loadConfig(CollectorConfig, {}).HEALTH_PORT).toBe(3001);
     expect(loadConfig(CollectorConfig, { HEALTH_PORT: '9464' }).HEALTH_PORT).toBe(9464);
+  });
+
+  it('groups its settings for the collect stage and the simulated sources', () => {
+    const options = collectorOptions(
+      loadConfig(CollectorConfig, { EVALUATE_CHUNK_SIZE: '10', SIM_SOURCE_RECORDS: '7' }),
+    );
+    expect(options.collect).toEqual({
+      sourceConcurrency: 8,
+      sourceTimeoutMs: 10_000,
+      maxAttempts: 4,
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+      chunkSize: 10,
+    });
+    expect(options.sources).toEqual({
+      kind: 'simulated',
+      seed: 42,
+      recordsPerSource: 7,
+      latencyMs: { min: 50, max: 300 },
+      failureRate: 0.1,
+    });
+    expect(options.concurrency).toBe(4);
   });
 });

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/config';
+import { exitOnStartupError, loadConfig } from '@app/config';
 import { TaskStage } from '@app/contracts';
-import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { bootstrapWorker } from '@app/pipeline';
 import { ObservabilityModule } from '@app/observability';
 import { CollectionModule } from './collection/collection.module';
-import { CollectorConfig } from './collector.config';
+import { CollectorConfig, collectorOptions } from './collector.config';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig(CollectorConfig);
-  await bootstrapWorker('Collector', TaskStage.COLLECT, config, [
-    CollectionModule.forRoot(config),
+  const options = collectorOptions(loadConfig(CollectorConfig));
+  await bootstrapWorker('Collector', TaskStage.COLLECT, options, [
+    CollectionModule.forRoot(options),
     ObservabilityModule.forWorker('collector', TaskStage.COLLECT),
   ]);
 }

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/config';
+import { exitOnStartupError, loadConfig } from '@app/config';
 import { TaskStage } from '@app/contracts';
-import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { bootstrapWorker } from '@app/pipeline';
 import { ObservabilityModule } from '@app/observability';
 import { EvaluationModule } from './evaluation/evaluation.module';
-import { EvaluatorConfig } from './evaluator.config';
+import { EvaluatorConfig, evaluatorOptions } from './evaluator.config';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig(EvaluatorConfig);
-  await bootstrapWorker('Evaluator', TaskStage.EVALUATE, config, [
-    EvaluationModule.forRoot(config),
+  const options = evaluatorOptions(loadConfig(EvaluatorConfig));
+  await bootstrapWorker('Evaluator', TaskStage.EVALUATE, options, [
+    EvaluationModule.forRoot(options),
     ObservabilityModule.forWorker('evaluator', TaskStage.EVALUATE),
   ]);
 }

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@app/config';
-import { GatewayConfig } from './gateway.config';
+import { GatewayConfig, gatewayOptions } from './gateway.config';
 
 describe(GatewayConfig.name, () => {
   it('loads with an empty environment, using its defaults', () => {
@@ -12,5 +12,11 @@ describe(GatewayConfig.name, () => {
     expect(loadConfig(GatewayConfig, { PORT: '8080' }).PORT).toBe(8080);
     expect(() => loadConfig(GatewayConfig, { BODY_LIMIT_BYTES: '10' })).toThrow(ConfigError);
     expect(() => loadConfig(GatewayConfig, { BODY_LIMIT_BYTES: '10' })).toThrow(/BODY_LIMIT_BYTES/);
+  });
+
+  it('groups its HTTP listener beside the shared options', () => {
+    const options = gatewayOptions(loadConfig(GatewayConfig, { PORT: '8080', BODY_LIMIT_BYTES: '2048' }));
+    expect(options.http).toEqual({ port: 8080, host: '0.0.0.0', bodyLimitBytes: 2048 });
+    expect(options.database.database).toBe('dataproc');
   });
 });

@@ -3,17 +3,20 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { loadConfig } from '@app/config';
-import { exitOnStartupError } from '@app/messaging';
-import { GatewayConfig } from './gateway.config';
+import { exitOnStartupError, loadConfig } from '@app/config';
+import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { buildOpenApiDocument, useApiPrefix } from './swagger';
 
 async function writeOpenApi(): Promise<void> {
-  const app = await NestFactory.create(GatewayModule.forRoot(loadConfig(GatewayConfig)), new FastifyAdapter(), {
-    preview: true,
-    logger: false,
-  });
+  const app = await NestFactory.create(
+    GatewayModule.forRoot(gatewayOptions(loadConfig(GatewayConfig))),
+    new FastifyAdapter(),
+    {
+      preview: true,
+      logger: false,
+    },
+  );
   useApiPrefix(app);
   process.stdout.write(`${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/config';
+import { exitOnStartupError, loadConfig } from '@app/config';
 import { TaskStage } from '@app/contracts';
-import { bootstrapWorker, exitOnStartupError } from '@app/messaging';
+import { bootstrapWorker } from '@app/pipeline';
 import { ObservabilityModule } from '@app/observability';
 import { GenerationModule } from './generation/generation.module';
-import { ResultGeneratorConfig } from './result-generator.config';
+import { ResultGeneratorConfig, resultGeneratorOptions } from './result-generator.config';
 
 async function bootstrap(): Promise<void> {
-  const config = loadConfig(ResultGeneratorConfig);
-  await bootstrapWorker('ResultGenerator', TaskStage.GENERATE, config, [
-    GenerationModule.forRoot(config),
+  const options = resultGeneratorOptions(loadConfig(ResultGeneratorConfig));
+  await bootstrapWorker('ResultGenerator', TaskStage.GENERATE, options, [
+    GenerationModule.forRoot(options),
     ObservabilityModule.forWorker('result-generator', TaskStage.GENERATE),
   ]);
 }

@@ -2,9 +2,6 @@ import { IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from '
 
 /** What every app needs: Postgres, Redis, queue naming and the simulators' seed. */
 export class BaseConfig {
-  @IsIn(['development', 'production', 'test'])
-  NODE_ENV = 'development';
-
   @IsIn(['debug', 'log', 'warn', 'error'])
   LOG_LEVEL = 'log';
 
@@ -56,7 +53,8 @@ export class WorkerConfig extends BaseConfig {
 
 /** Settings of the apps that call the LLM (evaluator, result-generator). */
 export class LlmWorkerConfig extends WorkerConfig {
-  @IsIn(['simulator']) LLM_PROVIDER = 'simulator';
+  /** Which provider answers the LLM calls (its settings follow); see llmOptions. */
+  @IsIn(['simulator']) LLM_PROVIDER = 'simulator' as const;
   /** Shared by every replica: the limiter's budget, below the provider's own limit. */
   @IsInt() @Min(1) @Max(1_000_000) LLM_RATE_LIMIT_RPM = 2400;
   @IsInt() @Min(1) @Max(1024) LLM_MAX_CONCURRENCY = 16;

@@ -1,4 +1,4 @@
-export type { LlmClientDeps, LlmClientOptions } from './llm-client';
+export type { LlmCallOptions, LlmClientDeps } from './llm-client';
 export { LlmClient } from './llm-client';
 export type { RateLimiter, ResponseCache } from './llm.ports';
 export type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
@@ -9,4 +9,4 @@ export type { RedisResponseCacheOptions } from './redis-response-cache';
 export { RedisResponseCache } from './redis-response-cache';
 export { parseScoreAnswer } from './score-answer.parser';
 export { LlmModule } from './llm.module';
-export type { LlmProviderFactory, LlmSettings } from './llm.module';
+export type { LlmProviderFactory } from './llm.module';

@@ -1,7 +1,7 @@
 import { Semaphore, sleep } from '@app/common';
 import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
 import { ProviderError } from '@app/contracts';
-import type { LlmClientOptions } from './llm-client';
+import type { LlmCallOptions } from './llm-client';
 import { LlmClient } from './llm-client';
 import type { RateLimiter, ResponseCache } from './llm.ports';
 import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
@@ -59,7 +59,7 @@ const hangUntilAborted = (signal: AbortSignal): Promise<never> =>
 const SCORE = '{"score": 0.8, "reason": "ok"}';
 
 describe(LlmClient.name, () => {
-  const options: LlmClientOptions = { timeoutMs: 1_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+  const options: LlmCallOptions = { timeoutMs: 1_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
   const input: ScoreRecordInput = {
     model: 'gpt-3.5-turbo',
     temperature: 0.7,
@@ -68,7 +68,7 @@ describe(LlmClient.name, () => {
   };
   const noAbort = (): AbortSignal => new AbortController().signal;
 
-  const setup = (answer: Answer, overrides: { options?: Partial<LlmClientOptions>; permits?: number } = {}) => {
+  const setup = (answer: Answer, overrides: { options?: Partial<LlmCallOptions>; permits?: number } = {}) => {
     const provider = new FakeProvider(answer);
     const limiter = new FakeLimiter();
     const cache = new FakeCache();

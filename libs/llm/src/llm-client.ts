@@ -8,7 +8,7 @@ import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
 import { parseScoreAnswer } from './score-answer.parser';
 
-export interface LlmClientOptions {
+export interface LlmCallOptions {
   /** Limit of one provider call; a call that runs out of time is retried. */
   timeoutMs: number;
   maxAttempts: number;
@@ -22,7 +22,7 @@ export interface LlmClientDeps {
   cache: ResponseCache;
   /** Bounds this process's calls in flight, including their retries. */
   concurrency: Semaphore;
-  options: LlmClientOptions;
+  options: LlmCallOptions;
   logger?: { warn(message: string): void };
 }
 

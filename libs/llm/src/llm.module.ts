@@ -2,24 +2,12 @@ import type { DynamicModule, InjectionToken } from '@nestjs/common';
 import { Logger, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Semaphore } from '@app/common';
-import type { LlmWorkerConfig } from '@app/config';
+import type { LlmClientOptions } from '@app/config';
 import type { LlmProvider } from '@app/contracts';
 import { REDIS_CLIENT } from '@app/redis';
 import { LlmClient } from './llm-client';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisResponseCache } from './redis-response-cache';
-
-export type LlmSettings = Pick<
-  LlmWorkerConfig,
-  | 'QUEUE_PREFIX'
-  | 'LLM_RATE_LIMIT_RPM'
-  | 'LLM_MAX_CONCURRENCY'
-  | 'LLM_TIMEOUT_MS'
-  | 'LLM_MAX_ATTEMPTS'
-  | 'LLM_BACKOFF_BASE_MS'
-  | 'LLM_BACKOFF_MAX_MS'
-  | 'LLM_CACHE_TTL_SECONDS'
->;
 
 /** The provider behind the client, built by Nest from the tokens it injects (the app chooses which). */
 export interface LlmProviderFactory {
@@ -32,8 +20,7 @@ const LLM_PROVIDER = Symbol('LLM_PROVIDER');
 /** Provides the LlmClient: the shared Redis limiter and cache in front of the provider the app gives. */
 @Module({})
 export class LlmModule {
-  static forRoot(settings: LlmSettings, provider: LlmProviderFactory): DynamicModule {
-    const keys = `${settings.QUEUE_PREFIX}:llm`;
+  static forRoot(options: LlmClientOptions, provider: LlmProviderFactory): DynamicModule {
     return {
       module: LlmModule,
       providers: [
@@ -45,19 +32,19 @@ export class LlmModule {
             new LlmClient({
               provider: llmProvider,
               limiter: new RedisRateLimiter(redis, {
-                key: `${keys}:rate-limit`,
-                requestsPerMinute: settings.LLM_RATE_LIMIT_RPM,
+                key: `${options.keyPrefix}:rate-limit`,
+                requestsPerMinute: options.requestsPerMinute,
               }),
               cache: new RedisResponseCache(redis, {
-                prefix: `${keys}:cache`,
-                ttlSeconds: settings.LLM_CACHE_TTL_SECONDS,
+                prefix: `${options.keyPrefix}:cache`,
+                ttlSeconds: options.cacheTtlSeconds,
               }),
-              concurrency: new Semaphore(settings.LLM_MAX_CONCURRENCY),
+              concurrency: new Semaphore(options.maxConcurrency),
               options: {
-                timeoutMs: settings.LLM_TIMEOUT_MS,
-                maxAttempts: settings.LLM_MAX_ATTEMPTS,
-                baseDelayMs: settings.LLM_BACKOFF_BASE_MS,
-                maxDelayMs: settings.LLM_BACKOFF_MAX_MS,
+                timeoutMs: options.timeoutMs,
+                maxAttempts: options.maxAttempts,
+                baseDelayMs: options.baseDelayMs,
+                maxDelayMs: options.maxDelayMs,
               },
               logger: new Logger(LlmClient.name),
             }),

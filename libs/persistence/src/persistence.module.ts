@@ -1,7 +1,8 @@
 import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { databaseOptions, DatabaseSettings } from './database-options';
+import type { DatabaseOptions } from '@app/config';
+import { dataSourceOptions } from './database-options';
 import { runMigrations } from './migration-runner';
 import { CollectionStore } from './repositories/collection.store';
 import { EvaluationStore } from './repositories/evaluation.store';
@@ -21,11 +22,11 @@ class MigrateOnStart implements OnModuleInit {
 
 @Module({})
 export class PersistenceModule {
-  static forRoot(settings: DatabaseSettings): DynamicModule {
+  static forRoot(options: DatabaseOptions): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot({ ...databaseOptions(settings), retryAttempts: 5, retryDelay: 2000 })],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(options), retryAttempts: 5, retryDelay: 2000 })],
       providers: [MigrateOnStart, ...STORES],
       exports: STORES,
     };

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { redisConnection, RedisSettings } from './redis-connection';
+import type { RedisOptions } from '@app/config';
+import { redisConnection } from './redis-connection';
 
 /** Injection token of the app's general-purpose Redis connection (limiter, cache, health). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -16,11 +17,11 @@ class RedisCloser implements OnApplicationShutdown {
 
 @Module({})
 export class RedisModule {
-  static forRoot(settings: RedisSettings): DynamicModule {
+  static forRoot(options: RedisOptions): DynamicModule {
     return {
       module: RedisModule,
       global: true,
-      providers: [{ provide: REDIS_CLIENT, useFactory: () => new Redis(redisConnection(settings)) }, RedisCloser],
+      providers: [{ provide: REDIS_CLIENT, useFactory: () => new Redis(redisConnection(options)) }, RedisCloser],
       exports: [REDIS_CLIENT],
     };
   }

@@ -7,5 +7,4 @@ export { REQUEST_WINDOW_MS } from './request-window';
 export { InMemoryRequestWindow } from './in-memory-request-window';
 export { RedisRequestWindow } from './redis-request-window';
 export type { LatencyRange } from './simulation-noise.util';
-export type { SimulatedLlmSettings } from './simulated-llm.provider';
 export { simulatedLlmProvider } from './simulated-llm.provider';

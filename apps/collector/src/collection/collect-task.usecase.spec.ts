@@ -1,7 +1,7 @@
 import { CancelledError } from '@app/common';
 import type { CreateTaskDto, DataSourceDto, DataSourceReader, SourceRecord } from '@app/contracts';
 import { DataSourceType, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
 import { CollectTaskUseCase } from './collect-task.usecase';

@@ -9,7 +9,7 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
+import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/pipeline';
 import { CollectionStore, TaskRepository } from '@app/persistence';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');

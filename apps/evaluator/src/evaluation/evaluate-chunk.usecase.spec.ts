@@ -1,6 +1,6 @@
 import type { CreateTaskDto } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskRepository, TaskState } from '@app/persistence';
 import { EvaluateChunkUseCase } from './evaluate-chunk.usecase';
 import type { RecordScorer } from './record-scorer';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
 import { EvaluateChunkJob, TaskStage, TaskStatus } from '@app/contracts';
-import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/messaging';
+import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/pipeline';
 import { EvaluationStore, TaskRepository } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 

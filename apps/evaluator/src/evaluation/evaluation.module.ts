@@ -1,23 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
 import { LlmClient, LlmModule } from '@app/llm';
-import { stageProcessor } from '@app/messaging';
+import { stageProcessor } from '@app/pipeline';
 import { simulatedLlmProvider } from '@app/simulators';
-import { EvaluatorConfig } from '../evaluator.config';
+import type { EvaluatorOptions } from '../evaluator.config';
 import { EvaluateChunkUseCase, RECORD_CONCURRENCY } from './evaluate-chunk.usecase';
 import { RecordScorer } from './record-scorer';
 
 @Module({})
 export class EvaluationModule {
-  static forRoot(config: EvaluatorConfig): DynamicModule {
+  static forRoot(options: EvaluatorOptions): DynamicModule {
     return {
       module: EvaluationModule,
-      imports: [LlmModule.forRoot(config, simulatedLlmProvider(config))],
+      imports: [LlmModule.forRoot(options.llm.client, simulatedLlmProvider(options.llm.provider))],
       providers: [
-        { provide: RECORD_CONCURRENCY, useValue: config.EVALUATE_RECORD_CONCURRENCY },
+        { provide: RECORD_CONCURRENCY, useValue: options.recordConcurrency },
         { provide: RecordScorer, inject: [LlmClient], useFactory: (llm: LlmClient) => new RecordScorer(llm) },
         EvaluateChunkUseCase,
-        stageProcessor(TaskStage.EVALUATE, config.WORKER_CONCURRENCY, EvaluateChunkUseCase),
+        stageProcessor(TaskStage.EVALUATE, options.concurrency, EvaluateChunkUseCase),
       ],
     };
   }

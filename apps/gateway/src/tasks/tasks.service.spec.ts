@@ -1,6 +1,6 @@
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { TaskEntity, TaskRepository } from '@app/persistence';
 import { TasksService } from './tasks.service';
 

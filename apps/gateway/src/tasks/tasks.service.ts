@@ -2,7 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import { CreateTaskDto, TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
-import { StageDispatcher, TaskEventsPublisher } from '@app/messaging';
+import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import { TaskEntity, TaskRepository } from '@app/persistence';
 import { toTaskView } from './task-view.mapper';
 

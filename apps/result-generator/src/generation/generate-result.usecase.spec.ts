@@ -1,6 +1,6 @@
 import type { CreateTaskDto, DimensionDto, DimensionResultDto, TaskResultDto } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
-import type { TaskEventsPublisher } from '@app/messaging';
+import type { TaskEventsPublisher } from '@app/pipeline';
 import type { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
 import type { DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';

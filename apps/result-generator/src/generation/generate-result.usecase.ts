@@ -8,7 +8,7 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { StageUseCase, TaskEventsPublisher } from '@app/messaging';
+import { StageUseCase, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 

@@ -1,27 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
 import { LlmClient, LlmModule } from '@app/llm';
-import { stageProcessor } from '@app/messaging';
+import { stageProcessor } from '@app/pipeline';
 import { simulatedLlmProvider } from '@app/simulators';
-import { ResultGeneratorConfig } from '../result-generator.config';
+import type { ResultGeneratorOptions } from '../result-generator.config';
 import { DimensionReporter } from './dimension-reporter';
 import { DIMENSION_CONCURRENCY, GenerateResultUseCase } from './generate-result.usecase';
 
 @Module({})
 export class GenerationModule {
-  static forRoot(config: ResultGeneratorConfig): DynamicModule {
+  static forRoot(options: ResultGeneratorOptions): DynamicModule {
     return {
       module: GenerationModule,
-      imports: [LlmModule.forRoot(config, simulatedLlmProvider(config))],
+      imports: [LlmModule.forRoot(options.llm.client, simulatedLlmProvider(options.llm.provider))],
       providers: [
-        { provide: DIMENSION_CONCURRENCY, useValue: config.GENERATE_DIMENSION_CONCURRENCY },
+        { provide: DIMENSION_CONCURRENCY, useValue: options.dimensionConcurrency },
         {
           provide: DimensionReporter,
           inject: [LlmClient],
-          useFactory: (llm: LlmClient) => new DimensionReporter(llm, config.RESULT_MAX_PASSED_RECORDS),
+          useFactory: (llm: LlmClient) => new DimensionReporter(llm, options.maxPassedRecords),
         },
         GenerateResultUseCase,
-        stageProcessor(TaskStage.GENERATE, config.WORKER_CONCURRENCY, GenerateResultUseCase),
+        stageProcessor(TaskStage.GENERATE, options.concurrency, GenerateResultUseCase),
       ],
     };
   }

@@ -1,16 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@app/common';
+import type { RecoveryOptions } from '@app/config';
 import { TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { StageDispatcher } from './stage-dispatcher';
 
-export interface RecoverySettings {
+export interface StageRecoveryOptions extends RecoveryOptions {
   stage: TaskStage;
-  RECOVERY_STALE_AFTER_MS: number;
-  RECOVERY_INTERVAL_MS: number;
 }
 
-export const RECOVERY_SETTINGS = Symbol('RECOVERY_SETTINGS');
+export const RECOVERY_OPTIONS = Symbol('RECOVERY_OPTIONS');
 const TASKS_PER_SWEEP = 500;
 
 /**
@@ -24,14 +23,14 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(RECOVERY_SETTINGS) private readonly settings: RecoverySettings,
+    @Inject(RECOVERY_OPTIONS) private readonly options: StageRecoveryOptions,
     private readonly tasks: TaskRepository,
     private readonly dispatcher: StageDispatcher,
   ) {}
 
   onApplicationBootstrap(): void {
     void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.settings.RECOVERY_INTERVAL_MS);
+    this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -41,13 +40,9 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
 
   async sweep(): Promise<number> {
     try {
-      const idle = await this.tasks.findIdle(
-        this.settings.stage,
-        this.settings.RECOVERY_STALE_AFTER_MS,
-        TASKS_PER_SWEEP,
-      );
+      const idle = await this.tasks.findIdle(this.options.stage, this.options.staleAfterMs, TASKS_PER_SWEEP);
       for (const task of idle) await this.dispatcher.redispatch(task);
-      if (idle.length > 0) this.logger.log(`re-dispatched ${idle.length} idle ${this.settings.stage} task(s)`);
+      if (idle.length > 0) this.logger.log(`re-dispatched ${idle.length} idle ${this.options.stage} task(s)`);
       return idle.length;
     } catch (error) {
       this.logger.warn(`recovery sweep failed: ${describeError(error)}`);

@@ -16,7 +16,7 @@ function setup(findIdle: () => Promise<TaskState[]>) {
   const tasks = { findIdle: jest.fn(findIdle) };
   const dispatcher = { redispatch: jest.fn().mockResolvedValue(undefined) };
   const recovery = new StageRecovery(
-    { stage: TaskStage.EVALUATE, RECOVERY_STALE_AFTER_MS: 120_000, RECOVERY_INTERVAL_MS: 60_000 },
+    { stage: TaskStage.EVALUATE, staleAfterMs: 120_000, intervalMs: 60_000 },
     tasks as unknown as TaskRepository,
     dispatcher as unknown as StageDispatcher,
   );

@@ -1,13 +1,14 @@
 import { DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
-import { ClientProxy, ClientsModule, RedisOptions, Transport } from '@nestjs/microservices';
+import { ClientProxy, ClientsModule, RedisOptions as RedisTransportOptions, Transport } from '@nestjs/microservices';
 import { EventPattern, TaskCancelledEvent, TaskProgressEvent, TaskStage, TaskStatus } from '@app/contracts';
-import { redisConnection, RedisSettings } from '@app/redis';
+import type { RedisOptions } from '@app/config';
+import { redisConnection } from '@app/redis';
 
 const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
 /** Options for an app's Redis-transport listener; broadcasts reach every replica that listens. */
-export function redisTransport(settings: RedisSettings): RedisOptions {
-  const { host, port, password, db } = redisConnection(settings);
+export function redisTransport(redis: RedisOptions): RedisTransportOptions {
+  const { host, port, password, db } = redisConnection(redis);
   return { transport: Transport.REDIS, options: { host, port, password, db, retryAttempts: 100, retryDelay: 1_000 } };
 }
 
@@ -45,8 +46,8 @@ export class TaskEventsPublisher {
 
 @Module({})
 export class EventsModule {
-  static forRoot(settings: RedisSettings): DynamicModule {
-    const clients = ClientsModule.register([{ name: EVENTS_CLIENT, ...redisTransport(settings) }]);
+  static forRoot(redis: RedisOptions): DynamicModule {
+    const clients = ClientsModule.register([{ name: EVENTS_CLIENT, ...redisTransport(redis) }]);
     return {
       module: EventsModule,
       global: true,

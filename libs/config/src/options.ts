@@ -1,0 +1,178 @@
+import type { LogLevel } from '@nestjs/common';
+import type { BaseConfig, LlmWorkerConfig, WorkerConfig } from './base.config';
+
+/**
+ * The settings grouped by what they configure, as the libs take them. Environment names end here: a
+ * lib receives these objects and never sees a variable name, and every app builds them with the same
+ * functions (appOptions, workerOptions, llmOptions) from its validated config.
+ */
+
+export interface DatabaseOptions {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+  poolSize: number;
+}
+
+export interface RedisOptions {
+  host: string;
+  port: number;
+  password: string | undefined;
+  db: number;
+}
+
+export interface QueueOptions {
+  /** Prefix of every Redis key of the deployment (queues, limiter, cache). */
+  prefix: string;
+  /** Set by the producer of a job: attempts of a stage job that throws, with exponential backoff. */
+  jobAttempts: number;
+  jobBackoffMs: number;
+}
+
+/** Lock settings of the apps that process jobs; producers keep Bull's defaults. */
+export interface QueueLockOptions {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+export interface RecoveryOptions {
+  staleAfterMs: number;
+  intervalMs: number;
+}
+
+export interface ListenerOptions {
+  port: number;
+  host: string;
+}
+
+/** What every app is made of: logging, Postgres, Redis and the queues. */
+export interface AppOptions {
+  logLevels: LogLevel[];
+  database: DatabaseOptions;
+  redis: RedisOptions;
+  queues: QueueOptions;
+}
+
+/** A stage worker app: the above, plus how it takes jobs, recovers lost work and serves its probes. */
+export interface WorkerOptions extends AppOptions {
+  /** Jobs this replica runs at once. */
+  concurrency: number;
+  locks: QueueLockOptions;
+  recovery: RecoveryOptions;
+  health: ListenerOptions;
+}
+
+export interface LlmClientOptions {
+  /** Prefix of the limiter's and the cache's Redis keys, shared by every replica. */
+  keyPrefix: string;
+  requestsPerMinute: number;
+  /** Calls in flight in this process, retries included. */
+  maxConcurrency: number;
+  cacheTtlSeconds: number;
+  /** Limit of one provider call; a call that runs out of time is retried. */
+  timeoutMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface SimulatedLlmOptions {
+  kind: 'simulator';
+  seed: number;
+  /** Where the simulated provider counts its own per-minute limit, shared by every replica. */
+  windowKey: string;
+  latencyMs: { min: number; max: number };
+  failureRate: number;
+  rejectRate: number;
+  requestsPerMinute: number;
+}
+
+/** The provider LLM_PROVIDER names, with its settings. */
+export type LlmProviderOptions = SimulatedLlmOptions;
+
+export interface LlmOptions {
+  client: LlmClientOptions;
+  provider: LlmProviderOptions;
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
+
+/** Nest's logger levels up to and including the configured one. */
+export function logLevelsUpTo(level: string): LogLevel[] {
+  const index = LOG_LEVELS.indexOf(level as LogLevel);
+  return LOG_LEVELS.slice(0, index < 0 ? LOG_LEVELS.length : index + 1);
+}
+
+export function appOptions(config: BaseConfig): AppOptions {
+  return {
+    logLevels: logLevelsUpTo(config.LOG_LEVEL),
+    database: {
+      host: config.DATABASE_HOST,
+      port: config.DATABASE_PORT,
+      username: config.DATABASE_USER,
+      password: config.DATABASE_PASSWORD,
+      database: config.DATABASE_NAME,
+      poolSize: config.DATABASE_POOL_SIZE,
+    },
+    redis: {
+      host: config.REDIS_HOST,
+      port: config.REDIS_PORT,
+      password: config.REDIS_PASSWORD || undefined,
+      db: config.REDIS_DB,
+    },
+    queues: {
+      prefix: config.QUEUE_PREFIX,
+      jobAttempts: config.QUEUE_JOB_ATTEMPTS,
+      jobBackoffMs: config.QUEUE_JOB_BACKOFF_MS,
+    },
+  };
+}
+
+export function workerOptions(config: WorkerConfig): WorkerOptions {
+  return {
+    ...appOptions(config),
+    concurrency: config.WORKER_CONCURRENCY,
+    locks: {
+      lockDurationMs: config.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: config.QUEUE_STALLED_INTERVAL_MS,
+      maxStalledCount: config.QUEUE_MAX_STALLED_COUNT,
+    },
+    recovery: { staleAfterMs: config.RECOVERY_STALE_AFTER_MS, intervalMs: config.RECOVERY_INTERVAL_MS },
+    health: { port: config.HEALTH_PORT, host: config.HEALTH_HOST },
+  };
+}
+
+export function llmOptions(config: LlmWorkerConfig): LlmOptions {
+  const keys = `${config.QUEUE_PREFIX}:llm`;
+  return {
+    client: {
+      keyPrefix: keys,
+      requestsPerMinute: config.LLM_RATE_LIMIT_RPM,
+      maxConcurrency: config.LLM_MAX_CONCURRENCY,
+      cacheTtlSeconds: config.LLM_CACHE_TTL_SECONDS,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+      maxAttempts: config.LLM_MAX_ATTEMPTS,
+      baseDelayMs: config.LLM_BACKOFF_BASE_MS,
+      maxDelayMs: config.LLM_BACKOFF_MAX_MS,
+    },
+    provider: llmProviderOptions(config, keys),
+  };
+}
+
+function llmProviderOptions(config: LlmWorkerConfig, keys: string): LlmProviderOptions {
+  switch (config.LLM_PROVIDER) {
+    case 'simulator':
+      return {
+        kind: 'simulator',
+        seed: config.SIMULATION_SEED,
+        windowKey: `${keys}:simulated-provider-window`,
+        latencyMs: { min: config.SIM_LLM_LATENCY_MIN_MS, max: config.SIM_LLM_LATENCY_MAX_MS },
+        failureRate: config.SIM_LLM_FAILURE_RATE,
+        rejectRate: config.SIM_LLM_REJECT_RATE,
+        requestsPerMinute: config.SIM_LLM_RPM,
+      };
+  }
+}

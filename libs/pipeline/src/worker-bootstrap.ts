@@ -1,0 +1,38 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { WorkerOptions } from '@app/config';
+import { TaskStage } from '@app/contracts';
+import { redisTransport } from './events.module';
+import { WorkerModule } from './worker.module';
+
+@Module({})
+class WorkerRootModule {}
+
+/**
+ * Starts a stage worker: its modules process Bull jobs, a listener on the Redis transport hears
+ * cancel broadcasts, and a small HTTP listener on the health port serves what the app's modules
+ * expose there (probes and metrics). SIGTERM closes the queues, which waits for the jobs in hand.
+ */
+export async function bootstrapWorker(
+  name: string,
+  stage: TaskStage,
+  options: WorkerOptions,
+  features: DynamicModule[],
+): Promise<void> {
+  const root: DynamicModule = {
+    module: WorkerRootModule,
+    imports: [WorkerModule.forStage(stage, options), ...features],
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), {
+    logger: options.logLevels,
+  });
+  app.enableShutdownHooks();
+  app.connectMicroservice(redisTransport(options.redis), { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(options.health.port, options.health.host);
+  const { port } = app.getHttpServer().address() as { port: number };
+  new Logger(name).log(
+    `${name} started (pid ${process.pid}), health and metrics on http://${options.health.host}:${port}`,
+  );
+}
