@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { testDatabaseSettings } from '../../support/database';
 import { freePort } from '../../e2e/support/test-system';
@@ -16,6 +17,10 @@ export interface RenderedApp {
   env: Record<string, string>;
   /** The variable (PORT or HEALTH_PORT) whose port the manifest probes; none for a one-off job. */
   probePortVariable?: string;
+  /** How it is probed: GET /health/ready (default), or an open TCP port (an app without health endpoints). */
+  probeKind?: 'http' | 'tcp';
+  /** `host:port` of another rendered app → where that app runs here, replaced in every variable. */
+  rewrites?: Record<string, string>;
 }
 
 /** The built entry point a command runs (`node dist/...js`), if it is a Node script of ours. */
@@ -37,8 +42,14 @@ export function isBuilt(app: RenderedApp): boolean {
  */
 async function localEnvironment(app: RenderedApp): Promise<{ env: NodeJS.ProcessEnv; probePort?: number }> {
   const local = testDatabaseSettings();
+  const manifest = Object.fromEntries(
+    Object.entries(app.env).map(([name, value]) => [
+      name,
+      Object.entries(app.rewrites ?? {}).reduce((text, [from, to]) => text.split(from).join(to), value),
+    ]),
+  );
   const env: NodeJS.ProcessEnv = {
-    ...app.env,
+    ...manifest,
     PATH: process.env.PATH,
     DATABASE_HOST: local.DATABASE_HOST,
     DATABASE_PORT: String(local.DATABASE_PORT),
@@ -102,15 +113,22 @@ export class RunningApp {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Polls the probe port's /health/ready until it answers 200; returns the readiness body. */
+  /** Polls the probe until it passes (/health/ready answers 200, or the TCP port opens); returns the answer. */
   async waitUntilReady(timeoutMs: number): Promise<any> {
-    if (this.probePort === undefined) throw new Error(`${this.app.name}: the manifest gives it no probe port`);
+    const port = this.probePort;
+    if (port === undefined) throw new Error(`${this.app.name}: the manifest gives it no probe port`);
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer yet';
     for (;;) {
       if (!this.running) throw new Error(`${this.app.name} exited before it was ready:\n${this.tail()}`);
       try {
-        const response = await fetch(`http://127.0.0.1:${this.probePort}/health/ready`);
+        if (this.app.probeKind === 'tcp') {
+          const socket = connect(port, '127.0.0.1');
+          await once(socket, 'connect');
+          socket.destroy();
+          return { status: 'ok' };
+        }
+        const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
         const body = await response.text();
         if (response.status === 200) return JSON.parse(body);
         last = `${response.status} ${body}`;
@@ -148,7 +166,7 @@ export class RunningApp {
 export function ensureTool(command: string, debianPackage: string): void {
   const found = (): boolean => {
     try {
-      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env: process.env });
       return true;
     } catch {
       return false;
