@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { appOptions } from '@app/config';
-import type { CreateTaskDto, DimensionDto, DimensionResultDto, SourceRecord, TaskResultDto } from '@app/contracts';
+import type { TaskSpec, DimensionSpec, DimensionResultDto, SourceRecord, TaskResultDto } from '@app/contracts';
 import { DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { RecordOutcome, TaskState } from '@app/persistence';
 import {
@@ -41,22 +41,22 @@ describe('persistence stores (Postgres)', () => {
   // ---------------------------------------------------------------------------------------------
   // fixtures
 
-  const DIMENSIONS: DimensionDto[] = [
+  const DIMENSIONS: DimensionSpec[] = [
     { id: 'dim1', name: 'quality', threshold: 0.6 },
     { id: 'dim2', name: 'relevance', threshold: 0.5 },
   ];
 
-  function spec(sources: readonly string[], dimensions: readonly DimensionDto[] = DIMENSIONS): CreateTaskDto {
+  function spec(sources: readonly string[], dimensions: readonly DimensionSpec[] = DIMENSIONS): TaskSpec {
     return {
-      data_sources: sources.map((id) => ({ id, type: DataSourceType.API, url: `https://example.test/${id}` })),
-      llm_config: { model: 'test-model', temperature: 0 },
+      sources: sources.map((id) => ({ id, type: DataSourceType.API, url: `https://example.test/${id}` })),
+      llm: { model: 'test-model', temperature: 0 },
       dimensions: [...dimensions],
     };
   }
 
   async function createTask(
     sources: readonly string[] = ['s1'],
-    dimensions?: readonly DimensionDto[],
+    dimensions?: readonly DimensionSpec[],
   ): Promise<string> {
     const id = randomUUID();
     created.push(id);
@@ -66,7 +66,7 @@ describe('persistence stores (Postgres)', () => {
 
   async function runningTask(
     sources: readonly string[] = ['s1'],
-    dimensions?: readonly DimensionDto[],
+    dimensions?: readonly DimensionSpec[],
   ): Promise<string> {
     const id = await createTask(sources, dimensions);
     await tasks.start(id);

@@ -69,8 +69,8 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     const id = randomUUID();
     created.push(id);
     await tasks.create(id, {
-      data_sources: [{ id: 's1', type: DataSourceType.API, url: 'https://example.test/s1' }],
-      llm_config: { model: 'test-model' },
+      sources: [{ id: 's1', type: DataSourceType.API, url: 'https://example.test/s1' }],
+      llm: { model: 'test-model' },
       dimensions: [{ id: 'dim1', name: 'quality', threshold: 0.5 }],
     });
     await tasks.start(id);

@@ -1,4 +1,4 @@
-import type { DataSourceDto } from './create-task.dto';
+import type { SourceSpec } from './task-spec';
 
 /**
  * The seams every implementation plugs into: the simulators today, real HTTP/SQL sources and an
@@ -33,7 +33,7 @@ export interface SourceRecord {
 
 export interface DataSourceReader {
   /** All records of one source. Rejects with ProviderError (retryable or not) or an AbortError. */
-  fetch(source: DataSourceDto, signal: AbortSignal): Promise<SourceRecord[]>;
+  fetch(source: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]>;
 }
 
 export interface ChatMessage {

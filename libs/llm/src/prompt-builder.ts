@@ -1,17 +1,17 @@
 import { canonicalJson } from '@app/common';
-import type { ChatRequest, DimensionDto } from '@app/contracts';
+import type { ChatRequest, DimensionSpec } from '@app/contracts';
 
 export interface ScoreRecordInput {
   model: string;
   temperature: number;
-  dimension: DimensionDto;
+  dimension: DimensionSpec;
   record: { id: string; content: string; fields: Record<string, unknown> };
 }
 
 export interface SummarizeDimensionInput {
   model: string;
   temperature: number;
-  dimension: DimensionDto;
+  dimension: DimensionSpec;
   statistics: Record<string, number>;
   samples: { record_id: string; score: number }[];
 }
@@ -80,7 +80,7 @@ export class PromptBuilder {
   }
 }
 
-function describeDimension(dimension: DimensionDto): string {
+function describeDimension(dimension: DimensionSpec): string {
   return [`Dimension: ${dimension.name}`, `Description: ${dimension.description ?? '(none given; use the name)'}`].join(
     '\n',
   );

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { DataSourceDto } from '@app/contracts';
+import type { SourceSpec } from '@app/contracts';
 import { DataSourceType, ProviderError } from '@app/contracts';
 import type { DataSourceSimulatorOptions } from './data-source.simulator';
 import { DataSourceSimulator } from './data-source.simulator';
@@ -8,7 +8,7 @@ describe(DataSourceSimulator.name, () => {
   const signal = new AbortController().signal;
   // Shared by hundreds of concurrent calls in these specs; each removes its listener when done.
   setMaxListeners(0, signal);
-  const source = (id: string, simulation?: DataSourceDto['simulation']): DataSourceDto => ({
+  const source = (id: string, simulation?: SourceSpec['simulation']): SourceSpec => ({
     id,
     type: DataSourceType.API,
     url: 'https://example.test',
@@ -62,12 +62,12 @@ describe(DataSourceSimulator.name, () => {
 
   it('honours the per-source record count, failure rate and latency overrides', async () => {
     const failing = simulator({ failureRate: 1 });
-    await expect(failing.fetch(source('api1', { records: 3, failure_rate: 0 }), signal)).resolves.toHaveLength(3);
+    await expect(failing.fetch(source('api1', { records: 3, failureRate: 0 }), signal)).resolves.toHaveLength(3);
     await expect(simulator().fetch(source('api1', { records: 0 }), signal)).resolves.toEqual([]);
-    await expect(simulator().fetch(source('api1', { failure_rate: 1 }), signal)).rejects.toBeInstanceOf(ProviderError);
+    await expect(simulator().fetch(source('api1', { failureRate: 1 }), signal)).rejects.toBeInstanceOf(ProviderError);
 
     const started = Date.now();
-    await simulator().fetch(source('api1', { latency_ms: 60 }), signal);
+    await simulator().fetch(source('api1', { latencyMs: 60 }), signal);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
 

@@ -1,5 +1,5 @@
 import { seededRandom, sleep, stableHash } from '@app/common';
-import type { DataSourceDto, DataSourceReader, SourceRecord } from '@app/contracts';
+import type { SourceSpec, DataSourceReader, SourceRecord } from '@app/contracts';
 import { ProviderError } from '@app/contracts';
 import type { LatencyRange } from './simulation-noise.util';
 import { assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
@@ -91,11 +91,11 @@ export class DataSourceSimulator implements DataSourceReader {
     this.random = options.random ?? seededRandom(options.seed);
   }
 
-  async fetch(source: DataSourceDto, signal: AbortSignal): Promise<SourceRecord[]> {
+  async fetch(source: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]> {
     const simulation = source.simulation ?? {};
-    const latencyMs = simulation.latency_ms ?? drawLatencyMs(this.options.latencyMs, this.random);
+    const latencyMs = simulation.latencyMs ?? drawLatencyMs(this.options.latencyMs, this.random);
     await sleep(latencyMs, signal);
-    if (drawFailure(simulation.failure_rate ?? this.options.failureRate, this.random)) {
+    if (drawFailure(simulation.failureRate ?? this.options.failureRate, this.random)) {
       throw new ProviderError(`source ${source.id} unavailable (simulated)`, { status: 503, retryable: true });
     }
     const count = simulation.records ?? this.options.recordsPerSource;

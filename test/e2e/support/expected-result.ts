@@ -31,7 +31,11 @@ export async function expectedRecords(
   const expected: ExpectedRecord[] = [];
   for (const source of task.data_sources) {
     for (const record of await sources.fetch(
-      { ...source, simulation: { ...source.simulation, failure_rate: 0, latency_ms: 0 } },
+      {
+        id: source.id,
+        type: source.type,
+        simulation: { records: source.simulation?.records, failureRate: 0, latencyMs: 0 },
+      },
       signal,
     )) {
       const scores: Record<string, number> = {};

@@ -1,5 +1,5 @@
 import { CancelledError } from '@app/common';
-import type { CreateTaskDto, DataSourceDto, DataSourceReader, SourceRecord } from '@app/contracts';
+import type { TaskSpec, SourceSpec, DataSourceReader, SourceRecord } from '@app/contracts';
 import { DataSourceType, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
@@ -8,14 +8,14 @@ import { CollectTaskUseCase } from './collect-task.usecase';
 
 const TASK_ID = 'task-1';
 
-function source(id: string): DataSourceDto {
+function source(id: string): SourceSpec {
   return { id, type: DataSourceType.API, url: `https://example.test/${id}` };
 }
 
-function spec(...ids: string[]): CreateTaskDto {
+function spec(...ids: string[]): TaskSpec {
   return {
-    data_sources: ids.map(source),
-    llm_config: { model: 'm' },
+    sources: ids.map(source),
+    llm: { model: 'm' },
     dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.5 }],
   };
 }
@@ -36,7 +36,7 @@ function records(sourceId: string, count = 2): SourceRecord[] {
   return Array.from({ length: count }, (_, i) => ({ id: `${sourceId}-r${i}`, content: `content ${i}`, fields: {} }));
 }
 
-type Fetch = (source: DataSourceDto, signal: AbortSignal, attempt: number) => Promise<SourceRecord[]>;
+type Fetch = (source: SourceSpec, signal: AbortSignal, attempt: number) => Promise<SourceRecord[]>;
 
 /** A reader whose answer is chosen per source; counts the calls of every source. */
 class FakeReader implements DataSourceReader {
@@ -46,7 +46,7 @@ class FakeReader implements DataSourceReader {
 
   constructor(private readonly answer: Fetch) {}
 
-  async fetch(dataSource: DataSourceDto, signal: AbortSignal): Promise<SourceRecord[]> {
+  async fetch(dataSource: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]> {
     const attempt = (this.calls.get(dataSource.id) ?? 0) + 1;
     this.calls.set(dataSource.id, attempt);
     this.inFlight++;
@@ -100,7 +100,7 @@ const OPTIONS: CollectOptions = {
 
 function setup(options: {
   reader: FakeReader;
-  spec?: CreateTaskDto;
+  spec?: TaskSpec;
   started?: TaskState | undefined;
   collect?: Partial<CollectOptions>;
 }) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
 import {
   CollectTaskJob,
-  DataSourceDto,
+  SourceSpec,
   DataSourceReader,
   ProviderError,
   SourceRecord,
@@ -53,7 +53,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
     if (!task) return 'skipped: task not found';
 
     const settled = await this.collection.settledSourceIds(taskId);
-    const pending = task.spec.data_sources.filter((source) => !settled.has(source.id));
+    const pending = task.spec.sources.filter((source) => !settled.has(source.id));
     this.events.progress(started, `collecting ${pending.length} source(s)`);
     const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) =>
       this.collectSource(taskId, source, signal),
@@ -78,7 +78,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
    */
   private async collectSource(
     taskId: string,
-    source: DataSourceDto,
+    source: SourceSpec,
     signal: AbortSignal,
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();

@@ -1,4 +1,4 @@
-import type { CreateTaskDto } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskRepository, TaskState } from '@app/persistence';
@@ -7,9 +7,9 @@ import type { RecordScorer } from './record-scorer';
 
 const TASK_ID = 'task-1';
 
-const SPEC: CreateTaskDto = {
-  data_sources: [{ id: 'src', type: DataSourceType.API, url: 'u' }],
-  llm_config: { model: 'm' },
+const SPEC: TaskSpec = {
+  sources: [{ id: 'src', type: DataSourceType.API, url: 'u' }],
+  llm: { model: 'm' },
   dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.5 }],
 };
 
@@ -138,11 +138,7 @@ describe(EvaluateChunkUseCase.name, () => {
 
     expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 3);
     expect(scorer.score).toHaveBeenCalledTimes(records.length);
-    for (const [record, spec, passed] of scorer.score.mock.calls as unknown as [
-      ChunkRecord,
-      CreateTaskDto,
-      AbortSignal,
-    ][]) {
+    for (const [record, spec, passed] of scorer.score.mock.calls as unknown as [ChunkRecord, TaskSpec, AbortSignal][]) {
       expect(records).toContain(record);
       expect(spec).toBe(SPEC);
       expect(passed).toBe(signal);

@@ -1,5 +1,5 @@
 import { CancelledError } from '@app/common';
-import type { CreateTaskDto } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
 import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { ScoreRecordInput } from '@app/llm';
 import type { ChunkRecord } from '@app/persistence';
@@ -7,10 +7,10 @@ import { RecordScorer } from './record-scorer';
 
 const RECORD: ChunkRecord = { sourceId: 'src1', recordId: 'rec1', content: 'hello', fields: { lang: 'en' } };
 
-function spec(temperature?: number): CreateTaskDto {
+function spec(temperature?: number): TaskSpec {
   return {
-    data_sources: [{ id: 'src1', type: DataSourceType.API, url: 'u' }],
-    llm_config: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
+    sources: [{ id: 'src1', type: DataSourceType.API, url: 'u' }],
+    llm: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
     dimensions: [
       { id: 'quality', name: 'Quality', threshold: 0.6 },
       { id: 'relevance', name: 'Relevance', threshold: 0.5 },

@@ -1,5 +1,5 @@
 import { describeError } from '@app/common';
-import type { CreateTaskDto } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
 import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient } from '@app/llm';
 import type { ChunkRecord, RecordOutcome } from '@app/persistence';
@@ -12,10 +12,10 @@ import type { ChunkRecord, RecordOutcome } from '@app/persistence';
 export class RecordScorer {
   constructor(private readonly llm: Pick<LlmClient, 'scoreRecord'>) {}
 
-  async score(record: ChunkRecord, spec: CreateTaskDto, signal: AbortSignal): Promise<RecordOutcome> {
+  async score(record: ChunkRecord, spec: TaskSpec, signal: AbortSignal): Promise<RecordOutcome> {
     const identity = { sourceId: record.sourceId, recordId: record.recordId };
-    const model = spec.llm_config.model;
-    const temperature = spec.llm_config.temperature ?? DEFAULT_TEMPERATURE;
+    const model = spec.llm.model;
+    const temperature = spec.llm.temperature ?? DEFAULT_TEMPERATURE;
     const settled = await Promise.allSettled(
       spec.dimensions.map((dimension) =>
         this.llm.scoreRecord(

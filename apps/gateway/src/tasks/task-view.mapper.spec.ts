@@ -2,6 +2,7 @@ import type { TaskResultDto } from '@app/contracts';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskFailure } from '@app/persistence';
 import { TaskEntity } from '@app/persistence';
+import { toTaskSpec } from './task-spec.mapper';
 import { toTaskView } from './task-view.mapper';
 
 function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
@@ -9,7 +10,7 @@ function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
     id: '4b1c7d0e-0000-4000-8000-000000000001',
     status: TaskStatus.RUNNING,
     stage: TaskStage.EVALUATE,
-    spec: EXAMPLE_TASK,
+    spec: toTaskSpec(EXAMPLE_TASK),
     sourcesTotal: 2,
     sourcesCollected: 1,
     sourcesFailed: 1,

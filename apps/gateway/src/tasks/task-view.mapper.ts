@@ -1,5 +1,6 @@
 import type { TaskResultDto, TaskViewDto } from '@app/contracts';
 import type { TaskEntity, TaskFailure } from '@app/persistence';
+import { toTaskRequest } from './task-spec.mapper';
 
 export function toTaskView(
   task: TaskEntity,
@@ -20,7 +21,7 @@ export function toTaskView(
       dimensions_total: task.dimensionsTotal,
       dimensions_done: task.dimensionsDone,
     },
-    request: task.spec,
+    request: toTaskRequest(task.spec),
     created_at: task.createdAt.toISOString(),
     updated_at: task.updatedAt.toISOString(),
     started_at: task.startedAt?.toISOString() ?? null,

@@ -23,6 +23,7 @@ import {
   TaskViewDto,
 } from '@app/contracts';
 import { ProgressFeed } from './progress-feed';
+import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
@@ -60,8 +61,11 @@ export class TasksController {
     type: ErrorResponseDto,
     description: 'The queue is unreachable; nothing was stored',
   })
-  async submit(@Body() spec: CreateTaskDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskAcceptedDto> {
-    const id = await this.tasks.submit(spec);
+  async submit(
+    @Body() request: CreateTaskDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskAcceptedDto> {
+    const id = await this.tasks.submit(toTaskSpec(request));
     const url = `/api/v1/tasks/${id}`;
     void reply.header('Location', url);
     return { id, status: TaskStatus.PENDING, url };

@@ -2,6 +2,7 @@ import { ConflictException, NotFoundException, ServiceUnavailableException } fro
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { TaskEntity, TaskRepository } from '@app/persistence';
+import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
 function setup(dispatch: () => Promise<void>) {
@@ -27,7 +28,7 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
   id,
   status,
   stage: TaskStage.EVALUATE,
-  spec: EXAMPLE_TASK,
+  spec: toTaskSpec(EXAMPLE_TASK),
   sourcesTotal: 2,
   sourcesCollected: 2,
   sourcesFailed: 0,
@@ -48,8 +49,8 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
 describe(TasksService.name, () => {
   it('stores the task, then queues its collect stage', async () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
-    const id = await service.submit(EXAMPLE_TASK);
-    expect(tasks.create).toHaveBeenCalledWith(id, EXAMPLE_TASK);
+    const id = await service.submit(toTaskSpec(EXAMPLE_TASK));
+    expect(tasks.create).toHaveBeenCalledWith(id, toTaskSpec(EXAMPLE_TASK));
     expect(dispatcher.dispatch).toHaveBeenCalledWith(
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
     );
@@ -60,7 +61,7 @@ describe(TasksService.name, () => {
     const { service, tasks } = setup(async () => {
       throw new Error('Redis is down');
     });
-    await expect(service.submit(EXAMPLE_TASK)).rejects.toBeInstanceOf(ServiceUnavailableException);
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(ServiceUnavailableException);
     const [[id]] = tasks.create.mock.calls;
     expect(tasks.remove).toHaveBeenCalledWith(id);
   });
@@ -69,7 +70,9 @@ describe(TasksService.name, () => {
     jest.useFakeTimers();
     try {
       const { service, tasks } = setup(() => new Promise(() => undefined));
-      const submission = expect(service.submit(EXAMPLE_TASK)).rejects.toBeInstanceOf(ServiceUnavailableException);
+      const submission = expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(
+        ServiceUnavailableException,
+      );
       await jest.advanceTimersByTimeAsync(5_000);
       await submission;
       expect(tasks.remove).toHaveBeenCalledTimes(1);

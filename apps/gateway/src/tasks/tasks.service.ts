@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CreateTaskDto, TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
+import { TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import { TaskEntity, TaskRepository } from '@app/persistence';
@@ -21,7 +22,7 @@ export class TasksService {
   ) {}
 
   /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
-  async submit(spec: CreateTaskDto): Promise<string> {
+  async submit(spec: TaskSpec): Promise<string> {
     const id = randomUUID();
     await this.tasks.create(id, spec);
     try {

@@ -1,4 +1,4 @@
-import type { CreateTaskDto, DimensionDto } from '@app/contracts';
+import type { TaskSpec, DimensionSpec } from '@app/contracts';
 import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { SummarizeDimensionInput } from '@app/llm';
 import { MAX_SUMMARY_SAMPLES } from '@app/llm';
@@ -6,12 +6,12 @@ import type { RecordScore } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 import { scoreStatistics } from './score-statistics';
 
-const DIMENSION: DimensionDto = { id: 'dim1', name: 'Quality', threshold: 0.6 };
+const DIMENSION: DimensionSpec = { id: 'dim1', name: 'Quality', threshold: 0.6 };
 
-function spec(temperature?: number): CreateTaskDto {
+function spec(temperature?: number): TaskSpec {
   return {
-    data_sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
-    llm_config: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
+    sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
+    llm: { model: 'model-x', ...(temperature === undefined ? {} : { temperature }) },
     dimensions: [DIMENSION],
   };
 }

@@ -1,5 +1,5 @@
 import { describeError } from '@app/common';
-import type { CreateTaskDto, DimensionDto, DimensionResultDto } from '@app/contracts';
+import type { TaskSpec, DimensionSpec, DimensionResultDto } from '@app/contracts';
 import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
 import { MAX_SUMMARY_SAMPLES } from '@app/llm';
@@ -17,8 +17,8 @@ export class DimensionReporter {
   ) {}
 
   async report(
-    spec: CreateTaskDto,
-    dimension: DimensionDto,
+    spec: TaskSpec,
+    dimension: DimensionSpec,
     scores: readonly RecordScore[],
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
@@ -33,8 +33,8 @@ export class DimensionReporter {
       .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
     const summary = await this.summarize(
       {
-        model: spec.llm_config.model,
-        temperature: spec.llm_config.temperature ?? DEFAULT_TEMPERATURE,
+        model: spec.llm.model,
+        temperature: spec.llm.temperature ?? DEFAULT_TEMPERATURE,
         dimension,
         statistics: { ...statistics, threshold: dimension.threshold },
         samples,

@@ -1,4 +1,4 @@
-import type { CreateTaskDto, DimensionDto, DimensionResultDto, TaskResultDto } from '@app/contracts';
+import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import type { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
@@ -8,15 +8,15 @@ import { scoreStatistics } from './score-statistics';
 
 const TASK_ID = 'task-1';
 
-const DIMENSIONS: DimensionDto[] = [
+const DIMENSIONS: DimensionSpec[] = [
   { id: 'dim1', name: 'Quality', threshold: 0.6 },
   { id: 'dim2', name: 'Relevance', threshold: 0.5 },
   { id: 'dim3', name: 'Tone', threshold: 0.4 },
 ];
 
-const SPEC: CreateTaskDto = {
-  data_sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
-  llm_config: { model: 'm' },
+const SPEC: TaskSpec = {
+  sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
+  llm: { model: 'm' },
   dimensions: DIMENSIONS,
 };
 
@@ -41,7 +41,7 @@ function task(
   };
 }
 
-function dimensionResult(dimension: DimensionDto, summary: string): DimensionResultDto {
+function dimensionResult(dimension: DimensionSpec, summary: string): DimensionResultDto {
   return {
     dimension_id: dimension.id,
     name: dimension.name,
@@ -83,7 +83,7 @@ function setup(
   };
   const reporter = {
     report: jest.fn(
-      async (_spec: CreateTaskDto, dimension: DimensionDto, _scores: readonly RecordScore[], _signal: AbortSignal) =>
+      async (_spec: TaskSpec, dimension: DimensionSpec, _scores: readonly RecordScore[], _signal: AbortSignal) =>
         dimensionResult(dimension, `fresh ${dimension.id}`),
     ),
   };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
 import {
-  DimensionDto,
+  DimensionSpec,
   DimensionResultDto,
   GenerateResultJob,
   TaskResultDto,
@@ -50,7 +50,7 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
 
   private async reportDimension(
     task: TaskEntity,
-    dimension: DimensionDto,
+    dimension: DimensionSpec,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const scores = await this.generation.scores(task.id, dimension.id);

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { CreateTaskDto, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
+import { TaskStage, TaskStatus } from '@app/contracts';
 
 @Entity({ name: 'tasks' })
 @Index('tasks_active_idx', ['status', 'stage', 'updatedAt'])
@@ -8,7 +9,7 @@ export class TaskEntity {
   @PrimaryColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 32 }) status: TaskStatus;
   @Column({ type: 'varchar', length: 16, nullable: true }) stage: TaskStage | null;
-  @Column({ type: 'jsonb' }) spec: CreateTaskDto;
+  @Column({ type: 'jsonb' }) spec: TaskSpec;
 
   @Column({ name: 'sources_total', type: 'int' }) sourcesTotal: number;
   @Column({ name: 'sources_collected', type: 'int', default: 0 }) sourcesCollected: number;

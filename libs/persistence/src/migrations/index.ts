@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { TaskSpecDomainShape1764100000000 } from './1764100000000-task-spec-domain-shape';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, TaskSpecDomainShape1764100000000];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
-  DimensionDto,
+  DimensionSpec,
   DimensionResultDto,
   RecordEvaluationStatus,
   TaskResultDto,
@@ -64,7 +64,7 @@ export class GenerationStore {
   }
 
   /** Evaluated records whose score passes the threshold of every dimension. */
-  async countPassingAll(taskId: string, dimensions: readonly DimensionDto[]): Promise<number> {
+  async countPassingAll(taskId: string, dimensions: readonly DimensionSpec[]): Promise<number> {
     const row = await selectRow<{ count: number }>(
       this.db.manager,
       `SELECT count(*)::int AS count FROM task_records r

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ACTIVE_STATUSES, CreateTaskDto, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskSpec } from '@app/contracts';
+import { ACTIVE_STATUSES, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
@@ -25,18 +26,11 @@ export interface TaskFailure {
 export class TaskRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(id: string, spec: CreateTaskDto): Promise<void> {
+  async create(id: string, spec: TaskSpec): Promise<void> {
     await this.db.query(
       `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-      [
-        id,
-        TaskStatus.PENDING,
-        TaskStage.COLLECT,
-        JSON.stringify(spec),
-        spec.data_sources.length,
-        spec.dimensions.length,
-      ],
+      [id, TaskStatus.PENDING, TaskStage.COLLECT, JSON.stringify(spec), spec.sources.length, spec.dimensions.length],
     );
   }
 

@@ -1,0 +1,53 @@
+import type { CreateTaskDto } from '@app/contracts';
+import { DataSourceType, EXAMPLE_TASK } from '@app/contracts';
+import { toTaskRequest, toTaskSpec } from './task-spec.mapper';
+
+const REQUEST: CreateTaskDto = {
+  data_sources: [
+    { id: 'db1', type: DataSourceType.DATABASE, connection: 'main' },
+    {
+      id: 'api1',
+      type: DataSourceType.API,
+      url: 'https://example.test',
+      simulation: { records: 3, failure_rate: 0.5, latency_ms: 10 },
+    },
+  ],
+  llm_config: { model: 'gpt-3.5-turbo', temperature: 0.2 },
+  dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.6, description: 'How complete' }],
+};
+
+describe('task spec mapper', () => {
+  it('maps the request to the plain TaskSpec', () => {
+    expect(toTaskSpec(REQUEST)).toStrictEqual({
+      sources: [
+        { id: 'db1', type: DataSourceType.DATABASE, connection: 'main' },
+        {
+          id: 'api1',
+          type: DataSourceType.API,
+          url: 'https://example.test',
+          simulation: { records: 3, failureRate: 0.5, latencyMs: 10 },
+        },
+      ],
+      llm: { model: 'gpt-3.5-turbo', temperature: 0.2 },
+      dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.6, description: 'How complete' }],
+    });
+  });
+
+  it('leaves out what the request left out, so the view gives back the request as it came', () => {
+    const request: CreateTaskDto = {
+      data_sources: [{ id: 'api1', type: DataSourceType.API, url: 'u', simulation: { records: 0 } }],
+      llm_config: { model: 'm' },
+      dimensions: [{ id: 'd', name: 'n', threshold: 0 }],
+    };
+    const spec = toTaskSpec(request);
+
+    expect(spec).toStrictEqual({
+      sources: [{ id: 'api1', type: DataSourceType.API, url: 'u', simulation: { records: 0 } }],
+      llm: { model: 'm' },
+      dimensions: [{ id: 'd', name: 'n', threshold: 0 }],
+    });
+    expect(toTaskRequest(spec)).toStrictEqual(request);
+    expect(toTaskRequest(toTaskSpec(REQUEST))).toStrictEqual(REQUEST);
+    expect(toTaskRequest(toTaskSpec(EXAMPLE_TASK))).toStrictEqual(EXAMPLE_TASK);
+  });
+});

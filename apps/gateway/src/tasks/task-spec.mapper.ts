@@ -1,0 +1,82 @@
+import type {
+  CreateTaskDto,
+  DataSourceDto,
+  DimensionDto,
+  DimensionSpec,
+  SourceSimulation,
+  SourceSpec,
+  SourceSimulationDto,
+  TaskSpec,
+} from '@app/contracts';
+
+/**
+ * The request becomes the domain here, once: the validated CreateTaskDto (snake_case, validation and
+ * Swagger decorators) maps to the plain TaskSpec that is stored and read by every stage. Optional
+ * fields the request left out stay out, so the task view can give back the request as it came.
+ */
+export function toTaskSpec(request: CreateTaskDto): TaskSpec {
+  return {
+    sources: request.data_sources.map(toSourceSpec),
+    llm: {
+      model: request.llm_config.model,
+      ...defined({ temperature: request.llm_config.temperature }),
+    },
+    dimensions: request.dimensions.map(toDimensionSpec),
+  };
+}
+
+/** The task as it was requested, in the API's shape, for the task view. */
+export function toTaskRequest(spec: TaskSpec): CreateTaskDto {
+  return {
+    data_sources: spec.sources.map(
+      (source): DataSourceDto => ({
+        id: source.id,
+        type: source.type,
+        ...defined({ connection: source.connection, url: source.url }),
+        ...(source.simulation ? { simulation: toSimulationDto(source.simulation) } : {}),
+      }),
+    ),
+    llm_config: { model: spec.llm.model, ...defined({ temperature: spec.llm.temperature }) },
+    dimensions: spec.dimensions.map(toDimensionSpec),
+  };
+}
+
+function toSourceSpec(source: DataSourceDto): SourceSpec {
+  return {
+    id: source.id,
+    type: source.type,
+    ...defined({ connection: source.connection, url: source.url }),
+    ...(source.simulation ? { simulation: toSimulation(source.simulation) } : {}),
+  };
+}
+
+function toSimulation(simulation: SourceSimulationDto): SourceSimulation {
+  return defined({
+    records: simulation.records,
+    failureRate: simulation.failure_rate,
+    latencyMs: simulation.latency_ms,
+  });
+}
+
+function toSimulationDto(simulation: SourceSimulation): SourceSimulationDto {
+  return defined({
+    records: simulation.records,
+    failure_rate: simulation.failureRate,
+    latency_ms: simulation.latencyMs,
+  });
+}
+
+/** Dimensions have the same fields on both sides. */
+function toDimensionSpec(dimension: DimensionDto | DimensionSpec): DimensionSpec & DimensionDto {
+  return {
+    id: dimension.id,
+    name: dimension.name,
+    threshold: dimension.threshold,
+    ...defined({ description: dimension.description }),
+  };
+}
+
+/** The object without its undefined fields. */
+function defined<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
