@@ -2,7 +2,7 @@
 # One image for every app; the command picks the app:
 #   docker build -t dataproc .
 #   docker run dataproc                                        # the gateway (APP=gateway)
-#   docker run -e APP=evaluator dataproc                       # or
+#   docker run -e APP=evaluator dataproc                       # or --build-arg APP=evaluator
 #   docker run dataproc node dist/apps/evaluator/src/main.js   # any app, as compose and k8s run them
 # Built and run on the current Node LTS; the code keeps working on Node 20 (engines >=20).
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -26,11 +26,13 @@ RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev && npm cache clean -
 
 # ---- runtime: slim, non-root, tini as PID 1 so SIGTERM reaches Node and the workers drain
 FROM ${NODE_IMAGE} AS runtime
+# The app the default command runs: `docker build --build-arg APP=evaluator`, or `docker run -e APP=...`.
+ARG APP=gateway
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    APP=gateway \
+    APP=${APP} \
     PORT=3000 \
     HEALTH_PORT=9464
 WORKDIR /app

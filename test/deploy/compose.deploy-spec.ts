@@ -186,7 +186,7 @@ describe('docker-compose.yml', () => {
     expect(instructions('USER')).toEqual(['node']);
     expect(instructions('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
     expect(instructions('HEALTHCHECK')[0]).toMatch(/CMD \["node", "docker\/healthcheck\.js"\]$/);
-    expect(imageEnvironment(runtime).NODE_ENV).toBe('production');
+    expect(imageEnvironment(runtime)).toMatchObject({ NODE_ENV: 'production', APP: 'gateway' });
     // The runtime stage takes the build's output and production dependencies only.
     const copies = instructions('COPY').join('\n');
     expect(copies).toMatch(/--from=build \/app\/dist dist/);

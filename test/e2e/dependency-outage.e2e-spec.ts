@@ -76,6 +76,14 @@ describe('gateway during a Postgres or Redis outage', () => {
       error: 'Service Unavailable',
       message: 'A backing service is unreachable; try again later',
     });
+    // Readiness names Postgres; the scrape still answers, without the series Postgres would give.
+    const ready = await system.request('GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.postgres.status).toBe('down');
+    const metrics = await system.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('dataproc_queue_jobs{');
+    expect(metrics.body).not.toContain('dataproc_tasks{');
 
     await postgres.open();
     expect((await waitForHealth(200)).status).toBe(200);

@@ -25,12 +25,19 @@ export function dockerfileStages(path = join(ROOT, 'Dockerfile')): DockerfileSta
   return stages;
 }
 
-/** The environment the final (runtime) stage's ENV instructions give every container of the image. */
+/**
+ * The environment a stage's ENV instructions give every container of the image, with `${ARG}`
+ * references replaced by the ARG's default (what a build without --build-arg gets).
+ */
 export function imageEnvironment(stage: DockerfileStage): Record<string, string> {
+  const args: Record<string, string> = {};
   const env: Record<string, string> = {};
-  for (const { args } of stage.instructions.filter((instruction) => instruction.keyword === 'ENV')) {
-    for (const [, name, value] of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)) {
-      env[name] = value.replace(/^"|"$/g, '');
+  for (const { keyword, args: text } of stage.instructions) {
+    if (keyword !== 'ENV' && keyword !== 'ARG') continue;
+    for (const [, name, raw] of text.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)) {
+      const value = raw.replace(/^"|"$/g, '').replace(/\$\{(\w+)\}/g, (_, ref: string) => args[ref] ?? env[ref] ?? '');
+      if (keyword === 'ARG') args[name] = value;
+      else env[name] = value;
     }
   }
   return env;
