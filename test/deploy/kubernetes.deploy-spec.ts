@@ -1,4 +1,9 @@
+import Queue from 'bull';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appOptions, BaseConfig, loadConfig } from '@app/config';
 import { QueueName } from '@app/contracts';
+import { redisConnection } from '@app/redis';
+import { deleteKeys, openTestRedis } from '../support/redis';
 import { dockerfileStages, imageEnvironment } from './support/dockerfile';
 import type { KubeObject } from './support/kubernetes';
 import { ensureKubectl, render, schemaErrors, unknownFieldErrors } from './support/kubernetes';
@@ -142,6 +147,30 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
         const name = trigger.metadata[key];
         expect(name in env || external.length > 0).toBe(true);
       }
+    }
+  });
+
+  it("watches the Redis list where Bull really keeps a queue's waiting jobs", async () => {
+    const redis = openTestRedis();
+    const prefix = `deploy-${randomBytes(4).toString('hex')}`;
+    try {
+      for (const [worker, queue] of Object.entries(WORKER_QUEUES)) {
+        const { env } = containerEnvironment(objects, containerOf(one(objects, 'Deployment', worker)));
+        const listName: string = one(objects, 'ScaledObject', worker).spec.triggers[0].metadata.listName;
+        // The same list under this run's own prefix, so nothing of another run is counted.
+        const list = `${prefix}${listName.slice(env.QUEUE_PREFIX.length)}`;
+        const bull = new Queue(queue, { prefix, redis: redisConnection(appOptions(loadConfig(BaseConfig)).redis) });
+        try {
+          await bull.add({ taskId: randomUUID() });
+          await bull.add({ taskId: randomUUID() });
+          expect(await redis.llen(list)).toBe(2);
+        } finally {
+          await bull.close();
+        }
+      }
+    } finally {
+      await deleteKeys(redis, `${prefix}:`);
+      redis.disconnect();
     }
   });
 
