@@ -38,5 +38,5 @@ done
 names="$(IFS=,; echo "${APPS[*]}")"
 colors="$(IFS=,; echo "${COLORS[*]}")"
 
-echo "gateway: http://localhost:${PORT:-3000}/docs"
+echo "gateway: http://localhost:${PORT:-3000}/docs; probes and metrics: /health/ready and /metrics on the gateway, and on :3001 (collector), :3002 (evaluator), :3003 (result-generator)"
 exec "$CONCURRENTLY" --kill-others --names "$names" --prefix-colors "$colors" -- "${commands[@]}"

@@ -202,10 +202,12 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
       const simulator = one(objects, 'Deployment', 'llm-simulator');
       expect(containerOf(simulator).command).toEqual(['node', 'dist/apps/llm-simulator/src/main.js']);
       const port = one(objects, 'Service', 'llm-simulator').spec.ports[0].port;
+      const simulatorKey = containerEnvironment(objects, containerOf(simulator)).env.SIM_LLM_API_KEY;
+      expect(simulatorKey).toBeTruthy();
       for (const app of ['evaluator', 'result-generator']) {
         const { env } = containerEnvironment(objects, containerOf(one(objects, 'Deployment', app)));
         expect(env).toMatchObject({ LLM_PROVIDER: 'openai', LLM_BASE_URL: `http://llm-simulator:${port}/v1` });
-        expect(env).toMatchObject({ REDIS_HOST: 'redis', DATABASE_HOST: 'postgres' });
+        expect(env).toMatchObject({ REDIS_HOST: 'redis', DATABASE_HOST: 'postgres', LLM_API_KEY: simulatorKey });
       }
     });
   } else {
