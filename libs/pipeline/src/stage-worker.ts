@@ -7,14 +7,11 @@ import { JobName, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
 import { TaskEventsPublisher } from './events.module';
+import type { StageUseCase } from './stage-runner';
+import { describeOutcome, StageRunner } from './stage-runner';
 
 /** Does one job's work; resolves with a one-line outcome for the log, throws to let Bull retry. */
 export type StageHandler<T extends StageJob> = (data: T, signal: AbortSignal) => Promise<string>;
-
-/** A stage's work for one job, as a feature module implements it. */
-export interface StageUseCase<T extends StageJob> {
-  execute: StageHandler<T>;
-}
 
 /**
  * Binds a stage's handler to its queue, the same way in every worker app: the job's work gets a
@@ -88,20 +85,28 @@ export class StageWorkers implements BeforeApplicationShutdown {
 
 /**
  * The provider that puts a feature module's use case to work on its stage's queue when the app has
- * bootstrapped (after migrations), `concurrency` jobs at a time in this replica.
+ * bootstrapped (after migrations), `concurrency` jobs at a time in this replica, each job run by the
+ * StageRunner around the use case.
  */
-export function stageProcessor<T extends StageJob>(
+export function stageProcessor<T extends StageJob, D>(
   stage: TaskStage,
   concurrency: number,
-  useCase: Type<StageUseCase<T>>,
+  useCase: Type<StageUseCase<T, D>>,
 ): Provider {
   const { queue, jobName } = STAGE_QUEUES[stage];
   return {
     provide: `${stage}-stage-processor`,
-    inject: [getQueueToken(queue), StageWorkers, useCase],
-    useFactory: (jobs: Queue<T>, workers: StageWorkers, work: StageUseCase<T>): OnApplicationBootstrap => ({
+    inject: [getQueueToken(queue), StageWorkers, StageRunner, useCase],
+    useFactory: (
+      jobs: Queue<T>,
+      workers: StageWorkers,
+      runner: StageRunner,
+      work: StageUseCase<T, D>,
+    ): OnApplicationBootstrap => ({
       onApplicationBootstrap: () =>
-        workers.process(jobs, jobName, concurrency, (data, signal) => work.execute(data, signal)),
+        workers.process(jobs, jobName, concurrency, async (data, signal) =>
+          describeOutcome(await runner.run(stage, data, work, signal), work),
+        ),
     }),
   };
 }

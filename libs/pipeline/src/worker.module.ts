@@ -8,6 +8,7 @@ import { EventsModule } from './events.module';
 import { QueuesModule } from './queues.module';
 import { RECOVERY_OPTIONS, StageRecovery } from './stage-recovery';
 import type { StageRecoveryOptions } from './stage-recovery';
+import { StageRunner } from './stage-runner';
 import { StageWorkers } from './stage-worker';
 
 /**
@@ -28,8 +29,8 @@ export class WorkerModule {
         EventsModule.forRoot(options.redis),
         CancellationModule,
       ],
-      providers: [{ provide: RECOVERY_OPTIONS, useValue: recovery }, StageRecovery, StageWorkers],
-      exports: [StageWorkers, CancellationModule],
+      providers: [{ provide: RECOVERY_OPTIONS, useValue: recovery }, StageRecovery, StageWorkers, StageRunner],
+      exports: [StageWorkers, StageRunner, CancellationModule],
     };
   }
 }

@@ -1,8 +1,9 @@
 import { CancelledError } from '@app/common';
 import type { TaskSpec, SourceSpec, DataSourceReader, SourceRecord } from '@app/contracts';
 import { DataSourceType, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import type { CollectionStore, SourceSettlement, TaskRepository, TaskState } from '@app/persistence';
+import type { TaskEventsPublisher } from '@app/pipeline';
+import { done, skipped } from '@app/pipeline';
+import type { CollectionStore, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
 import { CollectTaskUseCase } from './collect-task.usecase';
 
@@ -98,89 +99,29 @@ const OPTIONS: CollectOptions = {
   chunkSize: 10,
 };
 
-function setup(options: {
-  reader: FakeReader;
-  spec?: TaskSpec;
-  started?: TaskState | undefined;
-  collect?: Partial<CollectOptions>;
-}) {
-  const tasks = {
-    start: jest.fn(async () => ('started' in options ? options.started : state())),
-    findById: jest.fn(async () => ({
-      id: TASK_ID,
-      status: TaskStatus.RUNNING,
-      stage: TaskStage.COLLECT,
-      spec: options.spec ?? spec('a', 'b'),
-    })),
-  };
+function setup(options: { reader: FakeReader; spec?: TaskSpec; collect?: Partial<CollectOptions> }) {
+  const task = { ...state(), spec: options.spec ?? spec('a', 'b') } as TaskEntity;
   const collection = new FakeCollectionStore();
-  const dispatcher = { dispatch: jest.fn(async () => undefined) };
   const events = { progress: jest.fn() };
   const useCase = new CollectTaskUseCase(
-    tasks as unknown as TaskRepository,
     collection as unknown as CollectionStore,
-    dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
     options.reader,
     { ...OPTIONS, ...options.collect },
   );
-  return { useCase, tasks, collection, dispatcher, events };
+  const execute = (signal: AbortSignal) => useCase.execute({ taskId: TASK_ID }, task, signal);
+  return { useCase, execute, collection, events };
 }
 
 const okReader = (): FakeReader => new FakeReader(async (s) => records(s.id));
 const live = (): AbortSignal => new AbortController().signal;
 
 describe(CollectTaskUseCase.name, () => {
-  describe('skip paths', () => {
-    it('skips a task that does not exist', async () => {
-      const reader = okReader();
-      const { useCase, dispatcher, collection } = setup({ reader, started: undefined });
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
-      expect(reader.calls.size).toBe(0);
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
-      expect(collection.finishCollection).not.toHaveBeenCalled();
-    });
-
-    it('skips a cancelled task without dispatching anything', async () => {
-      const reader = okReader();
-      const { useCase, dispatcher, collection } = setup({ reader, started: state({ status: TaskStatus.CANCELLED }) });
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task is cancelled');
-      expect(reader.calls.size).toBe(0);
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
-      expect(collection.finishCollection).not.toHaveBeenCalled();
-    });
-
-    it('re-dispatches a task that is already past collect instead of collecting again', async () => {
-      const reader = okReader();
-      const past = state({ stage: TaskStage.EVALUATE, chunksTotal: 3 });
-      const { useCase, dispatcher, collection } = setup({ reader, started: past });
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
-        'skipped: task is past collect (evaluate)',
-      );
-      expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-      expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
-      expect(reader.calls.size).toBe(0);
-      expect(collection.finishCollection).not.toHaveBeenCalled();
-    });
-
-    it('skips when the task row disappears between start and load', async () => {
-      const reader = okReader();
-      const { useCase, tasks } = setup({ reader });
-      tasks.findById.mockResolvedValueOnce(null as never);
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
-      expect(reader.calls.size).toBe(0);
-    });
-  });
-
-  it('collects every source, finishes the collection with the chunk size and dispatches its result', async () => {
+  it('collects every source and finishes the collection with the chunk size, done with the new state', async () => {
     const reader = okReader();
-    const { useCase, collection, dispatcher } = setup({ reader, spec: spec('a', 'b') });
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b') });
 
-    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
+    const outcome = await execute(live());
 
     expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['a', 'b']);
     const a = collection.collected.find((entry) => entry.settlement.sourceId === 'a');
@@ -188,30 +129,27 @@ describe(CollectTaskUseCase.name, () => {
     expect(a?.settlement).toMatchObject({ taskId: TASK_ID, attempts: 1 });
     expect(collection.failed).toEqual([]);
     expect(collection.finishCollection).toHaveBeenCalledWith(TASK_ID, OPTIONS.chunkSize);
-    expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-    expect(dispatcher.dispatch).toHaveBeenCalledWith(collection.after);
-    expect(outcome).toBe('collected 2/2 source(s), task running/evaluate');
+    expect(outcome).toEqual(done(collection.after!, { pending: 2, collected: 2, failed: 0, settledElsewhere: 0 }));
   });
 
-  it('does not dispatch when the task vanished before collection finished', async () => {
-    const { useCase, collection, dispatcher } = setup({ reader: okReader() });
+  it('is skipped when the task ended or vanished before the collection finished', async () => {
+    const { execute, collection } = setup({ reader: okReader() });
     collection.after = undefined;
 
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task vanished');
-    expect(dispatcher.dispatch).not.toHaveBeenCalled();
+    await expect(execute(live())).resolves.toEqual(skipped('task-ended'));
   });
 
   it('fetches only the sources that are not settled yet (a re-run after a crash)', async () => {
     const reader = okReader();
-    const { useCase, collection } = setup({ reader, spec: spec('a', 'b', 'c') });
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b', 'c') });
     collection.settled = new Set(['a', 'c']);
 
-    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
+    const outcome = await execute(live());
 
     expect([...reader.calls.keys()]).toEqual(['b']);
     expect(collection.collected.map((entry) => entry.settlement.sourceId)).toEqual(['b']);
     expect(collection.finishCollection).toHaveBeenCalledTimes(1);
-    expect(outcome).toMatch(/^collected 1\/1 source\(s\)/);
+    expect(outcome).toMatchObject({ kind: 'done', detail: { pending: 1, collected: 1 } });
   });
 
   it('retries a retryable failure and saves the source once it succeeds, with the attempts it took', async () => {
@@ -220,9 +158,9 @@ describe(CollectTaskUseCase.name, () => {
         throw new ProviderError('503 from upstream', { status: 503, retryable: true });
       return records(s.id);
     });
-    const { useCase, collection } = setup({ reader, spec: spec('flaky', 'ok'), collect: { maxAttempts: 4 } });
+    const { execute, collection } = setup({ reader, spec: spec('flaky', 'ok'), collect: { maxAttempts: 4 } });
 
-    await useCase.execute({ taskId: TASK_ID }, live());
+    await execute(live());
 
     expect(reader.calls.get('flaky')).toBe(3);
     expect(reader.calls.get('ok')).toBe(1);
@@ -236,13 +174,13 @@ describe(CollectTaskUseCase.name, () => {
       if (s.id === 'bad') throw new ProviderError('upstream unavailable', { status: 503, retryable: true });
       return records(s.id);
     });
-    const { useCase, collection, dispatcher } = setup({
+    const { execute, collection } = setup({
       reader,
       spec: spec('good1', 'bad', 'good2'),
       collect: { maxAttempts: 3 },
     });
 
-    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
+    const outcome = await execute(live());
 
     expect(reader.calls.get('bad')).toBe(3);
     expect(collection.failed).toHaveLength(1);
@@ -251,17 +189,19 @@ describe(CollectTaskUseCase.name, () => {
     expect(failed.error).toContain('source bad failed after 3 attempt(s)');
     expect(failed.error).toContain('upstream unavailable');
     expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['good1', 'good2']);
-    expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-    expect(outcome).toMatch(/^collected 2\/3 source\(s\)/);
+    expect(outcome).toMatchObject({
+      kind: 'done',
+      detail: { pending: 3, collected: 2, failed: 1, settledElsewhere: 0 },
+    });
   });
 
   it('does not retry a non-retryable failure', async () => {
     const reader = new FakeReader(async () => {
       throw new ProviderError('404 unknown source', { status: 404, retryable: false });
     });
-    const { useCase, collection } = setup({ reader, spec: spec('gone'), collect: { maxAttempts: 5 } });
+    const { execute, collection } = setup({ reader, spec: spec('gone'), collect: { maxAttempts: 5 } });
 
-    await useCase.execute({ taskId: TASK_ID }, live());
+    await execute(live());
 
     expect(reader.calls.get('gone')).toBe(1);
     expect(collection.failed).toHaveLength(1);
@@ -272,13 +212,13 @@ describe(CollectTaskUseCase.name, () => {
 
   it('records a source that hangs as timed out after the per-source timeout, retrying it like any transient failure', async () => {
     const reader = new FakeReader(async (s, signal) => (s.id === 'slow' ? hang(signal) : records(s.id)));
-    const { useCase, collection } = setup({
+    const { execute, collection } = setup({
       reader,
       spec: spec('slow', 'fast'),
       collect: { sourceTimeoutMs: 20, maxAttempts: 2 },
     });
 
-    await useCase.execute({ taskId: TASK_ID }, live());
+    await execute(live());
 
     expect(reader.calls.get('slow')).toBe(2);
     expect(collection.failed).toHaveLength(1);
@@ -293,18 +233,17 @@ describe(CollectTaskUseCase.name, () => {
       setTimeout(() => controller.abort(new CancelledError('task task-1 was cancelled')), 5);
       return hang(signal);
     });
-    const { useCase, collection, dispatcher } = setup({
+    const { execute, collection } = setup({
       reader,
       spec: spec('a'),
       collect: { sourceTimeoutMs: 5_000, maxAttempts: 3 },
     });
 
-    await expect(useCase.execute({ taskId: TASK_ID }, controller.signal)).rejects.toBeInstanceOf(CancelledError);
+    await expect(execute(controller.signal)).rejects.toBeInstanceOf(CancelledError);
     expect(reader.calls.get('a')).toBe(1);
     expect(collection.failed).toEqual([]);
     expect(collection.collected).toEqual([]);
     expect(collection.finishCollection).not.toHaveBeenCalled();
-    expect(dispatcher.dispatch).not.toHaveBeenCalled();
   });
 
   it('fetches at most sourceConcurrency sources at once', async () => {
@@ -313,41 +252,49 @@ describe(CollectTaskUseCase.name, () => {
       return records(s.id);
     });
     const ids = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
-    const { useCase, collection } = setup({ reader, spec: spec(...ids), collect: { sourceConcurrency: 2 } });
+    const { execute, collection } = setup({ reader, spec: spec(...ids), collect: { sourceConcurrency: 2 } });
 
-    await useCase.execute({ taskId: TASK_ID }, live());
+    await execute(live());
 
     expect(reader.maxInFlight).toBe(2);
     expect(collection.collected).toHaveLength(ids.length);
   });
 
-  it('reports that every source failed when finishCollection fails the task, and still dispatches it', async () => {
+  it('is done with the failed task when every source failed (finishCollection fails it)', async () => {
     const reader = new FakeReader(async () => {
       throw new ProviderError('nope', { retryable: false });
     });
-    const { useCase, collection, dispatcher, events } = setup({ reader, spec: spec('a', 'b') });
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b') });
     collection.after = state({ status: TaskStatus.FAILED });
 
-    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
+    const outcome = await execute(live());
 
-    expect(dispatcher.dispatch).toHaveBeenCalledWith(collection.after);
-    expect(events.progress).toHaveBeenLastCalledWith(collection.after, 'every data source failed');
-    expect(outcome).toBe('collected 0/2 source(s), task failed/collect');
+    expect(outcome).toEqual(done(collection.after, { pending: 2, collected: 0, failed: 2, settledElsewhere: 0 }));
   });
 
   it('lets a failure to store propagate (so Bull retries the job) instead of blaming the source', async () => {
-    const { useCase, collection } = setup({ reader: okReader() });
+    const { execute, collection } = setup({ reader: okReader() });
     collection.saveCollected = jest.fn().mockRejectedValue(new Error('Postgres is down'));
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).rejects.toThrow('Postgres is down');
+    await expect(execute(live())).rejects.toThrow('Postgres is down');
     expect(collection.failed).toEqual([]);
     expect(collection.finishCollection).not.toHaveBeenCalled();
   });
 
   it('counts a source another run settled meanwhile as neither collected nor failed', async () => {
-    const { useCase, collection, events } = setup({ reader: okReader(), spec: spec('a') });
+    const { execute, collection, events } = setup({ reader: okReader(), spec: spec('a') });
     collection.saveCollected = jest.fn().mockResolvedValue(false);
-    const outcome = await useCase.execute({ taskId: TASK_ID }, live());
-    expect(outcome).toMatch(/^collected 0\/1 source\(s\), 1 settled by another run/);
+    const outcome = await execute(live());
+    expect(outcome).toMatchObject({ kind: 'done', detail: { pending: 1, collected: 0, settledElsewhere: 1 } });
     expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/source a collected/));
+  });
+
+  it('describes a done job in one line', () => {
+    const { useCase } = setup({ reader: okReader() });
+    expect(useCase.describe({ pending: 3, collected: 2, failed: 0, settledElsewhere: 1 })).toBe(
+      'collected 2/3 source(s), 1 settled by another run',
+    );
+    expect(useCase.describe({ pending: 2, collected: 0, failed: 2, settledElsewhere: 0 })).toBe(
+      'collected 0/2 source(s)',
+    );
   });
 });

@@ -9,8 +9,10 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { StageDispatcher, StageUseCase, TaskEventsPublisher } from '@app/pipeline';
-import { CollectionStore, TaskRepository } from '@app/persistence';
+import type { StageOutcome, StageUseCase } from '@app/pipeline';
+import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
+import type { TaskEntity } from '@app/persistence';
+import { CollectionStore } from '@app/persistence';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');
 export const COLLECT_OPTIONS = Symbol('COLLECT_OPTIONS');
@@ -24,6 +26,14 @@ export interface CollectOptions {
   chunkSize: number;
 }
 
+/** What one collect job did: sources fetched and stored, failed, or settled by another run meanwhile. */
+export interface CollectDetail {
+  pending: number;
+  collected: number;
+  failed: number;
+  settledElsewhere: number;
+}
+
 /**
  * The collect stage of one task: every source not yet settled is fetched (several at once, each
  * with a timeout and retries); a source that keeps failing is recorded as failed and the others go
@@ -31,45 +41,40 @@ export interface CollectOptions {
  * fetches only the sources that were not settled.
  */
 @Injectable()
-export class CollectTaskUseCase implements StageUseCase<CollectTaskJob> {
+export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectDetail> {
   constructor(
-    private readonly tasks: TaskRepository,
     private readonly collection: CollectionStore,
-    private readonly dispatcher: StageDispatcher,
     private readonly events: TaskEventsPublisher,
     @Inject(DATA_SOURCE_READER) private readonly reader: DataSourceReader,
     @Inject(COLLECT_OPTIONS) private readonly options: CollectOptions,
   ) {}
 
-  async execute({ taskId }: CollectTaskJob, signal: AbortSignal): Promise<string> {
-    const started = await this.tasks.start(taskId);
-    if (!started) return 'skipped: task not found';
-    if (started.status !== TaskStatus.RUNNING) return `skipped: task is ${started.status}`;
-    if (started.stage !== TaskStage.COLLECT) {
-      await this.dispatcher.dispatch(started);
-      return `skipped: task is past collect (${started.stage})`;
-    }
-    const task = await this.tasks.findById(taskId);
-    if (!task) return 'skipped: task not found';
-
+  async execute(
+    { taskId }: CollectTaskJob,
+    task: TaskEntity,
+    signal: AbortSignal,
+  ): Promise<StageOutcome<CollectDetail>> {
     const settled = await this.collection.settledSourceIds(taskId);
     const pending = task.spec.sources.filter((source) => !settled.has(source.id));
-    this.events.progress(started, `collecting ${pending.length} source(s)`);
+    this.events.progress(task, `collecting ${pending.length} source(s)`);
     const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) =>
       this.collectSource(taskId, source, signal),
     );
 
     const after = await this.collection.finishCollection(taskId, this.options.chunkSize);
-    if (!after) return 'skipped: task vanished';
-    await this.dispatcher.dispatch(after);
-    this.events.progress(
-      after,
-      after.status === TaskStatus.FAILED ? 'every data source failed' : `collected ${after.recordsTotal} record(s)`,
-    );
-    const collected = outcomes.filter((outcome) => outcome === 'collected').length;
-    const skipped = outcomes.filter((outcome) => outcome === 'skipped').length;
-    const elsewhere = skipped > 0 ? `, ${skipped} settled by another run` : '';
-    return `collected ${collected}/${pending.length} source(s)${elsewhere}, task ${after.status}/${after.stage}`;
+    if (!after) return skipped('task-ended');
+    const count = (wanted: string) => outcomes.filter((outcome) => outcome === wanted).length;
+    return done(after, {
+      pending: pending.length,
+      collected: count('collected'),
+      failed: count('failed'),
+      settledElsewhere: count('skipped'),
+    });
+  }
+
+  describe({ pending, collected, settledElsewhere }: CollectDetail): string {
+    const elsewhere = settledElsewhere > 0 ? `, ${settledElsewhere} settled by another run` : '';
+    return `collected ${collected}/${pending} source(s)${elsewhere}`;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { TaskSpec } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskRepository, TaskState } from '@app/persistence';
+import { done, skipped } from '@app/pipeline';
+import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
 import { EvaluateChunkUseCase } from './evaluate-chunk.usecase';
 import type { RecordScorer } from './record-scorer';
 
@@ -13,18 +13,15 @@ const SPEC: TaskSpec = {
   dimensions: [{ id: 'dim1', name: 'Quality', threshold: 0.5 }],
 };
 
-function task(overrides: { status?: TaskStatus; stage?: TaskStage | null } = {}) {
-  return {
-    id: TASK_ID,
-    status: TaskStatus.RUNNING,
-    stage: TaskStage.EVALUATE,
-    chunksTotal: 2,
-    chunksDone: 0,
-    recordsTotal: 3,
-    spec: SPEC,
-    ...overrides,
-  };
-}
+const TASK = {
+  id: TASK_ID,
+  status: TaskStatus.RUNNING,
+  stage: TaskStage.EVALUATE,
+  chunksTotal: 2,
+  chunksDone: 0,
+  recordsTotal: 3,
+  spec: SPEC,
+} as TaskEntity;
 
 function state(overrides: Partial<TaskState> = {}): TaskState {
   return {
@@ -42,15 +39,7 @@ function chunkRecords(...ids: string[]): ChunkRecord[] {
   return ids.map((recordId) => ({ sourceId: 'src', recordId, content: `content of ${recordId}`, fields: {} }));
 }
 
-function setup(
-  options: {
-    found?: ReturnType<typeof task> | null;
-    done?: boolean;
-    records?: ChunkRecord[];
-    after?: TaskState | undefined;
-  } = {},
-) {
-  const tasks = { findById: jest.fn(async () => ('found' in options ? options.found : task())) };
+function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskState | undefined } = {}) {
   const evaluations = {
     isChunkDone: jest.fn(async () => options.done ?? false),
     chunkRecords: jest.fn(async () => options.records ?? chunkRecords('r1', 'r2', 'r3')),
@@ -58,8 +47,6 @@ function setup(
       'after' in options ? options.after : state(),
     ),
   };
-  const dispatcher = { dispatch: jest.fn(async () => undefined) };
-  const events = { progress: jest.fn() };
   const scorer = {
     score: jest.fn(
       async (record: ChunkRecord): Promise<RecordOutcome> =>
@@ -69,72 +56,34 @@ function setup(
     ),
   };
   const useCase = new EvaluateChunkUseCase(
-    tasks as unknown as TaskRepository,
     evaluations as unknown as EvaluationStore,
-    dispatcher as unknown as StageDispatcher,
-    events as unknown as TaskEventsPublisher,
     scorer as unknown as RecordScorer,
     2,
   );
-  return { useCase, tasks, evaluations, dispatcher, events, scorer };
+  const execute = (chunk: number, signal: AbortSignal = live()) =>
+    useCase.execute({ taskId: TASK_ID, chunk }, TASK, signal);
+  return { useCase, execute, evaluations, scorer };
 }
 
 const live = (): AbortSignal => new AbortController().signal;
 
 describe(EvaluateChunkUseCase.name, () => {
-  describe('skip paths', () => {
-    it('skips a task that does not exist', async () => {
-      const { useCase, scorer, evaluations, dispatcher } = setup({ found: null });
+  it('is skipped for a chunk that was counted already, without scoring', async () => {
+    const { execute, scorer, evaluations } = setup({ done: true });
 
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 0 }, live())).resolves.toBe('skipped: task not found');
-      expect(scorer.score).not.toHaveBeenCalled();
-      expect(evaluations.saveChunk).not.toHaveBeenCalled();
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
-    });
-
-    it('skips a task that is not running (e.g. cancelled)', async () => {
-      const { useCase, scorer, evaluations, dispatcher } = setup({ found: task({ status: TaskStatus.CANCELLED }) });
-
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 0 }, live())).resolves.toBe('skipped: task is cancelled');
-      expect(scorer.score).not.toHaveBeenCalled();
-      expect(evaluations.saveChunk).not.toHaveBeenCalled();
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
-    });
-
-    it('re-dispatches a task that is already past evaluate, without scoring', async () => {
-      const past = task({ stage: TaskStage.GENERATE });
-      const { useCase, scorer, evaluations, dispatcher } = setup({ found: past });
-
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe(
-        'skipped: task is past evaluate (generate)',
-      );
-      expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-      expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
-      expect(scorer.score).not.toHaveBeenCalled();
-      expect(evaluations.saveChunk).not.toHaveBeenCalled();
-    });
-
-    it('does nothing for a chunk that was counted already', async () => {
-      const { useCase, scorer, evaluations, dispatcher, events } = setup({ done: true });
-
-      await expect(useCase.execute({ taskId: TASK_ID, chunk: 1 }, live())).resolves.toBe(
-        'skipped: chunk 1 already counted',
-      );
-      expect(evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 1);
-      expect(evaluations.chunkRecords).not.toHaveBeenCalled();
-      expect(scorer.score).not.toHaveBeenCalled();
-      expect(evaluations.saveChunk).not.toHaveBeenCalled();
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
-      expect(events.progress).not.toHaveBeenCalled();
-    });
+    await expect(execute(1)).resolves.toEqual(skipped('already-done'));
+    expect(evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 1);
+    expect(evaluations.chunkRecords).not.toHaveBeenCalled();
+    expect(scorer.score).not.toHaveBeenCalled();
+    expect(evaluations.saveChunk).not.toHaveBeenCalled();
   });
 
   it("scores every record of the chunk and saves an outcome for each, in the chunk's order", async () => {
     const records = chunkRecords('r1', 'bad2', 'r3', 'r4', 'bad5');
-    const { useCase, evaluations, scorer } = setup({ records });
+    const { execute, evaluations, scorer } = setup({ records });
     const signal = live();
 
-    const outcome = await useCase.execute({ taskId: TASK_ID, chunk: 3 }, signal);
+    const outcome = await execute(3, signal);
 
     expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 3);
     expect(scorer.score).toHaveBeenCalledTimes(records.length);
@@ -149,42 +98,33 @@ describe(EvaluateChunkUseCase.name, () => {
     expect(chunk).toBe(3);
     expect(outcomes.map((entry) => entry.recordId)).toEqual(['r1', 'bad2', 'r3', 'r4', 'bad5']);
     expect(outcomes.filter((entry) => 'error' in entry).map((entry) => entry.recordId)).toEqual(['bad2', 'bad5']);
-    expect(outcome).toBe('chunk 3: 3/5 record(s) evaluated, task running/evaluate');
+    expect(outcome).toEqual(done(state(), { chunk: 3, evaluated: 3, failed: 2 }));
   });
 
-  it('does not dispatch while the task stays in evaluate (other chunks still running)', async () => {
-    const { useCase, dispatcher, events } = setup({ after: state({ chunksDone: 1 }) });
-
-    await useCase.execute({ taskId: TASK_ID, chunk: 0 }, live());
-
-    expect(dispatcher.dispatch).not.toHaveBeenCalled();
-    expect(events.progress).toHaveBeenCalledWith(state({ chunksDone: 1 }), 'chunk 0: 3 record(s) evaluated, 0 failed');
+  it('is done with the state the fan-in left, in evaluate or moved on to generate', async () => {
+    const stays = state({ chunksDone: 1 });
+    await expect(setup({ after: stays }).execute(0)).resolves.toEqual(
+      done(stays, { chunk: 0, evaluated: 3, failed: 0 }),
+    );
+    const movedOn = state({ stage: TaskStage.GENERATE, chunksDone: 2 });
+    await expect(setup({ after: movedOn }).execute(1)).resolves.toEqual(
+      done(movedOn, { chunk: 1, evaluated: 3, failed: 0 }),
+    );
   });
 
-  it('dispatches the next stage when this chunk moved the task to generate', async () => {
-    const after = state({ stage: TaskStage.GENERATE, chunksDone: 2 });
-    const { useCase, dispatcher } = setup({ after });
-
-    const outcome = await useCase.execute({ taskId: TASK_ID, chunk: 1 }, live());
-
-    expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-    expect(dispatcher.dispatch).toHaveBeenCalledWith(after);
-    expect(outcome).toBe('chunk 1: 3/3 record(s) evaluated, task running/generate');
-  });
-
-  it('returns "task vanished" and dispatches nothing when saving finds no task', async () => {
-    const { useCase, dispatcher, events } = setup({ after: undefined });
-
-    await expect(useCase.execute({ taskId: TASK_ID, chunk: 0 }, live())).resolves.toBe('skipped: task vanished');
-    expect(dispatcher.dispatch).not.toHaveBeenCalled();
-    expect(events.progress).not.toHaveBeenCalled();
+  it('is skipped when saving finds the task ended or gone', async () => {
+    await expect(setup({ after: undefined }).execute(0)).resolves.toEqual(skipped('task-ended'));
   });
 
   it('propagates a failure of the scorer (the task abort) without saving the chunk', async () => {
-    const { useCase, scorer, evaluations } = setup();
+    const { execute, scorer, evaluations } = setup();
     scorer.score.mockRejectedValueOnce(new Error('aborted'));
 
-    await expect(useCase.execute({ taskId: TASK_ID, chunk: 0 }, live())).rejects.toThrow('aborted');
+    await expect(execute(0)).rejects.toThrow('aborted');
     expect(evaluations.saveChunk).not.toHaveBeenCalled();
+  });
+
+  it('describes a done job in one line (the form the e2e tests read from the log)', () => {
+    expect(setup().useCase.describe({ chunk: 3, evaluated: 3, failed: 2 })).toBe('chunk 3: 3/5 record(s) evaluated');
   });
 });

@@ -1,7 +1,8 @@
 import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
 import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
-import type { GenerationStore, RecordScore, TaskRepository } from '@app/persistence';
+import { done, skipped } from '@app/pipeline';
+import type { GenerationStore, RecordScore, TaskEntity, TaskRepository } from '@app/persistence';
 import type { DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { scoreStatistics } from './score-statistics';
@@ -20,26 +21,15 @@ const SPEC: TaskSpec = {
   dimensions: DIMENSIONS,
 };
 
-function task(
-  overrides: {
-    status?: TaskStatus;
-    stage?: TaskStage | null;
-    recordsEvaluated?: number;
-    recordsFailed?: number;
-    sourcesFailed?: number;
-  } = {},
-) {
-  return {
-    id: TASK_ID,
-    status: TaskStatus.RUNNING,
-    stage: TaskStage.GENERATE,
-    spec: SPEC,
-    recordsEvaluated: 0,
-    recordsFailed: 0,
-    sourcesFailed: 0,
-    ...overrides,
-  };
-}
+const TASK = {
+  id: TASK_ID,
+  status: TaskStatus.RUNNING,
+  stage: TaskStage.GENERATE,
+  spec: SPEC,
+  recordsEvaluated: 0,
+  recordsFailed: 0,
+  sourcesFailed: 0,
+} as TaskEntity;
 
 function dimensionResult(dimension: DimensionSpec, summary: string): DimensionResultDto {
   return {
@@ -52,20 +42,10 @@ function dimensionResult(dimension: DimensionSpec, summary: string): DimensionRe
   };
 }
 
-function setup(
-  options: {
-    found?: ReturnType<typeof task> | null;
-    finished?: DimensionResultDto[];
-    completed?: TaskStatus | undefined;
-  } = {},
-) {
-  const loaded = 'found' in options ? options.found : task();
+function setup(options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined } = {}) {
   const tasks = {
-    findById: jest
-      .fn()
-      .mockResolvedValueOnce(loaded)
-      // the re-read before combining sees the counters written meanwhile
-      .mockResolvedValue(loaded && { ...loaded, recordsEvaluated: 7, recordsFailed: 2, sourcesFailed: 1 }),
+    // the re-read before combining sees the counters written meanwhile
+    findById: jest.fn().mockResolvedValue({ ...TASK, recordsEvaluated: 7, recordsFailed: 2, sourcesFailed: 1 }),
   };
   const scoresByDimension = new Map<string, RecordScore[]>(
     DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]),
@@ -95,40 +75,20 @@ function setup(
     reporter as unknown as DimensionReporter,
     2,
   );
-  return { useCase, tasks, generation, reporter, events, scoresByDimension };
+  const execute = (signal: AbortSignal = live()) => useCase.execute({ taskId: TASK_ID }, TASK, signal);
+  return { useCase, execute, tasks, generation, reporter, events, scoresByDimension };
 }
 
 const live = (): AbortSignal => new AbortController().signal;
 
 describe(GenerateResultUseCase.name, () => {
-  describe('skip paths', () => {
-    it('skips a task that does not exist', async () => {
-      const { useCase, generation, reporter } = setup({ found: null });
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('skipped: task not found');
-      expect(reporter.report).not.toHaveBeenCalled();
-      expect(generation.complete).not.toHaveBeenCalled();
-    });
-
-    it.each([
-      [TaskStatus.CANCELLED, TaskStage.GENERATE],
-      [TaskStatus.FAILED, TaskStage.GENERATE],
-      [TaskStatus.RUNNING, TaskStage.EVALUATE],
-    ])('skips a task that is %s/%s', async (status, stage) => {
-      const { useCase, generation, reporter } = setup({ found: task({ status, stage }) });
-
-      await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(`skipped: task is ${status}/${stage}`);
-      expect(generation.finishedDimensions).not.toHaveBeenCalled();
-      expect(reporter.report).not.toHaveBeenCalled();
-      expect(generation.complete).not.toHaveBeenCalled();
-    });
-  });
-
   it('reports every dimension, saves each, and completes the task with the combined result', async () => {
-    const { useCase, generation, reporter, events, scoresByDimension } = setup();
+    const { execute, generation, reporter, scoresByDimension } = setup();
     const signal = live();
 
-    await expect(useCase.execute({ taskId: TASK_ID }, signal)).resolves.toBe('result stored, task completed');
+    await expect(execute(signal)).resolves.toEqual(
+      done({ ...TASK, status: TaskStatus.COMPLETED }, { dimensions: 3, reported: 3 }),
+    );
 
     expect(reporter.report).toHaveBeenCalledTimes(3);
     for (const [spec, dimension, scores, passed] of reporter.report.mock.calls) {
@@ -156,17 +116,13 @@ describe(GenerateResultUseCase.name, () => {
     });
     expect(new Date(result.generated_at).toISOString()).toBe(result.generated_at);
     expect(generation.countPassingAll).toHaveBeenCalledWith(TASK_ID, DIMENSIONS);
-    expect(events.progress).toHaveBeenLastCalledWith(
-      { id: TASK_ID, status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE },
-      'finished: completed',
-    );
   });
 
   it('reuses the dimensions finished by an earlier run and reports only the missing ones', async () => {
     const stored = dimensionResult(DIMENSIONS[1], 'stored dim2');
-    const { useCase, generation, reporter } = setup({ finished: [stored] });
+    const { execute, generation, reporter } = setup({ finished: [stored] });
 
-    await useCase.execute({ taskId: TASK_ID }, live());
+    await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 2 } });
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
     expect(generation.scores.mock.calls.map(([, dimensionId]) => dimensionId).sort()).toEqual(['dim1', 'dim3']);
@@ -180,37 +136,39 @@ describe(GenerateResultUseCase.name, () => {
   });
 
   it('does not call the reporter at all when every dimension was finished already', async () => {
-    const { useCase, reporter, generation } = setup({
+    const { execute, reporter, generation } = setup({
       finished: DIMENSIONS.map((d) => dimensionResult(d, `stored ${d.id}`)),
     });
 
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe('result stored, task completed');
+    await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 0 } });
     expect(reporter.report).not.toHaveBeenCalled();
     expect(generation.saveDimension).not.toHaveBeenCalled();
     expect(generation.complete).toHaveBeenCalledTimes(1);
   });
 
-  it('says the result was discarded when the task ended meanwhile (complete() returns undefined)', async () => {
-    const { useCase, events } = setup({ completed: undefined });
-
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
-      'skipped: task ended meanwhile, result discarded',
-    );
-    expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/^finished/));
+  it('is skipped, the result discarded, when the task ended meanwhile (complete() returns undefined)', async () => {
+    await expect(setup({ completed: undefined }).execute()).resolves.toEqual(skipped('task-ended'));
   });
 
   it('passes the final status returned by complete() through', async () => {
-    const { useCase } = setup({ completed: TaskStatus.COMPLETED_WITH_ERRORS });
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).resolves.toBe(
-      'result stored, task completed_with_errors',
-    );
+    const { execute } = setup({ completed: TaskStatus.COMPLETED_WITH_ERRORS });
+    await expect(execute()).resolves.toMatchObject({
+      kind: 'done',
+      task: { status: TaskStatus.COMPLETED_WITH_ERRORS, stage: TaskStage.GENERATE },
+    });
   });
 
   it('propagates a reporter failure without completing the task', async () => {
-    const { useCase, reporter, generation } = setup();
+    const { execute, reporter, generation } = setup();
     reporter.report.mockRejectedValueOnce(new Error('cancelled'));
 
-    await expect(useCase.execute({ taskId: TASK_ID }, live())).rejects.toThrow('cancelled');
+    await expect(execute()).rejects.toThrow('cancelled');
     expect(generation.complete).not.toHaveBeenCalled();
+  });
+
+  it('describes a done job in one line', () => {
+    expect(setup().useCase.describe({ dimensions: 3, reported: 1 })).toBe(
+      'result stored: 3 dimension(s), 1 reported by this run',
+    );
   });
 });

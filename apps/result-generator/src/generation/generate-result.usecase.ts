@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
-import {
-  DimensionSpec,
-  DimensionResultDto,
-  GenerateResultJob,
-  TaskResultDto,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
-import { StageUseCase, TaskEventsPublisher } from '@app/pipeline';
+import { DimensionSpec, DimensionResultDto, GenerateResultJob, TaskResultDto } from '@app/contracts';
+import type { StageOutcome, StageUseCase } from '@app/pipeline';
+import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
+
+/** What one generate job did: the dimensions it reported itself (the others were stored before). */
+export interface GenerateDetail {
+  dimensions: number;
+  reported: number;
+}
 
 /**
  * The generate stage of one task: every dimension reported in parallel (each stored as soon as it is
@@ -20,7 +20,7 @@ export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
  * which is stored together with the task's final status, once.
  */
 @Injectable()
-export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
+export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, GenerateDetail> {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly generation: GenerationStore,
@@ -29,12 +29,11 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
     @Inject(DIMENSION_CONCURRENCY) private readonly dimensionConcurrency: number,
   ) {}
 
-  async execute({ taskId }: GenerateResultJob, signal: AbortSignal): Promise<string> {
-    const task = await this.tasks.findById(taskId);
-    if (!task) return 'skipped: task not found';
-    if (task.status !== TaskStatus.RUNNING || task.stage !== TaskStage.GENERATE)
-      return `skipped: task is ${task.status}/${task.stage}`;
-
+  async execute(
+    { taskId }: GenerateResultJob,
+    task: TaskEntity,
+    signal: AbortSignal,
+  ): Promise<StageOutcome<GenerateDetail>> {
     const finished = await this.generation.finishedDimensions(taskId);
     const dimensions = await mapWithConcurrency(
       task.spec.dimensions,
@@ -43,9 +42,12 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob> {
     );
     const result = await this.combine(task, dimensions);
     const status = await this.generation.complete(taskId, result);
-    if (!status) return 'skipped: task ended meanwhile, result discarded';
-    this.events.progress({ id: taskId, status, stage: TaskStage.GENERATE }, `finished: ${status}`);
-    return `result stored, task ${status}`;
+    if (!status) return skipped('task-ended');
+    return done({ ...task, status }, { dimensions: dimensions.length, reported: dimensions.length - finished.size });
+  }
+
+  describe({ dimensions, reported }: GenerateDetail): string {
+    return `result stored: ${dimensions} dimension(s), ${reported} reported by this run`;
   }
 
   private async reportDimension(

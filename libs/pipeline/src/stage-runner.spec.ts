@@ -1,0 +1,198 @@
+import type { StageJob } from '@app/contracts';
+import { TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskEntity, TaskRepository, TaskState } from '@app/persistence';
+import type { TaskEventsPublisher } from './events.module';
+import type { StageDispatcher } from './stage-dispatcher';
+import type { StageOutcome, StageUseCase } from './stage-runner';
+import { describeOutcome, done, skipped, StageRunner } from './stage-runner';
+
+const TASK_ID = 'task-1';
+
+function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
+  return {
+    id: TASK_ID,
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.EVALUATE,
+    chunksTotal: 2,
+    chunksDone: 0,
+    recordsTotal: 4,
+    ...overrides,
+  } as TaskEntity;
+}
+
+function state(overrides: Partial<TaskState> = {}): TaskState {
+  return {
+    id: TASK_ID,
+    status: TaskStatus.RUNNING,
+    stage: TaskStage.EVALUATE,
+    chunksTotal: 2,
+    chunksDone: 1,
+    recordsTotal: 4,
+    ...overrides,
+  };
+}
+
+/** A use case that answers what the test says and records what it was given. */
+class FakeUseCase implements StageUseCase<StageJob, { n: number }> {
+  readonly calls: { job: StageJob; task: TaskEntity; signal: AbortSignal }[] = [];
+  constructor(private readonly answer: () => Promise<StageOutcome<{ n: number }>>) {}
+
+  execute(job: StageJob, task: TaskEntity, signal: AbortSignal): Promise<StageOutcome<{ n: number }>> {
+    this.calls.push({ job, task, signal });
+    return this.answer();
+  }
+
+  describe({ n }: { n: number }): string {
+    return `did ${n}`;
+  }
+}
+
+function setup(found: TaskEntity | null, started?: TaskState) {
+  const tasks = { findById: jest.fn(async () => found), start: jest.fn(async () => started) };
+  const dispatcher = { dispatch: jest.fn(async (_task: TaskState) => undefined) };
+  const events = { progress: jest.fn() };
+  const runner = new StageRunner(
+    tasks as unknown as TaskRepository,
+    dispatcher as unknown as StageDispatcher,
+    events as unknown as TaskEventsPublisher,
+  );
+  return { runner, tasks, dispatcher, events };
+}
+
+const live = (): AbortSignal => new AbortController().signal;
+const JOB: StageJob = { taskId: TASK_ID };
+
+describe(StageRunner.name, () => {
+  describe('before the use case', () => {
+    it('skips a task that does not exist', async () => {
+      const { runner, dispatcher } = setup(null);
+      const useCase = new FakeUseCase(async () => done(state(), { n: 1 }));
+
+      await expect(runner.run(TaskStage.EVALUATE, JOB, useCase, live())).resolves.toEqual(skipped('task-not-found'));
+      expect(useCase.calls).toEqual([]);
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+    });
+
+    it.each([TaskStatus.CANCELLED, TaskStatus.FAILED, TaskStatus.COMPLETED])(
+      'skips a task that is %s without queueing anything',
+      async (status) => {
+        const { runner, dispatcher, events } = setup(entity({ status }));
+        const useCase = new FakeUseCase(async () => done(state(), { n: 1 }));
+
+        await expect(runner.run(TaskStage.EVALUATE, JOB, useCase, live())).resolves.toEqual(
+          skipped('task-not-running'),
+        );
+        expect(useCase.calls).toEqual([]);
+        expect(dispatcher.dispatch).not.toHaveBeenCalled();
+        expect(events.progress).not.toHaveBeenCalled();
+      },
+    );
+
+    it('queues the current stage of a task that is past this one again, instead of working', async () => {
+      const past = entity({ stage: TaskStage.GENERATE });
+      const { runner, dispatcher } = setup(past);
+      const useCase = new FakeUseCase(async () => done(state(), { n: 1 }));
+
+      await expect(runner.run(TaskStage.EVALUATE, JOB, useCase, live())).resolves.toEqual(skipped('past-stage'));
+      expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(past);
+      expect(useCase.calls).toEqual([]);
+    });
+
+    it('skips a task that has not reached this stage, queueing nothing', async () => {
+      const { runner, dispatcher } = setup(entity({ stage: TaskStage.EVALUATE }));
+      const useCase = new FakeUseCase(async () => done(state(), { n: 1 }));
+
+      await expect(runner.run(TaskStage.GENERATE, JOB, useCase, live())).resolves.toEqual(skipped('before-stage'));
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(useCase.calls).toEqual([]);
+    });
+
+    it('starts a pending task and hands the use case the running task', async () => {
+      const pending = entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT });
+      const { runner, tasks } = setup(pending, state({ status: TaskStatus.RUNNING, stage: TaskStage.COLLECT }));
+      const useCase = new FakeUseCase(async () => skipped('already-done'));
+
+      await runner.run(TaskStage.COLLECT, JOB, useCase, live());
+
+      expect(tasks.start).toHaveBeenCalledWith(TASK_ID);
+      expect(useCase.calls).toHaveLength(1);
+      expect(useCase.calls[0].task).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.COLLECT });
+    });
+
+    it('skips a pending task that was cancelled or removed before it could start', async () => {
+      const pending = () => entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT });
+      const useCase = new FakeUseCase(async () => skipped('already-done'));
+
+      const cancelled = setup(pending(), state({ status: TaskStatus.CANCELLED, stage: TaskStage.COLLECT }));
+      await expect(cancelled.runner.run(TaskStage.COLLECT, JOB, useCase, live())).resolves.toEqual(
+        skipped('task-not-running'),
+      );
+      const removed = setup(pending(), undefined);
+      await expect(removed.runner.run(TaskStage.COLLECT, JOB, useCase, live())).resolves.toEqual(
+        skipped('task-not-found'),
+      );
+      expect(useCase.calls).toEqual([]);
+    });
+  });
+
+  describe('after the use case', () => {
+    it('hands the use case the job, the task and the signal, and returns its outcome', async () => {
+      const task = entity();
+      const { runner } = setup(task);
+      const outcome = done(state(), { n: 2 });
+      const useCase = new FakeUseCase(async () => outcome);
+      const signal = live();
+
+      await expect(runner.run(TaskStage.EVALUATE, JOB, useCase, signal)).resolves.toBe(outcome);
+      expect(useCase.calls).toEqual([{ job: JOB, task, signal }]);
+    });
+
+    it('queues the next stage when the task moved on, and broadcasts its progress', async () => {
+      const { runner, dispatcher, events } = setup(entity());
+      const movedOn = state({ stage: TaskStage.GENERATE, chunksDone: 2 });
+
+      await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(movedOn, { n: 3 })), live());
+
+      expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(movedOn);
+      expect(events.progress).toHaveBeenCalledWith(movedOn, 'did 3');
+    });
+
+    it('queues nothing while the task stays in this stage, but still broadcasts its progress', async () => {
+      const { runner, dispatcher, events } = setup(entity());
+      const stays = state({ chunksDone: 1 });
+
+      await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(stays, { n: 1 })), live());
+
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(events.progress).toHaveBeenCalledWith(stays, 'did 1');
+    });
+
+    it('queues and broadcasts nothing for a job the use case skipped', async () => {
+      const { runner, dispatcher, events } = setup(entity());
+
+      await expect(
+        runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => skipped('already-done')), live()),
+      ).resolves.toEqual(skipped('already-done'));
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(events.progress).not.toHaveBeenCalled();
+    });
+
+    it("lets the use case's error through (Bull retries), queueing nothing", async () => {
+      const { runner, dispatcher } = setup(entity());
+      const useCase = new FakeUseCase(() => Promise.reject(new Error('Postgres is down')));
+
+      await expect(runner.run(TaskStage.EVALUATE, JOB, useCase, live())).rejects.toThrow('Postgres is down');
+      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+    });
+  });
+
+  it('puts an outcome into the one line the job log shows', () => {
+    const useCase = new FakeUseCase(async () => skipped('already-done'));
+    expect(describeOutcome(done(state({ stage: TaskStage.GENERATE }), { n: 4 }), useCase)).toBe(
+      'did 4, task running/generate',
+    );
+    expect(describeOutcome(skipped('past-stage'), useCase)).toBe('skipped: past-stage');
+  });
+});
