@@ -45,6 +45,10 @@ class FakeUseCase implements StageUseCase<StageJob, { n: number }> {
   describe({ n }: { n: number }): string {
     return `did ${n}`;
   }
+
+  progress(task: TaskState, { n }: { n: number }): string {
+    return `${n} done, ${task.chunksDone} chunk(s)`;
+  }
 }
 
 function setup(found: TaskEntity | null, started?: TaskState) {
@@ -156,7 +160,7 @@ describe(StageRunner.name, () => {
 
       expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
       expect(dispatcher.dispatch).toHaveBeenCalledWith(movedOn);
-      expect(events.progress).toHaveBeenCalledWith(movedOn, 'did 3');
+      expect(events.progress).toHaveBeenCalledWith(movedOn, '3 done, 2 chunk(s)');
     });
 
     it('queues nothing while the task stays in this stage, but still broadcasts its progress', async () => {
@@ -166,7 +170,7 @@ describe(StageRunner.name, () => {
       await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(stays, { n: 1 })), live());
 
       expect(dispatcher.dispatch).not.toHaveBeenCalled();
-      expect(events.progress).toHaveBeenCalledWith(stays, 'did 1');
+      expect(events.progress).toHaveBeenCalledWith(stays, '1 done, 1 chunk(s)');
     });
 
     it('queues and broadcasts nothing for a job the use case skipped', async () => {

@@ -34,8 +34,10 @@ export interface StageUseCase<T extends StageJob, D> {
    * runner queues whatever stage the returned task is in next.
    */
   execute(job: T, task: TaskEntity, signal: AbortSignal): Promise<StageOutcome<D>>;
-  /** One line on a done job, for the log and the task's progress broadcast. */
+  /** One line on a done job, for the log. */
   describe(detail: D): string;
+  /** The message of the task's progress broadcast on a done job (live clients read it). */
+  progress(task: TaskState, detail: D): string;
 }
 
 const STAGE_ORDER: readonly TaskStage[] = [TaskStage.COLLECT, TaskStage.EVALUATE, TaskStage.GENERATE];
@@ -71,7 +73,7 @@ export class StageRunner {
     const outcome = await useCase.execute(job, task, signal);
     if (outcome.kind === 'done') {
       if (outcome.task.stage !== stage) await this.dispatcher.dispatch(outcome.task);
-      this.events.progress(outcome.task, useCase.describe(outcome.detail));
+      this.events.progress(outcome.task, useCase.progress(outcome.task, outcome.detail));
     }
     return outcome;
   }

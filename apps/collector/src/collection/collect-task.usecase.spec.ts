@@ -297,4 +297,10 @@ describe(CollectTaskUseCase.name, () => {
       'collected 0/2 source(s)',
     );
   });
+
+  it('broadcasts the records collected, or that every source failed', () => {
+    const { useCase } = setup({ reader: okReader() });
+    expect(useCase.progress(state({ stage: TaskStage.EVALUATE, recordsTotal: 4 }))).toBe('collected 4 record(s)');
+    expect(useCase.progress(state({ status: TaskStatus.FAILED }))).toBe('every data source failed');
+  });
 });

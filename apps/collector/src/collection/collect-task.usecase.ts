@@ -11,7 +11,7 @@ import {
 } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
-import type { TaskEntity } from '@app/persistence';
+import type { TaskEntity, TaskState } from '@app/persistence';
 import { CollectionStore } from '@app/persistence';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');
@@ -75,6 +75,10 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
   describe({ pending, collected, settledElsewhere }: CollectDetail): string {
     const elsewhere = settledElsewhere > 0 ? `, ${settledElsewhere} settled by another run` : '';
     return `collected ${collected}/${pending} source(s)${elsewhere}`;
+  }
+
+  progress(task: TaskState): string {
+    return task.status === TaskStatus.FAILED ? 'every data source failed' : `collected ${task.recordsTotal} record(s)`;
   }
 
   /**

@@ -127,4 +127,10 @@ describe(EvaluateChunkUseCase.name, () => {
   it('describes a done job in one line (the form the e2e tests read from the log)', () => {
     expect(setup().useCase.describe({ chunk: 3, evaluated: 3, failed: 2 })).toBe('chunk 3: 3/5 record(s) evaluated');
   });
+
+  it('broadcasts the chunk as live clients read it', () => {
+    expect(setup().useCase.progress(state(), { chunk: 0, evaluated: 3, failed: 0 })).toBe(
+      'chunk 0: 3 record(s) evaluated, 0 failed',
+    );
+  });
 });

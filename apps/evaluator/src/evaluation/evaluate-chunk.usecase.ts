@@ -3,7 +3,7 @@ import { mapWithConcurrency } from '@app/common';
 import { EvaluateChunkJob } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { TaskEntity } from '@app/persistence';
+import type { TaskEntity, TaskState } from '@app/persistence';
 import { EvaluationStore } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
@@ -49,5 +49,9 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
 
   describe({ chunk, evaluated, failed }: EvaluateDetail): string {
     return `chunk ${chunk}: ${evaluated}/${evaluated + failed} record(s) evaluated`;
+  }
+
+  progress(_task: TaskState, { chunk, evaluated, failed }: EvaluateDetail): string {
+    return `chunk ${chunk}: ${evaluated} record(s) evaluated, ${failed} failed`;
   }
 }

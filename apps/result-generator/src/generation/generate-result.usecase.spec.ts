@@ -171,4 +171,8 @@ describe(GenerateResultUseCase.name, () => {
       'result stored: 3 dimension(s), 1 reported by this run',
     );
   });
+
+  it('broadcasts the final status', () => {
+    expect(setup().useCase.progress({ ...TASK, status: TaskStatus.COMPLETED })).toBe('finished: completed');
+  });
 });

@@ -4,6 +4,7 @@ import { DimensionSpec, DimensionResultDto, GenerateResultJob, TaskResultDto } f
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
+import type { TaskState } from '@app/persistence';
 import { DimensionReporter } from './dimension-reporter';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
@@ -48,6 +49,10 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
 
   describe({ dimensions, reported }: GenerateDetail): string {
     return `result stored: ${dimensions} dimension(s), ${reported} reported by this run`;
+  }
+
+  progress(task: TaskState): string {
+    return `finished: ${task.status}`;
   }
 
   private async reportDimension(
