@@ -1,11 +1,16 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { RecordEvaluationStatus } from '@app/contracts';
+import { TaskEntity } from './task.entity';
 
 /** A collected record; the primary key is what keeps every record in a task exactly once. */
 @Entity({ name: 'task_records' })
 @Index('task_records_chunk_idx', ['taskId', 'chunk'])
+// The failures a task view lists; a small partial index beside the records.
+@Index('task_records_failed_idx', ['taskId'], { where: `status = '${RecordEvaluationStatus.FAILED}'` })
 export class TaskRecordEntity {
-  @PrimaryColumn({ name: 'task_id', type: 'uuid' }) taskId: string;
+  @PrimaryColumn({ name: 'task_id', type: 'uuid' })
+  @ForeignKey(() => TaskEntity, { name: 'task_records_task_id_fkey', onDelete: 'CASCADE' })
+  taskId: string;
   @PrimaryColumn({ name: 'source_id', type: 'varchar', length: 64 }) sourceId: string;
   @PrimaryColumn({ name: 'record_id', type: 'varchar', length: 256 }) recordId: string;
   /** Position within its source, so chunks are cut in the same order on every run. */

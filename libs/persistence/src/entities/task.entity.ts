@@ -1,8 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { TaskSpec } from '@app/contracts';
 import { TaskStage, TaskStatus } from '@app/contracts';
 
 @Entity({ name: 'tasks' })
+@Check('tasks_status_check', `status IN (${sqlList(Object.values(TaskStatus))})`)
+@Check('tasks_stage_check', `stage IN (${sqlList(Object.values(TaskStage))})`)
 @Index('tasks_active_idx', ['status', 'stage', 'updatedAt'])
 @Index('tasks_created_at_idx', ['createdAt'])
 export class TaskEntity {
@@ -28,4 +30,8 @@ export class TaskEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt: Date | null;
+}
+
+function sqlList(values: readonly string[]): string {
+  return values.map((value) => `'${value}'`).join(',');
 }
