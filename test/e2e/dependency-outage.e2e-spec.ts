@@ -4,6 +4,9 @@ import { openTestDataSource, testDatabaseSettings } from '../support/database';
 import { TcpProxy } from './support/tcp-proxy';
 import { delay, TestSystem } from './support/test-system';
 
+/** A driver's message names the host and port it could not reach; no answer may show that. */
+const INTERNALS = /127\.0\.0\.1|ECONNREFUSED|Connection terminated|:\d{4,5}\b/;
+
 /**
  * The gateway alone, reaching Postgres and Redis through proxies that the test cuts: an outage gets
  * a 503 that names no internals, stores nothing, shows in the health check, and passes when the
@@ -49,6 +52,7 @@ describe('gateway during a Postgres or Redis outage', () => {
     const health = await waitForHealth(503);
     expect(health.status).toBe(503);
     expect(health.body.checks).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'down' } });
+    expect(JSON.stringify(health.body)).not.toMatch(INTERNALS);
 
     const before = await countTasks();
     const refused = await system.request('POST', '/api/v1/tasks', EXAMPLE_TASK);
@@ -80,6 +84,7 @@ describe('gateway during a Postgres or Redis outage', () => {
     const ready = await system.request('GET', '/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.error.postgres.status).toBe('down');
+    expect(JSON.stringify([health.body, ready.body])).not.toMatch(INTERNALS);
     const metrics = await system.request('GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('dataproc_queue_jobs{');

@@ -9,6 +9,7 @@ import { redisTransport } from '@app/pipeline';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
+import { parseJsonBodies } from './http/json-body';
 import { RequestValidationPipe } from './http/validation';
 import { buildOpenApiDocument, useApiPrefix } from './swagger';
 
@@ -18,8 +19,10 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(options),
     new FastifyAdapter({ bodyLimit: http.bodyLimitBytes }),
-    { logger: options.logLevels },
+    // JSON is the one body the API takes; parseJsonBodies registers its parser instead of Nest's.
+    { logger: options.logLevels, bodyParser: false },
   );
+  parseJsonBodies(app.getHttpAdapter().getInstance());
   useApiPrefix(app);
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));

@@ -8,3 +8,4 @@ export { mapWithConcurrency } from './map-with-concurrency.util';
 export { seededRandom, stableHash, unitInterval } from './deterministic-random.util';
 export { canonicalJson } from './canonical-json';
 export { describeError, withDeadline } from './errors.util';
+export { isDependencyUnavailable, publicReason } from './dependency-errors';

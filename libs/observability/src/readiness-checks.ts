@@ -1,10 +1,12 @@
 import { getQueueToken } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Queue } from 'bull';
 import Redis from 'ioredis';
-import { describeError, withDeadline } from '@app/common';
+import { DataSource } from 'typeorm';
+import { publicReason, withDeadline } from '@app/common';
 import { QueueName } from '@app/contracts';
 import { REDIS_CLIENT } from '@app/redis';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
@@ -24,13 +26,13 @@ export class ReadinessChecks {
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ObservabilityOptions,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly indicators: HealthIndicatorService,
-    private readonly typeorm: TypeOrmHealthIndicator,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly moduleRef: ModuleRef,
   ) {}
 
   all(): Check[] {
     return [
-      () => this.typeorm.pingCheck('postgres', { timeout: CHECK_DEADLINE_MS }),
+      () => this.probe('postgres', () => this.db.query('SELECT 1').then(() => undefined)),
       () => this.probe('redis', () => this.redis.ping()),
       ...this.options.queues.map((name) => () => this.probe(`queue:${name}`, () => this.queue(name).getJobCounts())),
     ];
@@ -46,7 +48,7 @@ export class ReadinessChecks {
       const answer = await withDeadline(check(), CHECK_DEADLINE_MS);
       return typeof answer === 'object' && answer !== null ? indicator.up({ ...answer }) : indicator.up();
     } catch (error) {
-      return indicator.down({ message: describeError(error) });
+      return indicator.down({ message: publicReason(error) });
     }
   }
 }

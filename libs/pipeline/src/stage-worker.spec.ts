@@ -96,9 +96,13 @@ describe(StageWorkers.name, () => {
     await flush();
     expect(tasks.fail).not.toHaveBeenCalled();
 
-    registered.failed!(job('failed'), new Error('still down'));
+    registered.failed!(job('failed'), new Error('relation "tasks" does not exist'));
     await flush();
-    expect(tasks.fail).toHaveBeenCalledWith('t1', expect.stringMatching(/gave up after 4 attempt\(s\): still down/));
+    // The task's error is shown to clients: no driver message in it.
+    expect(tasks.fail).toHaveBeenCalledWith(
+      't1',
+      expect.stringMatching(/gave up after 4 attempt\(s\): an internal error \(details in the service logs\)$/),
+    );
     expect(events.progress).toHaveBeenCalledWith(
       expect.objectContaining({ status: TaskStatus.FAILED }),
       expect.any(String),

@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Provider, Type } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
-import { CancelledError, describeError } from '@app/common';
+import { CancelledError, describeError, publicReason } from '@app/common';
 import { JobName, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
@@ -75,7 +75,8 @@ export class StageWorkers implements BeforeApplicationShutdown {
     // A job that will be retried is delayed or waiting again; only a failed one has been given up on.
     if ((await job.getState()) !== 'failed') return;
     logger.error(`${job.id} given up after ${job.attemptsMade} attempt(s): ${error.message}`);
-    const message = `${job.name} gave up after ${job.attemptsMade} attempt(s): ${error.message}`;
+    // The task's error is shown to clients: the log above keeps the driver's message, the task a safe one.
+    const message = `${job.name} gave up after ${job.attemptsMade} attempt(s): ${publicReason(error)}`;
     if (await this.tasks.fail(job.data.taskId, message)) {
       const state = await this.tasks.state(job.data.taskId);
       if (state) this.events.progress(state, message);

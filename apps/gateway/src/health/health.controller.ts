@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { describeError, withDeadline } from '@app/common';
+import { publicReason, withDeadline } from '@app/common';
 import { REDIS_CLIENT } from '@app/redis';
 
 const CHECK_DEADLINE_MS = 2_000;
@@ -42,6 +42,6 @@ async function probe(check: () => Promise<unknown>): Promise<{ status: 'up' | 'd
     await withDeadline(check(), CHECK_DEADLINE_MS);
     return { status: 'up' };
   } catch (error) {
-    return { status: 'down', error: describeError(error) };
+    return { status: 'down', error: publicReason(error) };
   }
 }

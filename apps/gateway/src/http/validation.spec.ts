@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
 import type { FieldError } from './validation';
-import { RequestValidationPipe, toFieldErrors } from './validation';
+import { RequestValidationPipe, toFieldErrors, unstorableTextFields } from './validation';
 
 function validationError(
   property: string,
@@ -261,5 +261,38 @@ describe(RequestValidationPipe.name, () => {
   it('does not check values that are not bodies as bodies', async () => {
     const pipe = new RequestValidationPipe();
     await expect(pipe.transform('abc', { type: 'param', metatype: String, data: 'id' })).resolves.toBe('abc');
+  });
+});
+
+describe(unstorableTextFields.name, () => {
+  it('names every value and key with NUL or an unpaired surrogate, at any depth', () => {
+    const body = {
+      dimensions: [{ id: 'ok', name: 'a\u0000b' }],
+      llm_config: { model: '\ud800' },
+      ['k\udc00']: 'x',
+    };
+    expect(unstorableTextFields(body).map((entry) => entry.field)).toEqual([
+      'dimensions[0].name',
+      'llm_config.model',
+      'k\udc00',
+    ]);
+  });
+
+  it('accepts paired surrogates (emoji) and ordinary text', () => {
+    expect(unstorableTextFields({ name: '质量评估 😀', list: ['a', 1, null, true] })).toEqual([]);
+  });
+});
+
+describe('RequestValidationPipe on unstorable text', () => {
+  it('answers 400 naming the field before class-validator runs', async () => {
+    const pipe = new RequestValidationPipe();
+    const body = { ...EXAMPLE_TASK, dimensions: [{ id: 'dim1', name: 'x\u0000', threshold: 0.5 }] };
+    const error = await pipe
+      .transform(body, { type: 'body', metatype: CreateTaskDto })
+      .catch((caught: unknown) => caught as BadRequestException);
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect((error as BadRequestException).getResponse()).toMatchObject({
+      fields: [{ field: 'dimensions[0].name', reasons: [expect.stringMatching(/NUL/)] }],
+    });
   });
 });

@@ -36,10 +36,41 @@ function mainReasons(constraints: Record<string, string>): string[] {
   return Object.values(constraints);
 }
 
+/** NUL, or a UTF-16 surrogate without its partner: neither can be stored in Postgres text or JSONB. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (text: string): boolean => text.includes('\0') || UNPAIRED_SURROGATE.test(text);
+const UNSTORABLE_REASON = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+/**
+ * Every string of a parsed request (keys and values, at any depth) that Postgres would refuse, named
+ * by its JSON path. Checked before class-validator, so such input gets a 400 and never a driver error.
+ */
+export function unstorableTextFields(value: unknown, path = ''): FieldError[] {
+  if (typeof value === 'string')
+    return unstorable(value) ? [{ field: path || '(body)', reasons: [UNSTORABLE_REASON] }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => unstorableTextFields(item, `${path}[${index}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const field = path ? `${path}.${key}` : key;
+    const ownKey = unstorable(key) ? [{ field, reasons: [`name ${UNSTORABLE_REASON}`] }] : [];
+    return [...ownKey, ...unstorableTextFields(item, field)];
+  });
+}
+
+function invalid(fields: FieldError[]): BadRequestException {
+  const summary = fields.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ');
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: `Validation failed: ${summary}`,
+    fields,
+  });
+}
+
 /**
  * The gateway's one validation pipe: whitelisting, unknown fields refused, and a 400 that names every
  * offending field. It also refuses a body that is not a JSON object, which class-validator would let
- * through (an array or a scalar has no properties to check).
+ * through (an array or a scalar has no properties to check), and text that Postgres cannot store.
  */
 export class RequestValidationPipe extends ValidationPipe {
   constructor() {
@@ -49,16 +80,7 @@ export class RequestValidationPipe extends ValidationPipe {
       forbidUnknownValues: true,
       transform: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => {
-        const fields = toFieldErrors(errors);
-        const summary = fields.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ');
-        return new BadRequestException({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: `Validation failed: ${summary}`,
-          fields,
-        });
-      },
+      exceptionFactory: (errors) => invalid(toFieldErrors(errors)),
     });
   }
 
@@ -70,6 +92,8 @@ export class RequestValidationPipe extends ValidationPipe {
         message: 'The request body must be a JSON object',
       });
     }
+    const badText = unstorableTextFields(value, metadata.type === 'body' ? '' : (metadata.data ?? metadata.type));
+    if (badText.length > 0) throw invalid(badText);
     return super.transform(value, metadata);
   }
 }

@@ -1,4 +1,4 @@
-import { isDependencyUnavailable } from './dependency-unavailable.filter';
+import { isDependencyUnavailable, publicReason } from './dependency-errors';
 
 describe(isDependencyUnavailable.name, () => {
   const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -20,5 +20,26 @@ describe(isDependencyUnavailable.name, () => {
     expect(isDependencyUnavailable(withCode('duplicate key value violates unique constraint', '23505'))).toBe(false);
     expect(isDependencyUnavailable(new TypeError('x is undefined'))).toBe(false);
     expect(isDependencyUnavailable('a string')).toBe(false);
+  });
+});
+
+describe(publicReason.name, () => {
+  it('hides hosts, SQL and driver messages', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
+    expect(publicReason(refused)).toBe('a backing service (Postgres or Redis) was unreachable');
+    const sql = Object.assign(new Error('duplicate key value violates unique constraint "tasks_pkey"'), {
+      code: '23505',
+    });
+    expect(publicReason(sql)).toBe('an internal error (details in the service logs)');
+    expect(publicReason('at Object.<anonymous> (/app/dist/main.js:1:1)')).toBe(
+      'an internal error (details in the service logs)',
+    );
+  });
+
+  it('keeps messages written for users', () => {
+    class ProviderError extends Error {
+      override name = 'ProviderError';
+    }
+    expect(publicReason(new ProviderError('rate limit exceeded'))).toBe('rate limit exceeded');
   });
 });
