@@ -47,6 +47,7 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
       records_total: 50,
       records_evaluated: 50,
       records_failed: 0,
+      records_dropped: 0,
       dimensions_total: 2,
       dimensions_done: 2,
     });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { appOptions } from '@app/config';
-import type { TaskSpec, DimensionSpec, DimensionResultDto, SourceRecord, TaskResultDto } from '@app/contracts';
-import { DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
-import type { RecordOutcome, TaskState } from '@app/persistence';
+import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
+import { AnalysisKind, DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import type { CollectedRecord, RecordOutcome, TaskState } from '@app/persistence';
 import {
   CollectionStore,
   dataSourceOptions,
@@ -41,10 +41,10 @@ describe('persistence stores (Postgres)', () => {
   // ---------------------------------------------------------------------------------------------
   // fixtures
 
-  const DIMENSIONS: DimensionSpec[] = [
+  const DIMENSIONS = [
     { id: 'dim1', name: 'quality', threshold: 0.6 },
     { id: 'dim2', name: 'relevance', threshold: 0.5 },
-  ];
+  ] satisfies DimensionSpec[];
 
   function spec(sources: readonly string[], dimensions: readonly DimensionSpec[] = DIMENSIONS): TaskSpec {
     return {
@@ -73,11 +73,14 @@ describe('persistence stores (Postgres)', () => {
     return id;
   }
 
-  const records = (prefix: string, count: number): SourceRecord[] =>
+  const records = (prefix: string, count: number): CollectedRecord[] =>
     Array.from({ length: count }, (_, i) => ({
       id: `${prefix}-${i}`,
       content: `content ${prefix} ${i}`,
       fields: { index: i },
+      status: RecordEvaluationStatus.PENDING,
+      error: null,
+      dedupeKey: null,
     }));
 
   const settlement = (taskId: string, sourceId: string) => ({ taskId, sourceId, attempts: 1, durationMs: 12.4 });
@@ -114,7 +117,9 @@ describe('persistence stores (Postgres)', () => {
   ): Promise<TaskState | undefined> {
     const outcomes: RecordOutcome[] = (await evaluations.chunkRecords(id, chunk)).map(({ sourceId, recordId }) => {
       const scores = score(recordId);
-      return scores ? { sourceId, recordId, scores } : { sourceId, recordId, error: `no score for ${recordId}` };
+      return scores
+        ? { sourceId, recordId, scores, analyses: {} }
+        : { sourceId, recordId, error: `no score for ${recordId}` };
     });
     return evaluations.saveChunk(id, chunk, outcomes);
   }
@@ -139,6 +144,7 @@ describe('persistence stores (Postgres)', () => {
   const dimensionResult = (dimensionId: string): DimensionResultDto => ({
     dimension_id: dimensionId,
     name: dimensionId,
+    kind: AnalysisKind.SCORE,
     threshold: 0.5,
     statistics: {
       count: 1,
@@ -159,6 +165,7 @@ describe('persistence stores (Postgres)', () => {
     passed_all_dimensions: 1,
     records_evaluated: 1,
     records_failed: 0,
+    records_dropped: 0,
     sources_failed: 0,
     generated_at: new Date().toISOString(),
   });
@@ -363,8 +370,8 @@ describe('persistence stores (Postgres)', () => {
       const id = await runningTask(['s1', 's2']);
       const batch = [
         ...records('r', 3),
-        { id: 'r-1', content: 'duplicate', fields: {} },
-        { id: 'r-0', content: 'duplicate', fields: {} },
+        { ...records('r', 2)[1], content: 'duplicate' },
+        { ...records('r', 1)[0], content: 'duplicate' },
       ];
       expect(await collection.saveCollected(settlement(id, 's1'), batch)).toBe(true);
       // The same record id in another source is another record.
@@ -485,7 +492,7 @@ describe('persistence stores (Postgres)', () => {
             ({ sourceId, recordId }): RecordOutcome =>
               failing.has(recordId)
                 ? { sourceId, recordId, error: 'llm error' }
-                : { sourceId, recordId, scores: { dim1: 0.7, dim2: 0.4 } },
+                : { sourceId, recordId, scores: { dim1: 0.7, dim2: 0.4 }, analyses: {} },
           );
         }),
       );
@@ -525,9 +532,9 @@ describe('persistence stores (Postgres)', () => {
     it('stores each record outcome: scores for evaluated, the error for failed', async () => {
       const { id } = await taskInEvaluate({ s1: 3 }, 3);
       await evaluations.saveChunk(id, 0, [
-        { sourceId: 's1', recordId: 's1-0', scores: { dim1: 0.25, dim2: 1 } },
+        { sourceId: 's1', recordId: 's1-0', scores: { dim1: 0.25, dim2: 1 }, analyses: { dim1: { score: 0.25 } } },
         { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
-        { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 } },
+        { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 }, analyses: {} },
       ]);
       const rows = await db.query<
         {
@@ -638,9 +645,9 @@ describe('persistence stores (Postgres)', () => {
       const id = await taskInGenerate({ a: 3, b: 3 }, byTable);
       expect(await generation.countPassingAll(id, DIMENSIONS)).toBe(2);
       expect(await generation.countPassingAll(id, [DIMENSIONS[0]])).toBe(4);
-      expect(await generation.countPassingAll(id, [{ id: 'dim1', name: 'q', threshold: 0 }])).toBe(5);
-      expect(await generation.countPassingAll(id, [{ id: 'dim2', name: 'r', threshold: 0 }])).toBe(4);
-      expect(await generation.countPassingAll(id, [{ id: 'dim1', name: 'q', threshold: 1 }])).toBe(1);
+      expect(await generation.countPassingAll(id, [{ id: 'dim1', threshold: 0 }])).toBe(5);
+      expect(await generation.countPassingAll(id, [{ id: 'dim2', threshold: 0 }])).toBe(4);
+      expect(await generation.countPassingAll(id, [{ id: 'dim1', threshold: 1 }])).toBe(1);
       expect(await generation.countPassingAll(id, [])).toBe(5);
     });
 
@@ -740,6 +747,7 @@ describe('persistence stores (Postgres)', () => {
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
         );
         expect(tables.map((row) => row.table_name)).toEqual([
+          'deliveries',
           'dimension_results',
           'evaluation_chunks',
           'migrations',

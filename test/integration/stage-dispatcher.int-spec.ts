@@ -2,7 +2,15 @@ import Queue from 'bull';
 import { randomUUID } from 'crypto';
 import type { DataSource } from 'typeorm';
 import { appOptions, BaseConfig, loadConfig } from '@app/config';
-import { DataSourceType, jobIds, JobName, QueueName, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  DataSourceType,
+  jobIds,
+  JobName,
+  QueueName,
+  RecordEvaluationStatus,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { StageDispatcher } from '@app/pipeline';
 import { redisConnection } from '@app/redis';
 import type { TaskState } from '@app/persistence';
@@ -76,7 +84,14 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     await tasks.start(id);
     await collection.saveCollected(
       { taskId: id, sourceId: 's1', attempts: 1, durationMs: 1 },
-      Array.from({ length: records }, (_, i) => ({ id: `r${i}`, content: `record ${i}`, fields: {} })),
+      Array.from({ length: records }, (_, i) => ({
+        id: `r${i}`,
+        content: `record ${i}`,
+        fields: {},
+        status: RecordEvaluationStatus.PENDING,
+        error: null,
+        dedupeKey: null,
+      })),
     );
     const moved = await collection.finishCollection(id, chunkSize);
     expect(moved).toMatchObject({ stage: TaskStage.EVALUATE });
@@ -119,7 +134,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
       await evaluations.saveChunk(
         task.id,
         chunk,
-        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })),
+        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
       );
     }
     const current = (await tasks.state(task.id))!;
@@ -146,7 +161,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
       await evaluations.saveChunk(
         task.id,
         chunk,
-        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 } })),
+        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
       );
     }
     expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });

@@ -6,6 +6,7 @@ import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
 import type { GatewayOptions } from './gateway.config';
 import { HealthModule } from './health/health.module';
+import { ProcessingModule } from './processing/processing.module';
 import { TasksModule } from './tasks/tasks.module';
 
 @Module({})
@@ -19,6 +20,7 @@ export class GatewayModule {
         QueuesModule.forRoot(options.redis, options.queues),
         EventsModule.forRoot(options.redis),
         TasksModule,
+        ProcessingModule,
         HealthModule,
         // Tasks are counted here only: one query per scrape of a gateway, not of every replica of every app.
         ObservabilityModule.forRoot({ app: 'gateway', queues: Object.values(QueueName), taskCounts: true }),

@@ -1,6 +1,7 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { LlmOptions, WorkerOptions } from '@app/config';
 import { llmOptions, LlmWorkerConfig, workerOptions } from '@app/config';
+import type { DeliveryPolicy } from '@app/delivery';
 
 export class ResultGeneratorConfig extends LlmWorkerConfig {
   /** Next to the gateway's 3000 and the other workers' ports, so `npm start` runs all four on one host. */
@@ -10,12 +11,36 @@ export class ResultGeneratorConfig extends LlmWorkerConfig {
   @IsInt() @Min(1) @Max(64) GENERATE_DIMENSION_CONCURRENCY = 8;
   /** Passing records listed per dimension in the result (the statistics always cover all of them). */
   @IsInt() @Min(0) @Max(1_000_000) RESULT_MAX_PASSED_RECORDS = 10_000;
+
+  /** Where e-mail outputs go: smtp://user:pass@host:port (smtps:// for TLS); empty: e-mail outputs fail. */
+  @Matches(/^(smtps?:\/\/.+)?$/, { message: 'SMTP_URL must be empty or an smtp:// or smtps:// URL' })
+  SMTP_URL = '';
+  @IsString() @MaxLength(254) SMTP_FROM = 'dataproc@localhost';
+
+  /** Outputs (webhook exports, e-mails) are attempted this often, with exponential backoff between. */
+  @IsInt() @Min(1) @Max(100) DELIVERY_MAX_ATTEMPTS = 6;
+  @IsInt() @Min(10) @Max(3_600_000) DELIVERY_BACKOFF_BASE_MS = 2_000;
+  @IsInt() @Min(10) @Max(86_400_000) DELIVERY_BACKOFF_MAX_MS = 600_000;
+  /** One attempt's limit; also how long a claimed delivery waits before another replica may retry it. */
+  @IsInt() @Min(100) @Max(3_600_000) DELIVERY_TIMEOUT_MS = 60_000;
+  @IsInt() @Min(10) @Max(600_000) DELIVERY_POLL_INTERVAL_MS = 1_000;
+  /** Deliveries one replica attempts at once. */
+  @IsInt() @Min(1) @Max(256) DELIVERY_CONCURRENCY = 8;
+}
+
+/** How the outputs of finished tasks leave: e-mail through SMTP, and the outbox's retry policy. */
+export interface OutputsOptions {
+  /** Empty: e-mail outputs fail (with that reason). */
+  smtpUrl: string;
+  smtpFrom: string;
+  delivery: DeliveryPolicy;
 }
 
 export interface ResultGeneratorOptions extends WorkerOptions {
   llm: LlmOptions;
   dimensionConcurrency: number;
   maxPassedRecords: number;
+  outputs: OutputsOptions;
 }
 
 export function resultGeneratorOptions(config: ResultGeneratorConfig): ResultGeneratorOptions {
@@ -24,5 +49,17 @@ export function resultGeneratorOptions(config: ResultGeneratorConfig): ResultGen
     llm: llmOptions(config),
     dimensionConcurrency: config.GENERATE_DIMENSION_CONCURRENCY,
     maxPassedRecords: config.RESULT_MAX_PASSED_RECORDS,
+    outputs: {
+      smtpUrl: config.SMTP_URL,
+      smtpFrom: config.SMTP_FROM,
+      delivery: {
+        maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+        baseDelayMs: config.DELIVERY_BACKOFF_BASE_MS,
+        maxDelayMs: config.DELIVERY_BACKOFF_MAX_MS,
+        attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS,
+        pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
+        batchSize: config.DELIVERY_CONCURRENCY,
+      },
+    },
   };
 }

@@ -17,9 +17,14 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
+import { AnalysisKind, DEFAULT_TOP_K, MAX_TOP_K } from './analysis';
+import type { OutputSpec } from './outputs';
+import type { ProcessingSpec } from './processing';
 
 /** Temperature of the LLM calls when the task does not set one. */
 export const DEFAULT_TEMPERATURE = 0.7;
@@ -27,6 +32,7 @@ export const DEFAULT_TEMPERATURE = 0.7;
 export const LIMITS = {
   sources: 100,
   dimensions: 50,
+  outputs: 10,
   simulatedRecordsPerSource: 10_000,
 } as const;
 
@@ -116,6 +122,21 @@ export class LlmConfigDto {
   temperature?: number;
 }
 
+function kindOf(dimension: DimensionDto): AnalysisKind {
+  return dimension.kind ?? AnalysisKind.SCORE;
+}
+
+/** The member is meaningful only for dimensions of these kinds; anywhere else it is refused. */
+function OnlyForKinds(kinds: readonly AnalysisKind[]): PropertyDecorator {
+  return ValidateBy({
+    name: 'onlyForKinds',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) => kinds.includes(kindOf(args!.object as DimensionDto)),
+      defaultMessage: (args?: ValidationArguments) => `${args!.property} applies only to kind ${kinds.join(' or ')}`,
+    },
+  });
+}
+
 export class DimensionDto {
   @ApiProperty({ example: 'dim1', pattern: ID_PATTERN.source })
   @IsString()
@@ -128,16 +149,44 @@ export class DimensionDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
+    enum: AnalysisKind,
+    default: AnalysisKind.SCORE,
+    description:
+      'What the LLM gives per record: a score (0-1), a sentiment (label and confidence), topics, an error analysis (error type and knowledge points) or knowledge points with prerequisites',
+  })
+  @IsOptional()
+  @IsEnum(AnalysisKind)
+  kind?: AnalysisKind;
+
+  @ApiPropertyOptional({
     example: 0.6,
     minimum: 0,
     maximum: 1,
-    description: 'A record passes the dimension when its score >= threshold',
+    description:
+      'A record passes the dimension when its number (the score; the confidence of a sentiment) >= threshold. Required for kind score; not allowed for kinds that yield no number (topics, error_analysis, knowledge_points)',
   })
+  @ValidateIf(
+    (dimension: DimensionDto) => dimension.threshold !== undefined || kindOf(dimension) === AnalysisKind.SCORE,
+  )
+  @OnlyForKinds([AnalysisKind.SCORE, AnalysisKind.SENTIMENT])
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
-  threshold: number;
+  threshold?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_TOP_K,
+    default: DEFAULT_TOP_K,
+    description: 'kind topics: at most this many topics per record',
+  })
+  @IsOptional()
+  @OnlyForKinds([AnalysisKind.TOPICS])
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOP_K)
+  top_k?: number;
 
   @ApiPropertyOptional({ example: 'How complete and well-formed the record is', maxLength: 1000 })
   @IsOptional()
@@ -157,22 +206,52 @@ export class CreateTaskDto {
   @Type(() => DataSourceDto)
   data_sources: DataSourceDto[];
 
-  @ApiProperty({ type: LlmConfigDto })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The processing chain every record goes through after collection: {"preset": "<name>"} (see GET /processing/presets) and/or {"steps": [...]}, the preset\'s steps first. Step types: validate, transform, filter, dedupe, enrich, aggregate (README "Processing chains").',
+    example: { preset: 'standard', steps: [{ type: 'transform', uppercase: ['content'] }] },
+  })
+  @IsOptional()
+  @IsObject()
+  processing?: ProcessingSpec;
+
+  @ApiPropertyOptional({
+    type: LlmConfigDto,
+    description: 'Required when the task has dimensions',
+  })
+  @ValidateIf((task: CreateTaskDto) => task.dimensions.length > 0 || task.llm_config !== undefined)
   @IsDefined()
   @IsObject()
   @ValidateNested()
   @Type(() => LlmConfigDto)
-  llm_config: LlmConfigDto;
+  llm_config?: LlmConfigDto;
 
-  @ApiProperty({ type: [DimensionDto], minItems: 1, maxItems: LIMITS.dimensions })
-  @IsDefined()
+  @ApiPropertyOptional({
+    type: [DimensionDto],
+    maxItems: LIMITS.dimensions,
+    default: [],
+    description: 'LLM analyses of every record; none: a pure processing task that ends after its chain and outputs',
+  })
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.dimensions)
   @ArrayUnique((dimension: DimensionDto) => dimension?.id, { message: 'dimensions must have unique ids' })
   @ValidateNested({ each: true })
   @Type(() => DimensionDto)
-  dimensions: DimensionDto[];
+  dimensions: DimensionDto[] = [];
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    maxItems: LIMITS.outputs,
+    description:
+      'What happens with the records when the task completes: {"type": "export", "format": "json|ndjson|csv", "to": "webhook", "url": "..."} posts the export; {"type": "email", "to": ["..."]} mails a summary (SMTP_URL).',
+    example: [{ type: 'email', to: ['ops@example.com'] }],
+  })
+  @IsOptional()
+  @IsArray()
+  outputs?: OutputSpec[];
 }
 
 /** The example of the product's design card; Swagger shows it as the request example. */

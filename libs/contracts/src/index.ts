@@ -5,3 +5,6 @@ export * from './task-spec';
 export * from './task-status';
 export * from './task-view.dto';
 export * from './providers';
+export * from './processing';
+export * from './analysis';
+export * from './outputs';

@@ -1,3 +1,4 @@
+import type { AnalysisKind, JsonSchema } from './analysis';
 import type { SourceSpec } from './task-spec';
 
 /**
@@ -45,9 +46,14 @@ export interface ChatRequest {
   model: string;
   temperature: number;
   messages: ChatMessage[];
-  /** 'score': the answer is a JSON object {"score": 0..1, "reason": "..."}; 'text': free text. */
-  response: 'score' | 'text';
+  /** 'text': free text; an analysis kind: a JSON object of that kind, matching `schema`. */
+  response: 'text' | `${AnalysisKind}`;
+  /** The JSON Schema of the answer when `response` is a kind; providers that can enforce one send it on. */
+  schema?: JsonSchema;
 }
+
+/** Starts the line of a record prompt that carries the record; what follows it is the record as JSON. */
+export const RECORD_LINE_PREFIX = 'Record (JSON): ';
 
 export interface ChatResponse {
   content: string;

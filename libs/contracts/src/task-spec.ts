@@ -1,4 +1,7 @@
+import type { AnalysisKind } from './analysis';
 import type { DataSourceType } from './create-task.dto';
+import type { OutputSpec } from './outputs';
+import type { ProcessingSpec } from './processing';
 
 /**
  * What a task asks for, as everything past the gateway sees it: plain data, stored as the task's
@@ -7,8 +10,13 @@ import type { DataSourceType } from './create-task.dto';
  */
 export interface TaskSpec {
   sources: SourceSpec[];
-  llm: LlmSpec;
+  /** Absent only in a task that asks nothing of the LLM (no dimensions, no LLM enrichment). */
+  llm?: LlmSpec;
+  /** Empty: a pure processing task. */
   dimensions: DimensionSpec[];
+  /** The steps' own documented shape (README "Processing chain"), kept as the request gave it. */
+  processing?: ProcessingSpec;
+  outputs?: OutputSpec[];
 }
 
 export interface SourceSpec {
@@ -35,7 +43,11 @@ export interface LlmSpec {
 export interface DimensionSpec {
   id: string;
   name: string;
-  /** A record passes the dimension when its score >= threshold. */
-  threshold: number;
+  /** SCORE when the request left it out. */
+  kind?: AnalysisKind;
+  /** A record passes the dimension when its number (a score, a sentiment's confidence) >= threshold. */
+  threshold?: number;
   description?: string;
+  /** Kind topics: at most this many per record. */
+  topK?: number;
 }

@@ -36,7 +36,11 @@ export enum SourceOutcome {
 }
 
 export enum RecordEvaluationStatus {
+  /** Waiting for the LLM. */
   PENDING = 'pending',
   EVALUATED = 'evaluated',
+  /** Through its processing chain, in a task without dimensions: nothing more to do. */
+  PROCESSED = 'processed',
+  /** Refused by its processing chain or by the LLM; `error` says why. */
   FAILED = 'failed',
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AnalysisKind, AnalysisSummary } from './analysis';
 import { CreateTaskDto } from './create-task.dto';
+import type { AggregateResult } from './processing';
 import { TaskStage, TaskStatus } from './task-status';
 
 export class TaskProgressDto {
@@ -8,7 +10,8 @@ export class TaskProgressDto {
   @ApiProperty() sources_failed: number;
   @ApiProperty({ description: 'Records collected from all sources' }) records_total: number;
   @ApiProperty() records_evaluated: number;
-  @ApiProperty() records_failed: number;
+  @ApiProperty({ description: 'Refused by the processing chain or the LLM' }) records_failed: number;
+  @ApiProperty({ description: 'Left out by the processing chain (filtered, or duplicates)' }) records_dropped: number;
   @ApiProperty() dimensions_total: number;
   @ApiProperty() dimensions_done: number;
 }
@@ -41,8 +44,15 @@ export class PassedRecordDto {
 export class DimensionResultDto {
   @ApiProperty() dimension_id: string;
   @ApiProperty() name: string;
-  @ApiProperty() threshold: number;
-  @ApiProperty({ type: ScoreStatisticsDto }) statistics: ScoreStatisticsDto;
+  @ApiProperty({ enum: AnalysisKind }) kind: AnalysisKind;
+  @ApiProperty({ nullable: true, type: Number, description: 'Null for kinds that yield no number' })
+  threshold: number | null;
+  @ApiProperty({
+    type: ScoreStatisticsDto,
+    nullable: true,
+    description: 'Of the numbers (scores; sentiment confidences); null for kinds that yield none',
+  })
+  statistics: ScoreStatisticsDto | null;
   @ApiProperty({ type: [PassedRecordDto] }) passed_records: PassedRecordDto[];
   @ApiProperty({
     nullable: true,
@@ -52,15 +62,42 @@ export class DimensionResultDto {
   summary: string | null;
   @ApiPropertyOptional({ description: 'Why the summary is missing; the task then ends completed_with_errors' })
   summary_error?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "The kind's aggregation over every analysed record: sentiment distribution, topic counts, error types and knowledge points, or the knowledge graph",
+  })
+  analysis?: AnalysisSummary;
 }
 
 export class TaskResultDto {
   @ApiProperty({ type: [DimensionResultDto] }) dimensions: DimensionResultDto[];
-  @ApiProperty({ description: 'Records that pass every dimension' }) passed_all_dimensions: number;
+  @ApiProperty({ description: 'Records that pass every dimension with a threshold' }) passed_all_dimensions: number;
   @ApiProperty() records_evaluated: number;
   @ApiProperty() records_failed: number;
+  @ApiProperty({ description: 'Left out by the processing chain' }) records_dropped: number;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: "The processing chain's aggregate steps, in order, over the records that left the chain",
+  })
+  aggregates?: AggregateResult[];
   @ApiProperty() sources_failed: number;
   @ApiProperty() generated_at: string;
+}
+
+export class DeliveryViewDto {
+  @ApiProperty({ description: "Position in the task's outputs" }) output: number;
+  @ApiProperty({ enum: ['export', 'email'] }) type: string;
+  @ApiProperty({
+    enum: ['waiting', 'pending', 'delivering', 'delivered', 'failed'],
+    description: 'waiting: the task has not ended yet; pending: queued or waiting for its next attempt',
+  })
+  status: string;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: String }) last_error: string | null;
+  @ApiProperty({ nullable: true, type: String }) delivered_at: string | null;
 }
 
 export class TaskViewDto {
@@ -83,6 +120,8 @@ export class TaskViewDto {
   errors: TaskErrorDto[];
   @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' })
   result?: TaskResultDto;
+  @ApiProperty({ type: [DeliveryViewDto], description: "The delivery state of each of the task's outputs" })
+  outputs: DeliveryViewDto[];
 }
 
 export class TaskAcceptedDto {

@@ -1,12 +1,14 @@
 export type { LlmCallOptions, LlmClientDeps } from './llm-client';
 export { LlmClient } from './llm-client';
 export type { RateLimiter, ResponseCache } from './llm.ports';
-export type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+export type { AnalyseRecordInput, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
 export { MAX_SUMMARY_SAMPLES, PromptBuilder } from './prompt-builder';
 export type { RedisRateLimiterOptions } from './redis-rate-limiter';
 export { RedisRateLimiter } from './redis-rate-limiter';
 export type { RedisResponseCacheOptions } from './redis-response-cache';
 export { RedisResponseCache } from './redis-response-cache';
-export { parseScoreAnswer } from './score-answer.parser';
+export type { AnalysisKindDefinition, KindParams, Summarizer } from './analysis/analysis-kinds';
+export { ANALYSIS_KINDS, analysisKind, parseAnalysis } from './analysis/analysis-kinds';
+export { checkJsonSchema } from './analysis/json-schema.check';
 export { LlmModule } from './llm.module';
 export type { LlmProviderFactory } from './llm.module';

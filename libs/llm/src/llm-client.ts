@@ -1,12 +1,12 @@
 import type { Semaphore } from '@app/common';
 import { describeError, retry, timeoutSignal } from '@app/common';
-import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
-import { ProviderError } from '@app/contracts';
+import type { AnalysisOutputs, ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
+import { AnalysisKind, ProviderError } from '@app/contracts';
+import { parseAnalysis } from './analysis/analysis-kinds';
 import type { RateLimiter, ResponseCache } from './llm.ports';
-import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
+import type { AnalyseRecordInput, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
 import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
-import { parseScoreAnswer } from './score-answer.parser';
 
 export interface LlmCallOptions {
   /** Limit of one provider call; a call that runs out of time is retried. */
@@ -36,8 +36,21 @@ export class LlmClient {
   constructor(private readonly deps: LlmClientDeps) {}
 
   async scoreRecord(input: ScoreRecordInput, signal: AbortSignal): Promise<{ score: number; cached: boolean }> {
-    const { value, cached } = await this.complete(this.prompts.scoreRecord(input), parseScoreAnswer, signal);
-    return { score: value, cached };
+    const { output, cached } = await this.analyseRecord({ ...input, kind: AnalysisKind.SCORE }, signal);
+    return { score: output.score, cached };
+  }
+
+  /** The record's analysis of the input's kind, checked against the kind's schema. */
+  async analyseRecord<K extends AnalysisKind>(
+    input: AnalyseRecordInput & { kind: K },
+    signal: AbortSignal,
+  ): Promise<{ output: AnalysisOutputs[K]; cached: boolean }> {
+    const { value, cached } = await this.complete(
+      this.prompts.analyseRecord(input),
+      (content) => parseAnalysis(input.kind, content, input.params),
+      signal,
+    );
+    return { output: value, cached };
   }
 
   async summarizeDimension(input: SummarizeDimensionInput, signal: AbortSignal): Promise<string> {

@@ -1,12 +1,20 @@
 import { canonicalJson } from '@app/common';
 import type { ChatRequest, DimensionSpec } from '@app/contracts';
+import { AnalysisKind, RECORD_LINE_PREFIX } from '@app/contracts';
+import type { KindParams } from './analysis/analysis-kinds';
+import { ANALYSIS_KINDS } from './analysis/analysis-kinds';
 
-export interface ScoreRecordInput {
+export interface AnalyseRecordInput {
   model: string;
   temperature: number;
   dimension: DimensionSpec;
+  kind: AnalysisKind;
+  params?: KindParams;
   record: { id: string; content: string; fields: Record<string, unknown> };
 }
+
+/** The default kind's input: a score needs no parameters. */
+export type ScoreRecordInput = Omit<AnalyseRecordInput, 'kind' | 'params'>;
 
 export interface SummarizeDimensionInput {
   model: string;
@@ -19,13 +27,6 @@ export interface SummarizeDimensionInput {
 /** Keeps the summary prompt small whatever the number of records. */
 export const MAX_SUMMARY_SAMPLES = 10;
 
-const SCORE_INSTRUCTIONS = [
-  'You evaluate one data record against one evaluation dimension.',
-  'Judge only the dimension described by the user, from the record content and fields.',
-  'Answer with a single JSON object and nothing else: {"score": <number from 0 to 1>, "reason": "<one short sentence>"}.',
-  'A score of 1 means the record fully satisfies the dimension, 0 means not at all.',
-].join(' ');
-
 const SUMMARY_INSTRUCTIONS = [
   'You summarise how a set of data records scored on one evaluation dimension.',
   'Write 3 to 5 plain-text sentences for a reader who has not seen the records:',
@@ -35,18 +36,26 @@ const SUMMARY_INSTRUCTIONS = [
 /** Builds the chat requests LlmClient sends; pure, so equal inputs give equal requests (and cache keys). */
 export class PromptBuilder {
   scoreRecord(input: ScoreRecordInput): ChatRequest {
-    const { dimension, record } = input;
+    return this.analyseRecord({ ...input, kind: AnalysisKind.SCORE });
+  }
+
+  /** One record, one dimension: the kind's instructions and answer schema, the dimension, the record. */
+  analyseRecord(input: AnalyseRecordInput): ChatRequest {
+    const { dimension, record, kind } = input;
+    const definition = ANALYSIS_KINDS[kind];
+    const params = input.params ?? {};
     return {
       model: input.model,
       temperature: input.temperature,
-      response: 'score',
+      response: kind,
+      schema: definition.schema(params),
       messages: [
-        { role: 'system', content: SCORE_INSTRUCTIONS },
+        { role: 'system', content: definition.instructions(params) },
         {
           role: 'user',
           content: [
             describeDimension(dimension),
-            `Record (JSON): ${canonicalJson({ content: record.content, fields: record.fields })}`,
+            `${RECORD_LINE_PREFIX}${canonicalJson({ content: record.content, fields: record.fields })}`,
           ].join('\n'),
         },
       ],
@@ -68,7 +77,7 @@ export class PromptBuilder {
           role: 'user',
           content: [
             describeDimension(input.dimension),
-            `Pass threshold: ${input.dimension.threshold}`,
+            ...(input.dimension.threshold === undefined ? [] : [`Pass threshold: ${input.dimension.threshold}`]),
             'Statistics:',
             ...statistics,
             `Sample scores (up to ${MAX_SUMMARY_SAMPLES}):`,
@@ -80,7 +89,7 @@ export class PromptBuilder {
   }
 }
 
-function describeDimension(dimension: DimensionSpec): string {
+function describeDimension(dimension: Pick<DimensionSpec, 'name' | 'description'>): string {
   return [`Dimension: ${dimension.name}`, `Description: ${dimension.description ?? '(none given; use the name)'}`].join(
     '\n',
   );

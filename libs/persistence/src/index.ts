@@ -4,6 +4,8 @@ export { runMigrations } from './migration-runner';
 export * from './persistence.module';
 export * from './repositories/collection.store';
 export * from './repositories/evaluation.store';
+export * from './repositories/export.store';
 export * from './repositories/generation.store';
+export * from './repositories/outbox.store';
 export type { TaskState } from './repositories/sql';
 export * from './repositories/task.repository';

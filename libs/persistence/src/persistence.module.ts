@@ -6,10 +6,12 @@ import { dataSourceOptions } from './database-options';
 import { runMigrations } from './migration-runner';
 import { CollectionStore } from './repositories/collection.store';
 import { EvaluationStore } from './repositories/evaluation.store';
+import { ExportStore } from './repositories/export.store';
 import { GenerationStore } from './repositories/generation.store';
+import { OutboxStore } from './repositories/outbox.store';
 import { TaskRepository } from './repositories/task.repository';
 
-const STORES = [TaskRepository, CollectionStore, EvaluationStore, GenerationStore];
+const STORES = [TaskRepository, CollectionStore, EvaluationStore, GenerationStore, ExportStore, OutboxStore];
 
 @Injectable()
 class MigrateOnStart implements OnModuleInit {

@@ -1,6 +1,7 @@
 import { seededRandom, sleep, unitInterval } from '@app/common';
 import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
-import { ProviderError } from '@app/contracts';
+import { AnalysisKind, ProviderError } from '@app/contracts';
+import { simulatedAnalysis } from './analysis-answers';
 import type { RequestWindow } from './request-window';
 import type { LatencyRange } from './simulation-noise.util';
 import { assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
@@ -23,7 +24,7 @@ const CHARS_PER_TOKEN = 4;
 
 /**
  * Behaves like a rate-limited LLM API: answers are a pure function of (seed, model, messages), so the
- * same request always gets the same score, while latency and transient failures are random noise.
+ * same request always gets the same score or analysis, while latency and transient failures are random noise.
  */
 export class LlmSimulator implements LlmProvider {
   private readonly random: () => number;
@@ -58,7 +59,7 @@ export class LlmSimulator implements LlmProvider {
       throw new ProviderError('provider unavailable (simulated)', { status: 503, retryable: true });
     }
 
-    const content = request.response === 'score' ? this.scoreAnswer(request, contents) : this.textAnswer(request);
+    const content = this.answer(request, contents);
     return {
       content,
       usage: {
@@ -66,6 +67,14 @@ export class LlmSimulator implements LlmProvider {
         completionTokens: Math.ceil(content.length / CHARS_PER_TOKEN),
       },
     };
+  }
+
+  private answer(request: ChatRequest, contents: string[]): string {
+    const { response } = request;
+    if (response === 'text') return this.textAnswer(request);
+    const kind = response as AnalysisKind;
+    if (kind === AnalysisKind.SCORE) return this.scoreAnswer(request, contents);
+    return JSON.stringify(simulatedAnalysis(this.options.seed, kind, request));
   }
 
   private scoreAnswer(request: ChatRequest, contents: string[]): string {

@@ -1,11 +1,12 @@
-import type { CreateTaskDto } from '@app/contracts';
-import { DEFAULT_TEMPERATURE } from '@app/contracts';
-import { PromptBuilder, parseScoreAnswer } from '@app/llm';
+import type { AnalysisOutput, CreateTaskDto } from '@app/contracts';
+import { AnalysisKind, DEFAULT_TEMPERATURE } from '@app/contracts';
+import { analysisKind, PromptBuilder, parseAnalysis } from '@app/llm';
 import { DataSourceSimulator, InMemoryRequestWindow, LlmSimulator } from '@app/simulators';
 
 export interface ExpectedRecord {
   key: string;
   scores: Record<string, number>;
+  analyses: Record<string, AnalysisOutput>;
 }
 
 /**
@@ -39,16 +40,24 @@ export async function expectedRecords(
       signal,
     )) {
       const scores: Record<string, number> = {};
+      const analyses: Record<string, AnalysisOutput> = {};
       for (const dimension of task.dimensions) {
-        const request = prompts.scoreRecord({
-          model: task.llm_config.model,
-          temperature: task.llm_config.temperature ?? DEFAULT_TEMPERATURE,
+        const kind = dimension.kind ?? AnalysisKind.SCORE;
+        const params = { topK: dimension.top_k };
+        const request = prompts.analyseRecord({
+          model: task.llm_config?.model ?? '',
+          temperature: task.llm_config?.temperature ?? DEFAULT_TEMPERATURE,
           dimension,
+          kind,
+          ...(dimension.top_k === undefined ? {} : { params }),
           record,
         });
-        scores[dimension.id] = parseScoreAnswer((await llm.complete(request, signal)).content);
+        const output = parseAnalysis(kind, (await llm.complete(request, signal)).content, params);
+        analyses[dimension.id] = output;
+        const value = analysisKind(kind).value(output);
+        if (value !== null) scores[dimension.id] = value;
       }
-      expected.push({ key: `${source.id}/${record.id}`, scores });
+      expected.push({ key: `${source.id}/${record.id}`, scores, analyses });
     }
   }
   return expected;
@@ -62,7 +71,7 @@ export function assertResultMatches(task: CreateTaskDto, result: any, expected: 
     const passedKeys = reported.passed_records.map((entry: any) => `${entry.source_id}/${entry.record_id}`);
     expect(new Set(passedKeys).size).toBe(passedKeys.length);
     const wanted = expected
-      .filter((record) => record.scores[dimension.id] >= dimension.threshold)
+      .filter((record) => record.scores[dimension.id] >= (dimension.threshold ?? 0))
       .map((record) => record.key);
     expect([...passedKeys].sort()).toEqual([...wanted].sort());
     expect(reported.statistics.count).toBe(expected.length);
@@ -74,7 +83,7 @@ export function assertResultMatches(task: CreateTaskDto, result: any, expected: 
     }
   }
   const passingAll = expected.filter((record) =>
-    task.dimensions.every((dimension) => record.scores[dimension.id] >= dimension.threshold),
+    task.dimensions.every((dimension) => record.scores[dimension.id] >= (dimension.threshold ?? 0)),
   );
   expect(result.passed_all_dimensions).toBe(passingAll.length);
 }

@@ -1,9 +1,9 @@
 import { CancelledError } from '@app/common';
 import type { TaskSpec, SourceSpec, DataSourceReader, SourceRecord } from '@app/contracts';
-import { DataSourceType, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
+import { DataSourceType, ProviderError, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { CollectionStore, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
+import type { CollectedRecord, CollectionStore, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
 import { CollectTaskUseCase } from './collect-task.usecase';
 
@@ -69,7 +69,7 @@ function hang(signal: AbortSignal): Promise<never> {
 }
 
 class FakeCollectionStore {
-  readonly collected: { settlement: SourceSettlement; records: readonly SourceRecord[] }[] = [];
+  readonly collected: { settlement: SourceSettlement; records: readonly CollectedRecord[]; dropped: number }[] = [];
   readonly failed: { settlement: SourceSettlement; error: string }[] = [];
   settled = new Set<string>();
   after: TaskState | undefined = state({ stage: TaskStage.EVALUATE, chunksTotal: 1, recordsTotal: 4 });
@@ -79,8 +79,8 @@ class FakeCollectionStore {
     return this.settled;
   }
 
-  async saveCollected(settlement: SourceSettlement, saved: readonly SourceRecord[]): Promise<boolean> {
-    this.collected.push({ settlement, records: saved });
+  async saveCollected(settlement: SourceSettlement, saved: readonly CollectedRecord[], dropped = 0): Promise<boolean> {
+    this.collected.push({ settlement, records: saved, dropped });
     return true;
   }
 
@@ -125,11 +125,72 @@ describe(CollectTaskUseCase.name, () => {
 
     expect(collection.collected.map((entry) => entry.settlement.sourceId).sort()).toEqual(['a', 'b']);
     const a = collection.collected.find((entry) => entry.settlement.sourceId === 'a');
-    expect(a?.records).toEqual(records('a'));
+    expect(a?.records).toEqual(
+      records('a').map((record) => ({
+        ...record,
+        status: RecordEvaluationStatus.PENDING,
+        error: null,
+        dedupeKey: null,
+      })),
+    );
     expect(a?.settlement).toMatchObject({ taskId: TASK_ID, attempts: 1 });
     expect(collection.failed).toEqual([]);
     expect(collection.finishCollection).toHaveBeenCalledWith(TASK_ID, OPTIONS.chunkSize);
     expect(outcome).toEqual(done(collection.after!, { pending: 2, collected: 2, failed: 0, settledElsewhere: 0 }));
+  });
+
+  it("stores each source's records as the task's processing chain left them", async () => {
+    const reader = new FakeReader(async () => [
+      { id: 'r1', content: ' keep me ', fields: { n: '2' } },
+      { id: 'r2', content: 'too small', fields: { n: '0' } },
+      { id: 'r3', content: 'not a number', fields: { n: 'x' } },
+      { id: 'r4', content: 'filtered', fields: { n: '9' } },
+    ]);
+    const { execute, collection } = setup({
+      reader,
+      spec: {
+        ...spec('a'),
+        dimensions: [],
+        processing: {
+          steps: [
+            { type: 'transform', strip: ['content'], to_number: ['n'] },
+            { type: 'filter', all: [{ field: 'n', op: 'lt', value: 5 }] },
+            { type: 'validate', min: { n: 1 } },
+          ],
+        },
+      },
+    });
+
+    await execute(live());
+
+    expect(collection.collected).toHaveLength(1);
+    expect(collection.collected[0].dropped).toBe(1);
+    expect(collection.collected[0].records).toEqual([
+      {
+        id: 'r1',
+        content: 'keep me',
+        fields: { n: 2 },
+        status: RecordEvaluationStatus.PROCESSED,
+        error: null,
+        dedupeKey: null,
+      },
+      {
+        id: 'r2',
+        content: 'too small',
+        fields: { n: 0 },
+        status: RecordEvaluationStatus.FAILED,
+        error: 'step 2 (validate): n must be at least 1',
+        dedupeKey: null,
+      },
+      {
+        id: 'r3',
+        content: 'not a number',
+        fields: { n: 'x' },
+        status: RecordEvaluationStatus.FAILED,
+        error: 'step 0 (transform): n: "x" is not a number',
+        dedupeKey: null,
+      },
+    ]);
   });
 
   it('is skipped when the task ended or vanished before the collection finished', async () => {

@@ -11,8 +11,10 @@ import {
 } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
-import type { TaskEntity, TaskState } from '@app/persistence';
+import type { CollectedRecord, TaskEntity, TaskState } from '@app/persistence';
 import { CollectionStore } from '@app/persistence';
+import { ProcessingChain } from '@app/processing';
+import { chainSourceRecords } from './chain-source-records';
 
 export const DATA_SOURCE_READER = Symbol('DATA_SOURCE_READER');
 export const COLLECT_OPTIONS = Symbol('COLLECT_OPTIONS');
@@ -36,8 +38,9 @@ export interface CollectDetail {
 
 /**
  * The collect stage of one task: every source not yet settled is fetched (several at once, each
- * with a timeout and retries); a source that keeps failing is recorded as failed and the others go
- * on. Then the records are cut into evaluate chunks and those are queued. A re-run after a crash
+ * with a timeout and retries) and its records put through the task's processing chain before they
+ * are stored; a source that keeps failing is recorded as failed and the others go on. Then the
+ * records left for the LLM are cut into evaluate chunks and those are queued. A re-run after a crash
  * fetches only the sources that were not settled.
  */
 @Injectable()
@@ -57,8 +60,16 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     const settled = await this.collection.settledSourceIds(taskId);
     const pending = task.spec.sources.filter((source) => !settled.has(source.id));
     this.events.progress(task, `collecting ${pending.length} source(s)`);
+    const chain = new ProcessingChain(task.spec.processing);
+    // LLM enrichments run in the evaluate stage too: records that have one wait there.
+    const evaluate = task.spec.dimensions.length > 0 || chain.llmEnrichments.length > 0;
     const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) =>
-      this.collectSource(taskId, source, signal),
+      this.collectSource(
+        taskId,
+        source,
+        (records) => chainSourceRecords(chain, source.id, records, { evaluate, now: new Date() }),
+        signal,
+      ),
     );
 
     const after = await this.collection.finishCollection(taskId, this.options.chunkSize);
@@ -88,6 +99,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
   private async collectSource(
     taskId: string,
     source: SourceSpec,
+    process: (records: SourceRecord[]) => { records: CollectedRecord[]; dropped: number },
     signal: AbortSignal,
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
@@ -119,11 +131,15 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
       if (settled) this.events.progress(COLLECTING(taskId), message);
       return settled ? 'failed' : 'skipped';
     }
+    const processed = process(records);
     const settled = await this.collection.saveCollected(
       { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
-      records,
+      processed.records,
+      processed.dropped,
     );
-    if (settled) this.events.progress(COLLECTING(taskId), `source ${source.id} collected (${records.length} records)`);
+    const dropped = processed.dropped > 0 ? `, ${processed.dropped} dropped by the chain` : '';
+    if (settled)
+      this.events.progress(COLLECTING(taskId), `source ${source.id} collected (${records.length} records${dropped})`);
     return settled ? 'collected' : 'skipped';
   }
 }

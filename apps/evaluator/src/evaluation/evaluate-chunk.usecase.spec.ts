@@ -52,7 +52,12 @@ function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskS
       async (record: ChunkRecord): Promise<RecordOutcome> =>
         record.recordId.startsWith('bad')
           ? { sourceId: record.sourceId, recordId: record.recordId, error: 'dim1: boom' }
-          : { sourceId: record.sourceId, recordId: record.recordId, scores: { dim1: 0.7 } },
+          : {
+              sourceId: record.sourceId,
+              recordId: record.recordId,
+              scores: { dim1: 0.7 },
+              analyses: { dim1: { score: 0.7 } },
+            },
     ),
   };
   const useCase = new EvaluateChunkUseCase(

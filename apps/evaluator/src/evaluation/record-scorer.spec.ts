@@ -1,7 +1,7 @@
 import { CancelledError } from '@app/common';
-import type { TaskSpec } from '@app/contracts';
-import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
-import type { ScoreRecordInput } from '@app/llm';
+import type { AnalysisOutput, TaskSpec } from '@app/contracts';
+import { AnalysisKind, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { AnalyseRecordInput } from '@app/llm';
 import type { ChunkRecord } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
@@ -18,10 +18,17 @@ function spec(temperature?: number): TaskSpec {
   };
 }
 
-type ScoreFn = (input: ScoreRecordInput, signal: AbortSignal) => Promise<{ score: number; cached: boolean }>;
+type ScoreFn = (input: AnalyseRecordInput, signal: AbortSignal) => Promise<{ score: number; cached: boolean }>;
 
-function scorerWith(score: ScoreFn) {
-  const llm = { scoreRecord: jest.fn(score) };
+/** An LLM whose score answers come from `score`; other kinds get a fixed answer of their kind. */
+function scorerWith(score: ScoreFn, answers: Partial<Record<AnalysisKind, AnalysisOutput>> = {}) {
+  const llm = {
+    analyseRecord: jest.fn(async (input: AnalyseRecordInput, signal: AbortSignal) => {
+      if (input.kind !== AnalysisKind.SCORE) return { output: answers[input.kind] as never, cached: false };
+      const { score: value, cached } = await score(input, signal);
+      return { output: { score: value } as never, cached };
+    }),
+  };
   return { scorer: new RecordScorer(llm), llm };
 }
 
@@ -34,15 +41,48 @@ describe(RecordScorer.name, () => {
 
     const outcome = await scorer.score(RECORD, spec(0.2), live());
 
-    expect(outcome).toEqual({ sourceId: 'src1', recordId: 'rec1', scores: { quality: 0.8, relevance: 0.3 } });
-    expect(llm.scoreRecord).toHaveBeenCalledTimes(2);
-    const [input] = llm.scoreRecord.mock.calls[0];
+    expect(outcome).toEqual({
+      sourceId: 'src1',
+      recordId: 'rec1',
+      scores: { quality: 0.8, relevance: 0.3 },
+      analyses: { quality: { score: 0.8 }, relevance: { score: 0.3 } },
+    });
+    expect(llm.analyseRecord).toHaveBeenCalledTimes(2);
+    const [input] = llm.analyseRecord.mock.calls[0];
     expect(input).toEqual({
       model: 'model-x',
       temperature: 0.2,
       dimension: spec().dimensions[0],
+      kind: AnalysisKind.SCORE,
       record: { id: 'rec1', content: 'hello', fields: { lang: 'en' } },
     });
+  });
+
+  it('asks each dimension for its kind and keeps a number only where the kind yields one', async () => {
+    const { scorer, llm } = scorerWith(async () => ({ score: 0.5, cached: false }), {
+      [AnalysisKind.SENTIMENT]: { label: 'negative', confidence: 0.9 },
+      [AnalysisKind.TOPICS]: { topics: ['billing'] },
+    });
+    const task: TaskSpec = {
+      ...spec(),
+      dimensions: [
+        { id: 'tone', name: 'Tone', kind: AnalysisKind.SENTIMENT, threshold: 0.8 },
+        { id: 'about', name: 'About', kind: AnalysisKind.TOPICS, topK: 2 },
+      ],
+    };
+
+    const outcome = await scorer.score(RECORD, task, live());
+
+    expect(outcome).toEqual({
+      sourceId: 'src1',
+      recordId: 'rec1',
+      scores: { tone: 0.9 },
+      analyses: { tone: { label: 'negative', confidence: 0.9 }, about: { topics: ['billing'] } },
+    });
+    expect(llm.analyseRecord.mock.calls.map(([input]) => [input.kind, input.params])).toEqual([
+      [AnalysisKind.SENTIMENT, undefined],
+      [AnalysisKind.TOPICS, { topK: 2 }],
+    ]);
   });
 
   it('uses the default temperature when the task does not set one', async () => {
@@ -50,7 +90,7 @@ describe(RecordScorer.name, () => {
 
     await scorer.score(RECORD, spec(), live());
 
-    for (const [input] of llm.scoreRecord.mock.calls) expect(input.temperature).toBe(DEFAULT_TEMPERATURE);
+    for (const [input] of llm.analyseRecord.mock.calls) expect(input.temperature).toBe(DEFAULT_TEMPERATURE);
   });
 
   it('keeps a temperature of 0 rather than replacing it with the default', async () => {
@@ -58,7 +98,7 @@ describe(RecordScorer.name, () => {
 
     await scorer.score(RECORD, spec(0), live());
 
-    expect(llm.scoreRecord.mock.calls[0][0].temperature).toBe(0);
+    expect(llm.analyseRecord.mock.calls[0][0].temperature).toBe(0);
   });
 
   it('turns the failure of one dimension into an error outcome that names the dimension', async () => {
@@ -116,6 +156,57 @@ describe(RecordScorer.name, () => {
 
     await scorer.score(RECORD, spec(), controller.signal);
 
-    expect(llm.scoreRecord.mock.calls.map(([, signal]) => signal)).toEqual([controller.signal, controller.signal]);
+    expect(llm.analyseRecord.mock.calls.map(([, signal]) => signal)).toEqual([controller.signal, controller.signal]);
+  });
+
+  it('runs the chain’s LLM enrichments first, writes them into the fields the dimensions then see', async () => {
+    const { scorer, llm } = scorerWith(async () => ({ score: 0.7, cached: false }), {
+      [AnalysisKind.TOPICS]: { topics: ['billing'] },
+    });
+    const task: TaskSpec = {
+      ...spec(),
+      dimensions: [spec().dimensions[0]],
+      processing: {
+        steps: [
+          {
+            type: 'enrich',
+            llm: { kind: AnalysisKind.TOPICS, into: 'about', instruction: 'What it is about', top_k: 1 },
+          },
+        ],
+      },
+    };
+
+    const outcome = await scorer.score(RECORD, task, live());
+
+    expect(outcome).toEqual({
+      sourceId: 'src1',
+      recordId: 'rec1',
+      scores: { quality: 0.7 },
+      analyses: { quality: { score: 0.7 } },
+      fields: { lang: 'en', about: { topics: ['billing'] } },
+    });
+    const [enrichment, dimension] = llm.analyseRecord.mock.calls.map(([input]) => input);
+    expect(enrichment).toMatchObject({
+      kind: AnalysisKind.TOPICS,
+      params: { topK: 1 },
+      dimension: { name: 'What it is about', description: 'What it is about' },
+      record: { fields: { lang: 'en' } },
+    });
+    expect(dimension.record.fields).toEqual({ lang: 'en', about: { topics: ['billing'] } });
+    expect(RECORD.fields).toEqual({ lang: 'en' });
+  });
+
+  it('fails the record when an enrichment cannot be had, naming it, and asks no dimension', async () => {
+    const { scorer, llm } = scorerWith(async () => ({ score: 0.7, cached: false }));
+    llm.analyseRecord.mockRejectedValueOnce(new ProviderError('bad answer', { retryable: false }));
+    const task: TaskSpec = {
+      ...spec(),
+      processing: { steps: [{ type: 'enrich', llm: { kind: AnalysisKind.SENTIMENT, into: 'mood' } }] },
+    };
+
+    const outcome = await scorer.score(RECORD, task, live());
+
+    expect(outcome).toEqual({ sourceId: 'src1', recordId: 'rec1', error: 'enrich mood: ProviderError: bad answer' });
+    expect(llm.analyseRecord).toHaveBeenCalledTimes(1);
   });
 });

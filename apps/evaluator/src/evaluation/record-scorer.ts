@@ -1,29 +1,72 @@
 import { describeError } from '@app/common';
-import type { TaskSpec } from '@app/contracts';
-import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { AnalysisOutput, TaskSpec, DimensionSpec, LlmEnrichment } from '@app/contracts';
+import { AnalysisKind, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient } from '@app/llm';
+import { analysisKind } from '@app/llm';
 import type { ChunkRecord, RecordOutcome } from '@app/persistence';
+import { llmEnrichments } from '@app/processing';
+
+/** One LLM question about a record: a dimension, or an enrichment put as one. */
+interface Question {
+  /** Names the question in a failed record's error. */
+  label: string;
+  dimension: DimensionSpec;
+}
+
+type Answers = { outputs: AnalysisOutput[] } | { error: string };
 
 /**
- * Scores one record on every dimension of its task. A dimension the provider cannot score (after the
+ * The LLM's part of one record: first the processing chain's LLM enrichments, each written into the
+ * record's field; then every dimension of the task on the record so enriched, each with its kind (a
+ * score by default). The answers are kept per dimension, and the number a threshold applies to
+ * (where the kind yields one) among the scores. A question the provider cannot answer (after the
  * client's retries) fails the record, not the chunk: the record is stored as failed with the reason.
  * The task's cancellation and the service's own failures propagate.
  */
 export class RecordScorer {
-  constructor(private readonly llm: Pick<LlmClient, 'scoreRecord'>) {}
+  constructor(private readonly llm: Pick<LlmClient, 'analyseRecord'>) {}
 
   async score(record: ChunkRecord, spec: TaskSpec, signal: AbortSignal): Promise<RecordOutcome> {
     const identity = { sourceId: record.sourceId, recordId: record.recordId };
-    const model = spec.llm.model;
-    const temperature = spec.llm.temperature ?? DEFAULT_TEMPERATURE;
+    const enrichments = llmEnrichments(spec.processing);
+    let fields = record.fields;
+    if (enrichments.length > 0) {
+      const enriched = await this.ask(spec, record, fields, enrichments.map(asQuestion), signal);
+      if ('error' in enriched) return { ...identity, error: enriched.error };
+      fields = { ...fields };
+      enrichments.forEach((enrichment, index) => (fields[enrichment.into] = enriched.outputs[index]));
+    }
+    const questions = spec.dimensions.map((dimension) => ({ label: dimension.id, dimension }));
+    const answered = await this.ask(spec, record, fields, questions, signal);
+    if ('error' in answered) return { ...identity, error: answered.error };
+    const scores: Record<string, number> = {};
+    const analyses: Record<string, unknown> = {};
+    spec.dimensions.forEach((dimension, index) => {
+      const output = answered.outputs[index];
+      analyses[dimension.id] = output;
+      const value = analysisKind(kindOf(dimension)).value(output);
+      if (value !== null) scores[dimension.id] = value;
+    });
+    return { ...identity, scores, analyses, ...(enrichments.length > 0 ? { fields } : {}) };
+  }
+
+  private async ask(
+    spec: TaskSpec,
+    record: ChunkRecord,
+    fields: Record<string, unknown>,
+    questions: readonly Question[],
+    signal: AbortSignal,
+  ): Promise<Answers> {
     const settled = await Promise.allSettled(
-      spec.dimensions.map((dimension) =>
-        this.llm.scoreRecord(
+      questions.map(({ dimension }) =>
+        this.llm.analyseRecord(
           {
-            model,
-            temperature,
+            model: spec.llm?.model ?? '',
+            temperature: spec.llm?.temperature ?? DEFAULT_TEMPERATURE,
             dimension,
-            record: { id: record.recordId, content: record.content, fields: record.fields },
+            kind: kindOf(dimension),
+            ...(dimension.topK === undefined ? {} : { params: { topK: dimension.topK } }),
+            record: { id: record.recordId, content: record.content, fields },
           },
           signal,
         ),
@@ -37,15 +80,28 @@ export class RecordScorer {
     );
     if (infrastructure) throw (infrastructure as PromiseRejectedResult).reason;
     const failures = settled.flatMap((outcome, index) =>
-      outcome.status === 'rejected' ? [`${spec.dimensions[index].id}: ${describeError(outcome.reason)}`] : [],
+      outcome.status === 'rejected' ? [`${questions[index].label}: ${describeError(outcome.reason)}`] : [],
     );
-    if (failures.length > 0) return { ...identity, error: failures.join('; ') };
-    const scores = Object.fromEntries(
-      settled.map((outcome, index) => [
-        spec.dimensions[index].id,
-        (outcome as PromiseFulfilledResult<{ score: number }>).value.score,
-      ]),
-    );
-    return { ...identity, scores };
+    if (failures.length > 0) return { error: failures.join('; ') };
+    return {
+      outputs: settled.map((outcome) => (outcome as PromiseFulfilledResult<{ output: AnalysisOutput }>).value.output),
+    };
   }
+}
+
+function asQuestion(enrichment: LlmEnrichment): Question {
+  return {
+    label: `enrich ${enrichment.into}`,
+    dimension: {
+      id: enrichment.into,
+      name: enrichment.instruction ?? enrichment.into,
+      kind: enrichment.kind,
+      ...(enrichment.instruction === undefined ? {} : { description: enrichment.instruction }),
+      ...(enrichment.top_k === undefined ? {} : { top_k: enrichment.top_k }),
+    },
+  };
+}
+
+function kindOf(dimension: DimensionSpec): AnalysisKind {
+  return dimension.kind ?? AnalysisKind.SCORE;
 }

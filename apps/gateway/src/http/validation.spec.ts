@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
-import type { FieldError } from './validation';
+import type { FieldError } from '@app/contracts';
 import { RequestValidationPipe, toFieldErrors, unstorableTextFields } from './validation';
 
 function validationError(
@@ -244,7 +244,8 @@ describe(RequestValidationPipe.name, () => {
 
   it('names every missing top-level field of an empty object, one reason each', async () => {
     const body = await rejectionOf({});
-    expect(fieldNames(body)).toEqual(['data_sources', 'llm_config', 'dimensions']);
+    // Without dimensions a task is a pure processing task: it needs neither dimensions nor an llm_config.
+    expect(fieldNames(body)).toEqual(['data_sources']);
     for (const entry of body.fields ?? []) expect(entry.reasons).toHaveLength(1);
   });
 
@@ -261,6 +262,55 @@ describe(RequestValidationPipe.name, () => {
   it('does not check values that are not bodies as bodies', async () => {
     const pipe = new RequestValidationPipe();
     await expect(pipe.transform('abc', { type: 'param', metatype: String, data: 'id' })).resolves.toBe('abc');
+  });
+
+  describe('dimension kinds', () => {
+    const withDimensions = (...dimensions: object[]) => ({ ...example(), dimensions });
+
+    it('accepts every kind, a threshold where the kind yields a number, and top_k for topics', async () => {
+      const task = withDimensions(
+        { id: 'd1', name: 'Quality', threshold: 0.6 },
+        { id: 'd2', name: 'Quality', kind: 'score', threshold: 0.6 },
+        { id: 'd3', name: 'Tone', kind: 'sentiment' },
+        { id: 'd4', name: 'Tone', kind: 'sentiment', threshold: 0.8 },
+        { id: 'd5', name: 'About', kind: 'topics', top_k: 5 },
+        { id: 'd6', name: 'Mistakes', kind: 'error_analysis' },
+        { id: 'd7', name: 'Syllabus', kind: 'knowledge_points' },
+      );
+      await expect(
+        new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto }),
+      ).resolves.toBeInstanceOf(CreateTaskDto);
+    });
+
+    it('refuses an unknown kind, a score without threshold, a threshold or top_k where it does not apply', async () => {
+      const body = await rejectionOf(
+        withDimensions(
+          { id: 'd1', name: 'x', kind: 'emotion' },
+          { id: 'd2', name: 'x' },
+          { id: 'd3', name: 'x', kind: 'topics', threshold: 0.5 },
+          { id: 'd4', name: 'x', kind: 'sentiment', top_k: 2 },
+          { id: 'd5', name: 'x', kind: 'topics', top_k: 11 },
+        ),
+      );
+      expect(body.fields).toEqual([
+        { field: 'dimensions[0].kind', reasons: [expect.stringContaining('kind must be one of the following values')] },
+        {
+          field: 'dimensions[1].threshold',
+          reasons: ['threshold must be a number conforming to the specified constraints'],
+        },
+        { field: 'dimensions[2].threshold', reasons: ['threshold applies only to kind score or sentiment'] },
+        { field: 'dimensions[3].top_k', reasons: ['top_k applies only to kind topics'] },
+        { field: 'dimensions[4].top_k', reasons: ['top_k must not be greater than 10'] },
+      ]);
+    });
+
+    it('needs an llm_config only when there are dimensions', async () => {
+      const { llm_config: _omitted, ...rest } = example();
+      expect(fieldNames(await rejectionOf(rest))).toEqual(['llm_config']);
+      await expect(
+        new RequestValidationPipe().transform({ ...rest, dimensions: [] }, { type: 'body', metatype: CreateTaskDto }),
+      ).resolves.toMatchObject({ dimensions: [] });
+    });
   });
 });
 

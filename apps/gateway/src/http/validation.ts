@@ -1,10 +1,6 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
-
-export interface FieldError {
-  field: string;
-  reasons: string[];
-}
+import type { FieldError } from '@app/contracts';
 
 /**
  * Constraints that say what a value is, most basic first. When one of them fails, the others on the
@@ -57,7 +53,8 @@ export function unstorableTextFields(value: unknown, path = ''): FieldError[] {
   });
 }
 
-function invalid(fields: FieldError[]): BadRequestException {
+/** The 400 of a request with invalid fields: each named, with every reason. */
+export function invalidFields(fields: readonly FieldError[]): BadRequestException {
   const summary = fields.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ');
   return new BadRequestException({
     statusCode: 400,
@@ -80,7 +77,7 @@ export class RequestValidationPipe extends ValidationPipe {
       forbidUnknownValues: true,
       transform: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => invalid(toFieldErrors(errors)),
+      exceptionFactory: (errors) => invalidFields(toFieldErrors(errors)),
     });
   }
 
@@ -93,7 +90,7 @@ export class RequestValidationPipe extends ValidationPipe {
       });
     }
     const badText = unstorableTextFields(value, metadata.type === 'body' ? '' : (metadata.data ?? metadata.type));
-    if (badText.length > 0) throw invalid(badText);
+    if (badText.length > 0) throw invalidFields(badText);
     return super.transform(value, metadata);
   }
 }

@@ -15,13 +15,12 @@ import type {
  * fields the request left out stay out, so the task view can give back the request as it came.
  */
 export function toTaskSpec(request: CreateTaskDto): TaskSpec {
+  const { llm_config: llm } = request;
   return {
     sources: request.data_sources.map(toSourceSpec),
-    llm: {
-      model: request.llm_config.model,
-      ...defined({ temperature: request.llm_config.temperature }),
-    },
+    ...(llm ? { llm: { model: llm.model, ...defined({ temperature: llm.temperature }) } } : {}),
     dimensions: request.dimensions.map(toDimensionSpec),
+    ...defined({ processing: request.processing, outputs: request.outputs }),
   };
 }
 
@@ -36,8 +35,9 @@ export function toTaskRequest(spec: TaskSpec): CreateTaskDto {
         ...(source.simulation ? { simulation: toSimulationDto(source.simulation) } : {}),
       }),
     ),
-    llm_config: { model: spec.llm.model, ...defined({ temperature: spec.llm.temperature }) },
-    dimensions: spec.dimensions.map(toDimensionSpec),
+    ...(spec.llm ? { llm_config: { model: spec.llm.model, ...defined({ temperature: spec.llm.temperature }) } } : {}),
+    dimensions: spec.dimensions.map(toDimensionDto),
+    ...defined({ processing: spec.processing, outputs: spec.outputs }),
   };
 }
 
@@ -66,13 +66,29 @@ function toSimulationDto(simulation: SourceSimulation): SourceSimulationDto {
   });
 }
 
-/** Dimensions have the same fields on both sides. */
-function toDimensionSpec(dimension: DimensionDto | DimensionSpec): DimensionSpec & DimensionDto {
+function toDimensionSpec(dimension: DimensionDto): DimensionSpec {
   return {
     id: dimension.id,
     name: dimension.name,
-    threshold: dimension.threshold,
-    ...defined({ description: dimension.description }),
+    ...defined({
+      kind: dimension.kind,
+      threshold: dimension.threshold,
+      description: dimension.description,
+      topK: dimension.top_k,
+    }),
+  };
+}
+
+function toDimensionDto(dimension: DimensionSpec): DimensionDto {
+  return {
+    id: dimension.id,
+    name: dimension.name,
+    ...defined({
+      kind: dimension.kind,
+      threshold: dimension.threshold,
+      description: dimension.description,
+      top_k: dimension.topK,
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { TaskResultDto } from '@app/contracts';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
+import { DeliveryStatus } from '@app/delivery';
 import type { TaskFailure } from '@app/persistence';
 import { TaskEntity } from '@app/persistence';
 import { toTaskSpec } from './task-spec.mapper';
@@ -17,6 +18,7 @@ function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
     recordsTotal: 25,
     recordsEvaluated: 20,
     recordsFailed: 3,
+    recordsDropped: 0,
     dimensionsTotal: 2,
     dimensionsDone: 0,
     chunksTotal: 1,
@@ -35,6 +37,7 @@ const RESULT: TaskResultDto = {
   passed_all_dimensions: 4,
   records_evaluated: 20,
   records_failed: 3,
+  records_dropped: 0,
   sources_failed: 1,
   generated_at: '2024-05-01T10:01:00.000Z',
 };
@@ -54,6 +57,7 @@ describe(toTaskView.name, () => {
       records_total: 25,
       records_evaluated: 20,
       records_failed: 3,
+      records_dropped: 0,
       dimensions_total: 2,
       dimensions_done: 0,
     });
@@ -130,5 +134,31 @@ describe(toTaskView.name, () => {
   it('produces a JSON-serialisable view', () => {
     const view = toTaskView(entity(), [], RESULT);
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+
+  it("shows each output's delivery: waiting until the task ends, then its state", () => {
+    const spec = {
+      ...toTaskSpec(EXAMPLE_TASK),
+      outputs: [
+        { type: 'export' as const, format: 'csv' as const, to: 'webhook' as const, url: 'http://x.test/h' },
+        { type: 'email' as const, to: ['a@x.test'] },
+      ],
+    };
+    const view = toTaskView(entity({ spec }), [], undefined, [
+      {
+        key: 'output:1',
+        kind: 'output.email',
+        spec: spec.outputs[1],
+        status: DeliveryStatus.FAILED,
+        attempts: 3,
+        lastError: 'SMTP: refused',
+        nextAttemptAt: new Date(),
+        deliveredAt: null,
+      },
+    ]);
+    expect(view.outputs).toEqual([
+      { output: 0, type: 'export', status: 'waiting', attempts: 0, last_error: null, delivered_at: null },
+      { output: 1, type: 'email', status: 'failed', attempts: 3, last_error: 'SMTP: refused', delivered_at: null },
+    ]);
   });
 });

@@ -1,11 +1,12 @@
-import type { TaskResultDto, TaskViewDto } from '@app/contracts';
-import type { TaskEntity, TaskFailure } from '@app/persistence';
+import type { DeliveryViewDto, TaskResultDto, TaskViewDto } from '@app/contracts';
+import type { DeliveryState, TaskEntity, TaskFailure } from '@app/persistence';
 import { toTaskRequest } from './task-spec.mapper';
 
 export function toTaskView(
   task: TaskEntity,
   failures: readonly TaskFailure[],
   result: TaskResultDto | undefined,
+  deliveries: readonly DeliveryState[] = [],
 ): TaskViewDto {
   return {
     id: task.id,
@@ -18,6 +19,7 @@ export function toTaskView(
       records_total: task.recordsTotal,
       records_evaluated: task.recordsEvaluated,
       records_failed: task.recordsFailed,
+      records_dropped: task.recordsDropped,
       dimensions_total: task.dimensionsTotal,
       dimensions_done: task.dimensionsDone,
     },
@@ -34,5 +36,24 @@ export function toTaskView(
       message: failure.message,
     })),
     ...(result ? { result } : {}),
+    outputs: (task.spec.outputs ?? []).map((output, index) =>
+      toDeliveryView(
+        index,
+        output.type,
+        deliveries.find((delivery) => delivery.key === `output:${index}`),
+      ),
+    ),
+  };
+}
+
+/** An output's delivery; `waiting` until the task ends and queues it. */
+function toDeliveryView(index: number, type: string, delivery: DeliveryState | undefined): DeliveryViewDto {
+  return {
+    output: index,
+    type,
+    status: delivery?.status ?? 'waiting',
+    attempts: delivery?.attempts ?? 0,
+    last_error: delivery?.lastError ?? null,
+    delivered_at: delivery?.deliveredAt?.toISOString() ?? null,
   };
 }

@@ -22,6 +22,7 @@ import {
   TaskStatus,
   TaskViewDto,
 } from '@app/contracts';
+import { TaskRequestPipe } from '../http/task-request.pipe';
 import { ProgressFeed } from './progress-feed';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
@@ -62,7 +63,7 @@ export class TasksController {
     description: 'The queue is unreachable; nothing was stored',
   })
   async submit(
-    @Body() request: CreateTaskDto,
+    @Body(TaskRequestPipe) request: CreateTaskDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskAcceptedDto> {
     const id = await this.tasks.submit(toTaskSpec(request));

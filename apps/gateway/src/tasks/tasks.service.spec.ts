@@ -1,7 +1,7 @@
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import type { TaskEntity, TaskRepository } from '@app/persistence';
+import type { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
@@ -16,10 +16,12 @@ function setup(dispatch: () => Promise<void>) {
   };
   const dispatcher = { dispatch: jest.fn(dispatch), discardQueued: jest.fn().mockResolvedValue(undefined) };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
+  const outbox = { forTask: jest.fn().mockResolvedValue([]) };
   const service = new TasksService(
     tasks as unknown as TaskRepository,
     dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
+    outbox as unknown as OutboxStore,
   );
   return { service, tasks, dispatcher, events };
 }
@@ -35,6 +37,7 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
   recordsTotal: 50,
   recordsEvaluated: 10,
   recordsFailed: 0,
+  recordsDropped: 0,
   dimensionsTotal: 2,
   dimensionsDone: 0,
   chunksTotal: 2,

@@ -4,7 +4,7 @@ import type { TaskSpec } from '@app/contracts';
 import { TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import { TaskEntity, TaskRepository } from '@app/persistence';
+import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { toTaskView } from './task-view.mapper';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
@@ -19,6 +19,7 @@ export class TasksService {
     private readonly tasks: TaskRepository,
     private readonly dispatcher: StageDispatcher,
     private readonly events: TaskEventsPublisher,
+    private readonly outbox: OutboxStore,
   ) {}
 
   /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
@@ -77,10 +78,11 @@ export class TasksService {
   }
 
   private async render(task: TaskEntity): Promise<TaskViewDto> {
-    const [failures, result] = await Promise.all([
+    const [failures, result, deliveries] = await Promise.all([
       this.tasks.failures(task.id, FAILURES_SHOWN),
       this.tasks.result(task.id),
+      this.outbox.forTask(task.id),
     ]);
-    return toTaskView(task, failures, result);
+    return toTaskView(task, failures, result, deliveries);
   }
 }

@@ -1,12 +1,13 @@
 import type { TaskSpec, DimensionSpec } from '@app/contracts';
-import { DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import { AnalysisKind, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { SummarizeDimensionInput } from '@app/llm';
 import { MAX_SUMMARY_SAMPLES } from '@app/llm';
 import type { RecordScore } from '@app/persistence';
+import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
 import { scoreStatistics } from './score-statistics';
 
-const DIMENSION: DimensionSpec = { id: 'dim1', name: 'Quality', threshold: 0.6 };
+const DIMENSION = { id: 'dim1', name: 'Quality', threshold: 0.6 } satisfies DimensionSpec;
 
 function spec(temperature?: number): TaskSpec {
   return {
@@ -16,8 +17,17 @@ function spec(temperature?: number): TaskSpec {
   };
 }
 
-function scoresOf(values: number[]): RecordScore[] {
-  return values.map((score, i) => ({ sourceId: i % 2 === 0 ? 'a' : 'b', recordId: `r${i}`, score }));
+function scoresOf(values: number[]): DimensionInputs {
+  const scores: RecordScore[] = values.map((score, i) => ({
+    sourceId: i % 2 === 0 ? 'a' : 'b',
+    recordId: `r${i}`,
+    score,
+  }));
+  return { scores, analyses: () => stream(values.map((score) => ({ score }))) };
+}
+
+async function* stream<T>(items: T[]): AsyncGenerator<T> {
+  for (const item of items) yield item;
 }
 
 function reporterWith(maxPassedRecords: number, summary = 'a summary') {
@@ -37,6 +47,7 @@ describe(DimensionReporter.name, () => {
     expect(result).toEqual({
       dimension_id: 'dim1',
       name: 'Quality',
+      kind: AnalysisKind.SCORE,
       threshold: 0.6,
       statistics: scoreStatistics([0.59, 0.6, 0.9, 0.1, 0.61], 0.6),
       passed_records: [
@@ -46,8 +57,8 @@ describe(DimensionReporter.name, () => {
       ],
       summary: 'Mostly fine.',
     });
-    expect(result.statistics.count).toBe(5);
-    expect(result.statistics.passed).toBe(3);
+    expect(result.statistics!.count).toBe(5);
+    expect(result.statistics!.passed).toBe(3);
   });
 
   it('caps passed_records at maxPassedRecords while the statistics still cover every record', async () => {
@@ -57,15 +68,15 @@ describe(DimensionReporter.name, () => {
     const result = await reporter.report(spec(), DIMENSION, scores, live());
 
     expect(result.passed_records.map((entry) => entry.record_id)).toEqual(['r0', 'r1']);
-    expect(result.statistics.passed).toBe(4);
-    expect(result.statistics.count).toBe(5);
+    expect(result.statistics!.passed).toBe(4);
+    expect(result.statistics!.count).toBe(5);
   });
 
   it('lists no passed records when maxPassedRecords is 0', async () => {
     const { reporter } = reporterWith(0);
     const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.8]), live());
     expect(result.passed_records).toEqual([]);
-    expect(result.statistics.passed).toBe(2);
+    expect(result.statistics!.passed).toBe(2);
   });
 
   it('gives the LLM at most 10 passed samples, best score first, with the statistics and the threshold', async () => {
@@ -84,7 +95,7 @@ describe(DimensionReporter.name, () => {
     expect(MAX_SUMMARY_SAMPLES).toBe(10);
     expect(input.samples).toHaveLength(10);
     expect(input.samples.map((sample) => sample.score)).toEqual([...passing].sort((a, b) => b - a).slice(0, 10));
-    const byScore = new Map(scores.map((entry) => [entry.score, entry.recordId]));
+    const byScore = new Map(scores.scores.map((entry) => [entry.score, entry.recordId]));
     for (const sample of input.samples) expect(sample.record_id).toBe(byScore.get(sample.score));
     expect(input).toMatchObject({
       model: 'model-x',
@@ -103,9 +114,9 @@ describe(DimensionReporter.name, () => {
   it('reports a dimension without scores: empty statistics, no samples, no passed records', async () => {
     const { reporter, llm } = reporterWith(10);
 
-    const result = await reporter.report(spec(), DIMENSION, [], live());
+    const result = await reporter.report(spec(), DIMENSION, scoresOf([]), live());
 
-    expect(result.statistics.count).toBe(0);
+    expect(result.statistics!.count).toBe(0);
     expect(result.passed_records).toEqual([]);
     expect(llm.summarizeDimension.mock.calls[0][0].samples).toEqual([]);
   });
@@ -137,5 +148,67 @@ describe(DimensionReporter.name, () => {
     expect(result).toMatchObject({ summary: null, summary_error: 'ProviderError: rejected by content policy' });
     expect(result.statistics).toEqual(scoreStatistics([0.9, 0.1], DIMENSION.threshold));
     expect(result.passed_records).toHaveLength(1);
+  });
+
+  it('reports a sentiment: statistics of the confidences against the threshold, the distribution, both in the prompt', async () => {
+    const { reporter, llm } = reporterWith(10);
+    const answers = [
+      { label: 'positive', confidence: 0.9 },
+      { label: 'negative', confidence: 0.7 },
+      { label: 'positive', confidence: 0.5 },
+    ];
+    const inputs: DimensionInputs = {
+      scores: answers.map((answer, i) => ({ sourceId: 's', recordId: `r${i}`, score: answer.confidence })),
+      analyses: () => stream(answers),
+    };
+    const dimension: DimensionSpec = { id: 'tone', name: 'Tone', kind: AnalysisKind.SENTIMENT, threshold: 0.6 };
+
+    const result = await reporter.report(spec(), dimension, inputs, live());
+
+    expect(result).toMatchObject({
+      kind: AnalysisKind.SENTIMENT,
+      threshold: 0.6,
+      statistics: scoreStatistics([0.9, 0.7, 0.5], 0.6),
+      passed_records: [
+        { source_id: 's', record_id: 'r0', score: 0.9 },
+        { source_id: 's', record_id: 'r1', score: 0.7 },
+      ],
+      analysis: { kind: 'sentiment', distribution: { positive: 2, neutral: 0, negative: 1 }, mean_confidence: 0.7 },
+    });
+    expect(llm.summarizeDimension.mock.calls[0][0].statistics).toMatchObject({ positive: 2, negative: 1, passed: 2 });
+  });
+
+  it('reports a kind without a number by its aggregation only', async () => {
+    const { reporter, llm } = reporterWith(10);
+    const inputs: DimensionInputs = {
+      scores: [],
+      analyses: () => stream([{ topics: ['billing', 'refund'] }, { topics: ['billing'] }]),
+    };
+    const dimension: DimensionSpec = { id: 'about', name: 'About', kind: AnalysisKind.TOPICS };
+
+    const result = await reporter.report(spec(), dimension, inputs, live());
+
+    expect(result).toEqual({
+      dimension_id: 'about',
+      name: 'About',
+      kind: AnalysisKind.TOPICS,
+      threshold: null,
+      statistics: null,
+      passed_records: [],
+      summary: 'a summary',
+      analysis: {
+        kind: 'topics',
+        topics: [
+          { name: 'billing', count: 2 },
+          { name: 'refund', count: 1 },
+        ],
+        distinct: 2,
+      },
+    });
+    expect(llm.summarizeDimension.mock.calls[0][0].statistics).toEqual({
+      distinct_topics: 2,
+      'topic billing': 2,
+      'topic refund': 1,
+    });
   });
 });

@@ -1,14 +1,21 @@
 import { describeError } from '@app/common';
-import type { TaskSpec, DimensionSpec, DimensionResultDto } from '@app/contracts';
-import { DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
+import type { AnalysisOutput, AnalysisSummary, TaskSpec, DimensionSpec, DimensionResultDto } from '@app/contracts';
+import { AnalysisKind, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
-import { MAX_SUMMARY_SAMPLES } from '@app/llm';
+import { analysisKind, MAX_SUMMARY_SAMPLES } from '@app/llm';
 import type { RecordScore } from '@app/persistence';
 import { scoreStatistics } from './score-statistics';
 
+/** What a dimension's report is made of, read from Postgres: the numbers, and the answers streamed. */
+export interface DimensionInputs {
+  scores: readonly RecordScore[];
+  analyses: () => AsyncIterable<unknown>;
+}
+
 /**
  * One dimension of the generate stage, its three steps in order: select the records that pass the
- * threshold, aggregate the statistics, have the LLM write the summary.
+ * threshold, aggregate (statistics of the numbers; the kind's own aggregation of the answers), have
+ * the LLM write the summary.
  */
 export class DimensionReporter {
   constructor(
@@ -19,24 +26,35 @@ export class DimensionReporter {
   async report(
     spec: TaskSpec,
     dimension: DimensionSpec,
-    scores: readonly RecordScore[],
+    inputs: DimensionInputs,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
-    const passed = scores.filter((entry) => entry.score >= dimension.threshold);
-    const statistics = scoreStatistics(
-      scores.map((entry) => entry.score),
-      dimension.threshold,
-    );
+    const kind = dimension.kind ?? AnalysisKind.SCORE;
+    const definition = analysisKind(kind);
+    // A number kind without a threshold (a sentiment's confidence) lets every record pass.
+    const threshold = dimension.threshold ?? 0;
+    const scores = definition.yieldsNumber ? inputs.scores : [];
+    const passed = scores.filter((entry) => entry.score >= threshold);
+    const statistics = definition.yieldsNumber
+      ? scoreStatistics(
+          scores.map((entry) => entry.score),
+          threshold,
+        )
+      : null;
+    const analysis = kind === AnalysisKind.SCORE ? null : await this.aggregate(kind, inputs.analyses());
     const samples = [...passed]
       .sort((a, b) => b.score - a.score)
       .slice(0, MAX_SUMMARY_SAMPLES)
       .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
     const summary = await this.summarize(
       {
-        model: spec.llm.model,
-        temperature: spec.llm.temperature ?? DEFAULT_TEMPERATURE,
+        model: spec.llm?.model ?? '',
+        temperature: spec.llm?.temperature ?? DEFAULT_TEMPERATURE,
         dimension,
-        statistics: { ...statistics, threshold: dimension.threshold },
+        statistics: {
+          ...(statistics ? { ...statistics, threshold } : {}),
+          ...(analysis ? summaryFigures(analysis) : {}),
+        },
         samples,
       },
       signal,
@@ -44,13 +62,21 @@ export class DimensionReporter {
     return {
       dimension_id: dimension.id,
       name: dimension.name,
-      threshold: dimension.threshold,
+      kind,
+      threshold: dimension.threshold ?? null,
       statistics,
       passed_records: passed
         .slice(0, this.maxPassedRecords)
         .map((entry) => ({ source_id: entry.sourceId, record_id: entry.recordId, score: entry.score })),
       ...summary,
+      ...(analysis ? { analysis } : {}),
     };
+  }
+
+  private async aggregate(kind: AnalysisKind, answers: AsyncIterable<unknown>): Promise<AnalysisSummary | null> {
+    const summarizer = analysisKind(kind).summarizer();
+    for await (const answer of answers) summarizer.add(answer as AnalysisOutput);
+    return summarizer.result();
   }
 
   /**
@@ -67,5 +93,25 @@ export class DimensionReporter {
       if (signal.aborted || !(error instanceof ProviderError)) throw error;
       return { summary: null, summary_error: describeError(error) };
     }
+  }
+}
+
+/** The aggregation as the flat figures the summary prompt lists (the most frequent entries first). */
+function summaryFigures(analysis: AnalysisSummary): Record<string, number> {
+  const top = (prefix: string, entries: readonly { name: string; count: number }[]) =>
+    Object.fromEntries(entries.slice(0, MAX_SUMMARY_SAMPLES).map((entry) => [`${prefix} ${entry.name}`, entry.count]));
+  switch (analysis.kind) {
+    case AnalysisKind.SENTIMENT:
+      return { ...analysis.distribution, mean_confidence: analysis.mean_confidence ?? 0 };
+    case AnalysisKind.TOPICS:
+      return { distinct_topics: analysis.distinct, ...top('topic', analysis.topics) };
+    case AnalysisKind.ERROR_ANALYSIS:
+      return { ...analysis.by_type, ...top('knowledge point', analysis.by_knowledge_point) };
+    case AnalysisKind.KNOWLEDGE_POINTS:
+      return {
+        knowledge_points: analysis.distinct_nodes,
+        dependencies: analysis.distinct_edges,
+        ...top('knowledge point', analysis.nodes),
+      };
   }
 }

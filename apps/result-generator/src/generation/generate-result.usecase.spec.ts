@@ -1,19 +1,19 @@
 import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
-import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
+import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { GenerationStore, RecordScore, TaskEntity, TaskRepository } from '@app/persistence';
-import type { DimensionReporter } from './dimension-reporter';
+import type { GenerationStore, NewDelivery, RecordScore, TaskEntity, TaskRepository } from '@app/persistence';
+import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { scoreStatistics } from './score-statistics';
 
 const TASK_ID = 'task-1';
 
-const DIMENSIONS: DimensionSpec[] = [
+const DIMENSIONS = [
   { id: 'dim1', name: 'Quality', threshold: 0.6 },
   { id: 'dim2', name: 'Relevance', threshold: 0.5 },
   { id: 'dim3', name: 'Tone', threshold: 0.4 },
-];
+] satisfies DimensionSpec[];
 
 const SPEC: TaskSpec = {
   sources: [{ id: 's', type: DataSourceType.API, url: 'u' }],
@@ -28,6 +28,7 @@ const TASK = {
   spec: SPEC,
   recordsEvaluated: 0,
   recordsFailed: 0,
+  recordsDropped: 0,
   sourcesFailed: 0,
 } as TaskEntity;
 
@@ -35,17 +36,23 @@ function dimensionResult(dimension: DimensionSpec, summary: string): DimensionRe
   return {
     dimension_id: dimension.id,
     name: dimension.name,
-    threshold: dimension.threshold,
-    statistics: scoreStatistics([0.9], dimension.threshold),
+    kind: AnalysisKind.SCORE,
+    threshold: dimension.threshold ?? null,
+    statistics: scoreStatistics([0.9], dimension.threshold ?? 0),
     passed_records: [],
     summary,
   };
 }
 
-function setup(options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined } = {}) {
+function setup(
+  options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined; task?: TaskEntity } = {},
+) {
+  const task = options.task ?? TASK;
   const tasks = {
     // the re-read before combining sees the counters written meanwhile
-    findById: jest.fn().mockResolvedValue({ ...TASK, recordsEvaluated: 7, recordsFailed: 2, sourcesFailed: 1 }),
+    findById: jest
+      .fn()
+      .mockResolvedValue({ ...task, recordsEvaluated: 7, recordsFailed: 2, recordsDropped: 3, sourcesFailed: 1 }),
   };
   const scoresByDimension = new Map<string, RecordScore[]>(
     DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]),
@@ -55,16 +62,24 @@ function setup(options: { finished?: DimensionResultDto[]; completed?: TaskStatu
       async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result])),
     ),
     scores: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
+    analyses: jest.fn(),
+    chainOutputs: jest.fn(async function* () {
+      yield* [
+        { n: 1, c: 'a' },
+        { n: 2, c: 'b' },
+        { n: 'x', c: 'a' },
+        { n: 4, c: 'a' },
+      ];
+    }),
     saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto) => undefined),
     countPassingAll: jest.fn(async () => 5),
-    complete: jest.fn(async (_taskId: string, _result: TaskResultDto) =>
+    complete: jest.fn(async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[]) =>
       'completed' in options ? options.completed : TaskStatus.COMPLETED,
     ),
   };
   const reporter = {
-    report: jest.fn(
-      async (_spec: TaskSpec, dimension: DimensionSpec, _scores: readonly RecordScore[], _signal: AbortSignal) =>
-        dimensionResult(dimension, `fresh ${dimension.id}`),
+    report: jest.fn(async (_spec: TaskSpec, dimension: DimensionSpec, _inputs: DimensionInputs, _signal: AbortSignal) =>
+      dimensionResult(dimension, `fresh ${dimension.id}`),
     ),
   };
   const events = { progress: jest.fn() };
@@ -75,7 +90,7 @@ function setup(options: { finished?: DimensionResultDto[]; completed?: TaskStatu
     reporter as unknown as DimensionReporter,
     2,
   );
-  const execute = (signal: AbortSignal = live()) => useCase.execute({ taskId: TASK_ID }, TASK, signal);
+  const execute = (signal: AbortSignal = live()) => useCase.execute({ taskId: TASK_ID }, task, signal);
   return { useCase, execute, tasks, generation, reporter, events, scoresByDimension };
 }
 
@@ -91,9 +106,9 @@ describe(GenerateResultUseCase.name, () => {
     );
 
     expect(reporter.report).toHaveBeenCalledTimes(3);
-    for (const [spec, dimension, scores, passed] of reporter.report.mock.calls) {
+    for (const [spec, dimension, inputs, passed] of reporter.report.mock.calls) {
       expect(spec).toBe(SPEC);
-      expect(scores).toBe(scoresByDimension.get(dimension.id));
+      expect(inputs.scores).toBe(scoresByDimension.get(dimension.id));
       expect(passed).toBe(signal);
     }
     expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
@@ -112,10 +127,17 @@ describe(GenerateResultUseCase.name, () => {
       passed_all_dimensions: 5,
       records_evaluated: 7,
       records_failed: 2,
+      records_dropped: 3,
       sources_failed: 1,
     });
+    expect(result).not.toHaveProperty('aggregates');
+    expect(generation.chainOutputs).not.toHaveBeenCalled();
+    expect(generation.complete.mock.calls[0][2]).toEqual([]);
     expect(new Date(result.generated_at).toISOString()).toBe(result.generated_at);
-    expect(generation.countPassingAll).toHaveBeenCalledWith(TASK_ID, DIMENSIONS);
+    expect(generation.countPassingAll).toHaveBeenCalledWith(
+      TASK_ID,
+      DIMENSIONS.map(({ id, threshold }) => ({ id, threshold })),
+    );
   });
 
   it('reuses the dimensions finished by an earlier run and reports only the missing ones', async () => {
@@ -174,5 +196,44 @@ describe(GenerateResultUseCase.name, () => {
 
   it('broadcasts the final status', () => {
     expect(setup().useCase.progress({ ...TASK, status: TaskStatus.COMPLETED })).toBe('finished: completed');
+  });
+
+  it('computes the chain’s aggregates over the records and queues the outputs with the result', async () => {
+    const spec: TaskSpec = {
+      ...SPEC,
+      dimensions: [],
+      processing: {
+        steps: [
+          { type: 'aggregate', field: 'n', ops: ['sum', 'count'] },
+          { type: 'aggregate', field: 'n', ops: ['max'], group_by: 'c' },
+        ],
+      },
+      outputs: [
+        { type: 'export', format: 'csv', to: 'webhook', url: 'http://127.0.0.1:1/hook' },
+        { type: 'email', to: ['ops@example.test'] },
+      ],
+    };
+    const { execute, generation, reporter } = setup({ task: { ...TASK, spec } });
+
+    await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 0, reported: 0 } });
+
+    expect(reporter.report).not.toHaveBeenCalled();
+    const [, result, deliveries] = generation.complete.mock.calls[0];
+    expect(result.dimensions).toEqual([]);
+    expect(result.aggregates).toEqual([
+      { field: 'n', values: { sum: 7, count: 3 } },
+      {
+        field: 'n',
+        group_by: 'c',
+        groups: [
+          { key: 'a', max: 4 },
+          { key: 'b', max: 2 },
+        ],
+      },
+    ]);
+    expect(deliveries).toEqual([
+      { key: 'output:0', kind: 'output.export', spec: spec.outputs![0] },
+      { key: 'output:1', kind: 'output.email', spec: spec.outputs![1] },
+    ]);
   });
 });

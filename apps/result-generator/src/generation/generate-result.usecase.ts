@@ -1,13 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
-import { DimensionSpec, DimensionResultDto, GenerateResultJob, TaskResultDto } from '@app/contracts';
+import type { AggregateResult, OutputSpec } from '@app/contracts';
+import {
+  DimensionSpec,
+  DimensionResultDto,
+  GenerateResultJob,
+  OUTPUT_DELIVERY_KINDS,
+  TaskResultDto,
+} from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
-import type { TaskState } from '@app/persistence';
+import type { NewDelivery, TaskState } from '@app/persistence';
+import { AggregateAccumulator, ProcessingChain } from '@app/processing';
 import { DimensionReporter } from './dimension-reporter';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
+
+/** Each output becomes a delivery in the outbox, keyed by its position so a re-run adds none. */
+export function outputDeliveries(outputs: readonly OutputSpec[]): NewDelivery[] {
+  return outputs.map((output, index) => ({
+    key: `output:${index}`,
+    kind: OUTPUT_DELIVERY_KINDS[output.type],
+    spec: output,
+  }));
+}
 
 /** What one generate job did: the dimensions it reported itself (the others were stored before). */
 export interface GenerateDetail {
@@ -17,8 +34,9 @@ export interface GenerateDetail {
 
 /**
  * The generate stage of one task: every dimension reported in parallel (each stored as soon as it is
- * done, so a re-run redoes only the missing ones), then the dimensions combined into the result,
- * which is stored together with the task's final status, once.
+ * done, so a re-run redoes only the missing ones), then the dimensions and the chain's aggregates
+ * combined into the result, which is stored together with the task's final status and its outputs'
+ * deliveries, once.
  */
 @Injectable()
 export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, GenerateDetail> {
@@ -42,7 +60,7 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       async (dimension) => finished.get(dimension.id) ?? this.reportDimension(task, dimension, signal),
     );
     const result = await this.combine(task, dimensions);
-    const status = await this.generation.complete(taskId, result);
+    const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []));
     if (!status) return skipped('task-ended');
     return done({ ...task, status }, { dimensions: dimensions.length, reported: dimensions.length - finished.size });
   }
@@ -61,25 +79,41 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const scores = await this.generation.scores(task.id, dimension.id);
-    const result = await this.reporter.report(task.spec, dimension, scores, signal);
+    const inputs = { scores, analyses: () => this.generation.analyses(task.id, dimension.id) };
+    const result = await this.reporter.report(task.spec, dimension, inputs, signal);
     await this.generation.saveDimension(task.id, result);
-    this.events.progress(
-      task,
-      `dimension ${dimension.id} done: ${result.statistics.passed}/${result.statistics.count} passed`,
-    );
+    const passed = result.statistics ? `: ${result.statistics.passed}/${result.statistics.count} passed` : '';
+    this.events.progress(task, `dimension ${dimension.id} done${passed}`);
     return result;
   }
 
   private async combine(task: TaskEntity, dimensions: DimensionResultDto[]): Promise<TaskResultDto> {
     // Counters are re-read: the task row loaded at the start is older than the dimension writes.
     const current = (await this.tasks.findById(task.id)) ?? task;
+    const thresholds = task.spec.dimensions.flatMap(({ id, threshold }) =>
+      threshold === undefined ? [] : [{ id, threshold }],
+    );
+    const aggregates = await this.aggregate(task);
     return {
       dimensions,
-      passed_all_dimensions: await this.generation.countPassingAll(task.id, task.spec.dimensions),
+      passed_all_dimensions: await this.generation.countPassingAll(task.id, thresholds),
       records_evaluated: current.recordsEvaluated,
       records_failed: current.recordsFailed,
+      records_dropped: current.recordsDropped,
       sources_failed: current.sourcesFailed,
+      ...(aggregates.length > 0 ? { aggregates } : {}),
       generated_at: new Date().toISOString(),
     };
+  }
+
+  /** The chain's aggregate steps, all folded in one pass over the records streamed from Postgres. */
+  private async aggregate(task: TaskEntity): Promise<AggregateResult[]> {
+    const steps = new ProcessingChain(task.spec.processing).aggregateSteps;
+    if (steps.length === 0) return [];
+    const accumulators = steps.map((step) => new AggregateAccumulator(step));
+    for await (const fields of this.generation.chainOutputs(task.id)) {
+      for (const accumulator of accumulators) accumulator.add(fields);
+    }
+    return accumulators.map((accumulator) => accumulator.result());
   }
 }

@@ -1,3 +1,4 @@
+import { DeliveryEntity } from './delivery.entity';
 import { DimensionResultEntity } from './dimension-result.entity';
 import { EvaluationChunkEntity } from './evaluation-chunk.entity';
 import { TaskRecordEntity } from './task-record.entity';
@@ -6,6 +7,7 @@ import { TaskSourceEntity } from './task-source.entity';
 import { TaskEntity } from './task.entity';
 
 export {
+  DeliveryEntity,
   DimensionResultEntity,
   EvaluationChunkEntity,
   TaskEntity,
@@ -21,4 +23,5 @@ export const ENTITIES = [
   EvaluationChunkEntity,
   DimensionResultEntity,
   TaskResultEntity,
+  DeliveryEntity,
 ];

@@ -21,6 +21,10 @@ export class TaskRecordEntity {
   @Column({ type: 'varchar', length: 16, default: RecordEvaluationStatus.PENDING }) status: RecordEvaluationStatus;
   /** Score per dimension id. */
   @Column({ type: 'jsonb', nullable: true }) scores: Record<string, number> | null;
+  /** The LLM's answer per dimension id (its kind's output). */
+  @Column({ type: 'jsonb', nullable: true }) analyses: Record<string, unknown> | null;
+  /** Set by a dedupe step: a task keeps one record per key. */
+  @Column({ name: 'dedupe_key', type: 'varchar', length: 64, nullable: true }) dedupeKey: string | null;
   @Column({ type: 'text', nullable: true }) error: string | null;
   @Column({ name: 'evaluated_at', type: 'timestamptz', nullable: true }) evaluatedAt: Date | null;
 }

@@ -19,6 +19,8 @@ export class TaskEntity {
   @Column({ name: 'records_total', type: 'int', default: 0 }) recordsTotal: number;
   @Column({ name: 'records_evaluated', type: 'int', default: 0 }) recordsEvaluated: number;
   @Column({ name: 'records_failed', type: 'int', default: 0 }) recordsFailed: number;
+  /** Left out by the processing chain: filtered, or duplicates of a record kept. */
+  @Column({ name: 'records_dropped', type: 'int', default: 0 }) recordsDropped: number;
   @Column({ name: 'dimensions_total', type: 'int' }) dimensionsTotal: number;
   @Column({ name: 'dimensions_done', type: 'int', default: 0 }) dimensionsDone: number;
   /** Set when collection ends: how many evaluate jobs the task fans out to. */

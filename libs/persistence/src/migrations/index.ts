@@ -1,5 +1,10 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { TaskSpecDomainShape1764100000000 } from './1764100000000-task-spec-domain-shape';
+import { ProcessingAnalysesOutputs1764200000000 } from './1764200000000-processing-analyses-outputs';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
-export const MIGRATIONS = [InitialSchema1764000000000, TaskSpecDomainShape1764100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  TaskSpecDomainShape1764100000000,
+  ProcessingAnalysesOutputs1764200000000,
+];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SourceOutcome, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
+import { RecordEvaluationStatus, SourceOutcome, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
 import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface SourceSettlement {
@@ -9,6 +9,13 @@ export interface SourceSettlement {
   sourceId: string;
   attempts: number;
   durationMs: number;
+}
+
+/** A record as its source's processing chain left it. */
+export interface CollectedRecord extends SourceRecord {
+  status: RecordEvaluationStatus;
+  error: string | null;
+  dedupeKey: string | null;
 }
 
 /** Rows per INSERT: keeps one statement's JSON parameter well below memory and protocol limits. */
@@ -32,32 +39,45 @@ export class CollectionStore {
   }
 
   /**
-   * Stores a source's records; false when nothing was stored: the source had been settled already
-   * (a re-run), or the task has ended (a late write must not change a cancelled task's figures).
+   * Stores a source's records as its processing chain left them (failed ones with their reasons, each
+   * with its dedupe key if the chain has a dedupe step); `dropped` counts those the chain filtered out.
+   * False when nothing was stored: the source had been settled already (a re-run), or the task has
+   * ended (a late write must not change a cancelled task's figures).
    */
-  async saveCollected(settlement: SourceSettlement, records: readonly SourceRecord[]): Promise<boolean> {
+  async saveCollected(
+    settlement: SourceSettlement,
+    records: readonly CollectedRecord[],
+    dropped = 0,
+  ): Promise<boolean> {
     return this.db.transaction(async (manager) => {
       if (!(await lockActiveTask(manager, settlement.taskId))) return false;
       if (!(await this.insertSettlement(manager, settlement, SourceOutcome.COLLECTED, 0, null))) return false;
       let inserted = 0;
+      let failed = 0;
       for (let start = 0; start < records.length; start += RECORD_BATCH) {
         const batch = records.slice(start, start + RECORD_BATCH).map((record, offset) => ({
           id: record.id,
           position: start + offset,
           content: record.content,
           fields: record.fields,
+          status: record.status,
+          error: record.error,
+          dedupe_key: record.dedupeKey,
         }));
-        const row = await selectRow<{ count: number }>(
+        // ON CONFLICT covers the dedupe index too: a record whose key the task holds already is left out.
+        const row = await selectRow<{ count: number; failed: number }>(
           manager,
           `WITH inserted AS (
-             INSERT INTO task_records (task_id, source_id, record_id, position, content, fields)
-             SELECT $1, $2, r.id, r.position, r.content, r.fields
-             FROM jsonb_to_recordset($3::jsonb) AS r(id varchar, position int, content text, fields jsonb)
-             ON CONFLICT DO NOTHING RETURNING 1)
-           SELECT count(*)::int AS count FROM inserted`,
-          [settlement.taskId, settlement.sourceId, JSON.stringify(batch)],
+             INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
+             SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
+             FROM jsonb_to_recordset($3::jsonb)
+               AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar)
+             ON CONFLICT DO NOTHING RETURNING status)
+           SELECT count(*)::int AS count, (count(*) FILTER (WHERE status = $4))::int AS failed FROM inserted`,
+          [settlement.taskId, settlement.sourceId, JSON.stringify(batch), RecordEvaluationStatus.FAILED],
         );
         inserted += row?.count ?? 0;
+        failed += row?.failed ?? 0;
       }
       await manager.query('UPDATE task_sources SET records = $3 WHERE task_id = $1 AND source_id = $2', [
         settlement.taskId,
@@ -65,9 +85,10 @@ export class CollectionStore {
         inserted,
       ]);
       await manager.query(
-        `UPDATE tasks SET sources_collected = sources_collected + 1, records_total = records_total + $2, updated_at = now()
+        `UPDATE tasks SET sources_collected = sources_collected + 1, records_total = records_total + $2,
+           records_failed = records_failed + $3, records_dropped = records_dropped + $4, updated_at = now()
          WHERE id = $1`,
-        [settlement.taskId, inserted],
+        [settlement.taskId, inserted, failed, dropped + records.length - inserted],
       );
       return true;
     });
@@ -86,7 +107,8 @@ export class CollectionStore {
 
   /**
    * Ends the collect stage once every source is settled: fails the task when no source delivered,
-   * otherwise cuts the records into evaluate chunks and moves the task on. Returns the task's state
+   * otherwise cuts the records still to evaluate into chunks and moves the task on (straight to
+   * generate when there are none: no dimensions, or every record failed its chain). Returns the task's state
    * afterwards (also when another run had moved it already).
    */
   async finishCollection(taskId: string, chunkSize: number): Promise<TaskState | undefined> {
@@ -98,21 +120,30 @@ export class CollectionStore {
       );
       const moved = await selectRow<TaskState>(
         manager,
-        `UPDATE tasks SET
-           stage = CASE WHEN records_total = 0 THEN $2 ELSE $3 END,
-           chunks_total = ceil(records_total::numeric / $4)::int,
+        `WITH pending AS (SELECT count(*) AS n FROM task_records WHERE task_id = $1 AND status = $7)
+         UPDATE tasks SET
+           stage = CASE WHEN (SELECT n FROM pending) = 0 THEN $2 ELSE $3 END,
+           chunks_total = ceil((SELECT n FROM pending)::numeric / $4)::int,
            updated_at = now()
          WHERE id = $1 AND status = $5 AND stage = $6 AND sources_collected + sources_failed = sources_total
          RETURNING ${TASK_STATE_COLUMNS}`,
-        [taskId, TaskStage.GENERATE, TaskStage.EVALUATE, chunkSize, TaskStatus.RUNNING, TaskStage.COLLECT],
+        [
+          taskId,
+          TaskStage.GENERATE,
+          TaskStage.EVALUATE,
+          chunkSize,
+          TaskStatus.RUNNING,
+          TaskStage.COLLECT,
+          RecordEvaluationStatus.PENDING,
+        ],
       );
       if (moved?.stage === TaskStage.EVALUATE) {
         await manager.query(
           `UPDATE task_records r SET chunk = o.rn / $2
            FROM (SELECT source_id, record_id, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
-                 FROM task_records WHERE task_id = $1) o
+                 FROM task_records WHERE task_id = $1 AND status = $3) o
            WHERE r.task_id = $1 AND r.source_id = o.source_id AND r.record_id = o.record_id`,
-          [taskId, chunkSize],
+          [taskId, chunkSize, RecordEvaluationStatus.PENDING],
         );
       }
       return moved ?? currentState(manager, taskId);

@@ -12,7 +12,14 @@ export interface ChunkRecord {
 }
 
 export type RecordOutcome =
-  | { sourceId: string; recordId: string; scores: Record<string, number> }
+  /** scores: the numbers thresholds apply to; analyses: every dimension's answer; fields: when LLM enrichments changed them. */
+  | {
+      sourceId: string;
+      recordId: string;
+      scores: Record<string, number>;
+      analyses: Record<string, unknown>;
+      fields?: Record<string, unknown>;
+    }
   | { sourceId: string; recordId: string; error: string };
 
 /**
@@ -77,6 +84,8 @@ export class EvaluationStore {
               record_id: outcome.recordId,
               status: RecordEvaluationStatus.EVALUATED,
               scores: outcome.scores,
+              analyses: outcome.analyses,
+              fields: outcome.fields ?? null,
               error: null,
             }
           : {
@@ -84,12 +93,17 @@ export class EvaluationStore {
               record_id: outcome.recordId,
               status: RecordEvaluationStatus.FAILED,
               scores: null,
+              analyses: null,
+              fields: null,
               error: outcome.error,
             },
       );
       await manager.query(
-        `UPDATE task_records r SET status = o.status, scores = o.scores, error = o.error, evaluated_at = now()
-         FROM jsonb_to_recordset($2::jsonb) AS o(source_id varchar, record_id varchar, status varchar, scores jsonb, error text)
+        `UPDATE task_records r SET status = o.status, scores = o.scores, analyses = o.analyses, error = o.error,
+           fields = coalesce(o.fields, r.fields), evaluated_at = now()
+         FROM jsonb_to_recordset($2::jsonb)
+           AS o(source_id varchar, record_id varchar, status varchar, scores jsonb, analyses jsonb, fields jsonb,
+                error text)
          WHERE r.task_id = $1 AND r.source_id = o.source_id AND r.record_id = o.record_id`,
         [taskId, JSON.stringify(rows)],
       );

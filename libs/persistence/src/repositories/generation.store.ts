@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import {
-  DimensionSpec,
-  DimensionResultDto,
-  RecordEvaluationStatus,
-  TaskResultDto,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
+import { DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
+
+/** A side effect to deliver once the task has ended (see libs/delivery). */
+export interface NewDelivery {
+  /** Unique within the task. */
+  key: string;
+  kind: string;
+  spec: unknown;
+}
 
 export interface RecordScore {
   sourceId: string;
@@ -35,6 +37,34 @@ export class GenerationStore {
        ORDER BY source_id, position`,
       [taskId, dimensionId, RecordEvaluationStatus.EVALUATED],
     );
+  }
+
+  /** Every evaluated record's answer on one dimension, streamed in collection order. */
+  async *analyses(taskId: string, dimensionId: string): AsyncGenerator<unknown> {
+    const pages = recordPages<{ analysis: unknown }>(
+      this.db.manager,
+      taskId,
+      'analyses -> $3 AS analysis',
+      'status = $4 AND analyses ? $3',
+      [dimensionId, RecordEvaluationStatus.EVALUATED],
+    );
+    for await (const page of pages) for (const row of page) yield row.analysis;
+  }
+
+  /**
+   * The fields of every record that came through the processing chain (the LLM's verdict aside), as
+   * the chain left them, streamed in collection order: what aggregate steps summarise.
+   */
+  async *chainOutputs(taskId: string): AsyncGenerator<Record<string, unknown>> {
+    const pages = recordPages<{ fields: Record<string, unknown> }>(
+      this.db.manager,
+      taskId,
+      'fields',
+      // A record the chain refused was stored failed before any evaluation.
+      'NOT (status = $3 AND evaluated_at IS NULL)',
+      [RecordEvaluationStatus.FAILED],
+    );
+    for await (const page of pages) for (const row of page) yield row.fields;
   }
 
   async finishedDimensions(taskId: string): Promise<Map<string, DimensionResultDto>> {
@@ -63,8 +93,8 @@ export class GenerationStore {
     });
   }
 
-  /** Evaluated records whose score passes the threshold of every dimension. */
-  async countPassingAll(taskId: string, dimensions: readonly DimensionSpec[]): Promise<number> {
+  /** Evaluated records whose number passes the threshold of every dimension that has one. */
+  async countPassingAll(taskId: string, dimensions: readonly { id: string; threshold: number }[]): Promise<number> {
     const row = await selectRow<{ count: number }>(
       this.db.manager,
       `SELECT count(*)::int AS count FROM task_records r
@@ -82,10 +112,15 @@ export class GenerationStore {
 
   /**
    * Stores the result and ends the task: completed, or completed_with_errors when a source, a record
-   * or a dimension's summary failed. Returns the final status, or undefined when the task was no
-   * longer running (then nothing is stored).
+   * or a dimension's summary failed. The task's deliveries (its outputs) go into the outbox in the
+   * same transaction, so none is lost and none is sent for a task that did not end here. Returns the
+   * final status, or undefined when the task was no longer running (then nothing is stored).
    */
-  async complete(taskId: string, result: TaskResultDto): Promise<TaskStatus | undefined> {
+  async complete(
+    taskId: string,
+    result: TaskResultDto,
+    deliveries: readonly NewDelivery[] = [],
+  ): Promise<TaskStatus | undefined> {
     const summaryFailed = result.dimensions.some((dimension) => dimension.summary_error !== undefined);
     return this.db.transaction(async (manager) => {
       const ended = await selectRow<{ status: TaskStatus }>(
@@ -108,6 +143,14 @@ export class GenerationStore {
         taskId,
         JSON.stringify(result),
       ]);
+      if (deliveries.length > 0) {
+        await manager.query(
+          `INSERT INTO deliveries (id, task_id, key, kind, spec)
+           SELECT gen_random_uuid(), $1, d.key, d.kind, d.spec FROM jsonb_to_recordset($2::jsonb) AS d(key varchar, kind varchar, spec jsonb)
+           ON CONFLICT (task_id, key) DO NOTHING`,
+          [taskId, JSON.stringify(deliveries)],
+        );
+      }
       return ended.status;
     });
   }

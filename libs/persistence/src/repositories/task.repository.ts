@@ -108,14 +108,17 @@ export class TaskRepository {
     );
   }
 
-  /** Failed sources, then failed records: what a user reads to see what went wrong. */
+  /**
+   * Failed sources, then failed records (refused by their processing chain at collection, or by the
+   * LLM): what a user reads to see what went wrong.
+   */
   async failures(id: string, limit: number): Promise<TaskFailure[]> {
     return selectRows<TaskFailure>(
       this.db.manager,
       `(SELECT 'collect' AS stage, source_id AS "sourceId", NULL AS "recordId", error AS message
           FROM task_sources WHERE task_id = $1 AND outcome = 'failed' ORDER BY source_id LIMIT $2)
        UNION ALL
-       (SELECT 'evaluate', source_id, record_id, error
+       (SELECT CASE WHEN evaluated_at IS NULL THEN 'collect' ELSE 'evaluate' END, source_id, record_id, error
           FROM task_records WHERE task_id = $1 AND status = 'failed' ORDER BY source_id, position LIMIT $2)
        LIMIT $2`,
       [id, limit],

@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { DeliveryError } from './delivery.types';
+import { SmtpMailer } from './smtp-mailer';
+
+describe(SmtpMailer.name, () => {
+  let server: SMTPServer;
+  let port: number;
+  const messages: { to: string[]; data: string }[] = [];
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onRcptTo: (address, _session, callback) =>
+        address.address.endsWith('@refused.test')
+          ? callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }))
+          : callback(),
+      onData: (stream, session, callback) => {
+        let data = '';
+        stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
+        stream.on('end', () => {
+          messages.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends the message to every recipient with its Message-ID', async () => {
+    const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'dataproc@localhost', 5_000);
+    await mailer.send(
+      { to: ['a@example.test', 'b@example.test'], subject: 'Task done', text: 'All good.', messageId: '<d1@dataproc>' },
+      new AbortController().signal,
+    );
+    mailer.close();
+    expect(messages).toHaveLength(1);
+    expect(messages[0].to).toEqual(['a@example.test', 'b@example.test']);
+    expect(messages[0].data).toContain('Subject: Task done');
+    expect(messages[0].data).toContain('Message-ID: <d1@dataproc>');
+    expect(messages[0].data).toContain('All good.');
+  });
+
+  it('makes a refused recipient final and an unreachable server retryable', async () => {
+    const refused = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'dataproc@localhost', 5_000);
+    const error = await refused
+      .send(
+        { to: ['x@refused.test'], subject: 's', text: 't', messageId: '<d2@dataproc>' },
+        new AbortController().signal,
+      )
+      .catch((caught: unknown) => caught);
+    refused.close();
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error).toMatchObject({ retryable: false });
+
+    const down = new SmtpMailer('smtp://127.0.0.1:1', 'dataproc@localhost', 2_000);
+    const unreachable = await down
+      .send(
+        { to: ['a@example.test'], subject: 's', text: 't', messageId: '<d3@dataproc>' },
+        new AbortController().signal,
+      )
+      .catch((caught: unknown) => caught);
+    down.close();
+    expect(unreachable).toMatchObject({ retryable: true });
+  });
+});

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Delivery, DeliveryStore } from '@app/delivery';
+import { DeliveryStatus } from '@app/delivery';
+import { selectRows } from './sql';
+
+/** A delivery as a task's view shows it. */
+export interface DeliveryState {
+  key: string;
+  kind: string;
+  spec: unknown;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date;
+  deliveredAt: Date | null;
+}
+
+/** The delivery outbox in Postgres: claims use SKIP LOCKED and a lease, so dispatchers never share a row. */
+@Injectable()
+export class OutboxStore implements DeliveryStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  claimDue(limit: number, leaseMs: number): Promise<Delivery[]> {
+    return selectRows<Delivery>(
+      this.db.manager,
+      `UPDATE deliveries d SET status = $1, attempts = d.attempts + 1,
+         lease_until = now() + make_interval(secs => $2), updated_at = now()
+       WHERE d.id IN (
+         SELECT id FROM deliveries
+         WHERE (status = $3 AND next_attempt_at <= now()) OR (status = $1 AND lease_until < now())
+         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING d.id, d.task_id AS "taskId", d.kind, d.spec, d.attempts`,
+      [DeliveryStatus.DELIVERING, leaseMs / 1000, DeliveryStatus.PENDING, limit],
+    );
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = $2, delivered_at = now(), lease_until = NULL, last_error = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id, DeliveryStatus.DELIVERED],
+    );
+  }
+
+  async markAttemptFailed(id: string, error: string, retryAt: Date | null): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = $2, last_error = $3, next_attempt_at = coalesce($4, next_attempt_at),
+         lease_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id, retryAt ? DeliveryStatus.PENDING : DeliveryStatus.FAILED, error.slice(0, 2000), retryAt],
+    );
+  }
+
+  forTask(taskId: string): Promise<DeliveryState[]> {
+    return selectRows<DeliveryState>(
+      this.db.manager,
+      `SELECT key, kind, spec, status, attempts, last_error AS "lastError", next_attempt_at AS "nextAttemptAt",
+         delivered_at AS "deliveredAt"
+       FROM deliveries WHERE task_id = $1 ORDER BY key`,
+      [taskId],
+    );
+  }
+}
