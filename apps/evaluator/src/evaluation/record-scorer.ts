@@ -97,7 +97,7 @@ function asQuestion(enrichment: LlmEnrichment): Question {
       name: enrichment.instruction ?? enrichment.into,
       kind: enrichment.kind,
       ...(enrichment.instruction === undefined ? {} : { description: enrichment.instruction }),
-      ...(enrichment.top_k === undefined ? {} : { top_k: enrichment.top_k }),
+      ...(enrichment.top_k === undefined ? {} : { topK: enrichment.top_k }),
     },
   };
 }
