@@ -1,20 +1,33 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { DeliveryStatus } from '@app/delivery';
+import { TaskEntity } from './task.entity';
 
 /** The outbox: one side effect of a task to deliver (an output, a notification), with its delivery state. */
 @Entity({ name: 'deliveries' })
+@Unique('deliveries_task_key_unique', ['taskId', 'key'])
+@Check('deliveries_status_check', `status IN (${quoted(Object.values(DeliveryStatus))})`)
+@Index('deliveries_due_idx', ['nextAttemptAt'], {
+  where: `status IN (${quoted([DeliveryStatus.PENDING, DeliveryStatus.DELIVERING])})`,
+})
 export class DeliveryEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column({ name: 'task_id', type: 'uuid' }) taskId: string;
+  @Column({ name: 'task_id', type: 'uuid' })
+  @ForeignKey(() => TaskEntity, { name: 'deliveries_task_id_fkey', onDelete: 'CASCADE' })
+  taskId: string;
   /** Unique per task, so writing a task's deliveries twice stores them once. */
   @Column({ type: 'varchar', length: 64 }) key: string;
   @Column({ type: 'varchar', length: 32 }) kind: string;
   @Column({ type: 'jsonb' }) spec: unknown;
-  @Column({ type: 'varchar', length: 16 }) status: string;
-  @Column({ type: 'int' }) attempts: number;
-  @Column({ name: 'next_attempt_at', type: 'timestamptz' }) nextAttemptAt: Date;
+  @Column({ type: 'varchar', length: 16, default: DeliveryStatus.PENDING }) status: DeliveryStatus;
+  @Column({ type: 'int', default: 0 }) attempts: number;
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' }) nextAttemptAt: Date;
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
-  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
-  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
+}
+
+function quoted(values: readonly string[]): string {
+  return values.map((value) => `'${value}'`).join(',');
 }
