@@ -1,6 +1,7 @@
 import type { ChatRequest } from '@app/contracts';
 import { AnalysisKind } from '@app/contracts';
-import { simulatedAnalysis } from './analysis-answers';
+import { PromptBuilder } from '@app/llm';
+import { requestedAnalysis, simulatedAnalysis } from './analysis-answers';
 
 function request(record: string, kind: AnalysisKind, maxTopics?: number): ChatRequest {
   return {
@@ -75,5 +76,25 @@ describe(simulatedAnalysis.name, () => {
     expect(analyse(AnalysisKind.KNOWLEDGE_POINTS, 'Nothing known here')).toEqual({
       points: [{ name: 'general', prerequisites: [] }],
     });
+  });
+
+  it('reads the kind a request asks for from the schema in its system prompt, as over HTTP', () => {
+    const builder = new PromptBuilder();
+    const ask = (kind: AnalysisKind, topK?: number) =>
+      builder.analyseRecord({
+        model: 'm',
+        temperature: 0,
+        dimension: { id: 'd', name: 'D' },
+        kind,
+        ...(topK === undefined ? {} : { params: { topK } }),
+        record: { id: 'r', content: 'text', fields: {} },
+      });
+    for (const kind of [AnalysisKind.SENTIMENT, AnalysisKind.ERROR_ANALYSIS, AnalysisKind.KNOWLEDGE_POINTS]) {
+      const request = ask(kind);
+      expect(requestedAnalysis(request.messages)).toEqual({ kind, schema: request.schema });
+    }
+    expect(requestedAnalysis(ask(AnalysisKind.TOPICS, 5).messages)?.schema.properties?.topics.maxItems).toBe(5);
+    expect(requestedAnalysis(ask(AnalysisKind.SCORE).messages)).toBeUndefined();
+    expect(requestedAnalysis([{ role: 'user', content: 'hello' }])).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type {
   ChatRequest,
   ErrorAnalysis,
   ErrorType,
+  JsonSchema,
   KnowledgePointsAnalysis,
   SentimentAnalysis,
   TopicsAnalysis,
@@ -93,6 +94,39 @@ const STOPWORDS = new Set([
   'most',
   'such',
 ]);
+
+/** What the kinds' instructions say just before the answer's JSON schema (see libs/llm analysis kinds). */
+const SCHEMA_INTRO = 'matching this JSON schema:';
+
+/**
+ * The kind a chat request asks for, read the way a model would: from the JSON schema its system
+ * prompt gives for the answer. For requests that arrive without ours (over HTTP, as an
+ * OpenAI-compatible provider sends them); the schema comes along, e.g. for a topics request's k.
+ */
+export function requestedAnalysis(
+  messages: readonly { role: string; content: string }[],
+): { kind: Exclude<AnalysisKind, AnalysisKind.SCORE>; schema: JsonSchema } | undefined {
+  const system = messages.find((message) => message.role === 'system')?.content ?? '';
+  const at = system.indexOf(SCHEMA_INTRO);
+  if (at < 0) return undefined;
+  let schema: JsonSchema;
+  try {
+    schema = JSON.parse(system.slice(at + SCHEMA_INTRO.length).trim()) as JsonSchema;
+  } catch {
+    return undefined;
+  }
+  const required = new Set(schema.required ?? []);
+  const kind = required.has('label')
+    ? AnalysisKind.SENTIMENT
+    : required.has('topics')
+      ? AnalysisKind.TOPICS
+      : required.has('error_type')
+        ? AnalysisKind.ERROR_ANALYSIS
+        : required.has('points')
+          ? AnalysisKind.KNOWLEDGE_POINTS
+          : undefined;
+  return kind && { kind, schema };
+}
 
 /** The answer to a request for one of the kinds beyond scoring. */
 export function simulatedAnalysis(

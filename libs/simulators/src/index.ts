@@ -8,3 +8,4 @@ export { InMemoryRequestWindow } from './in-memory-request-window';
 export { RedisRequestWindow } from './redis-request-window';
 export type { LatencyRange } from './simulation-noise.util';
 export { simulatedLlmProvider } from './simulated-llm.provider';
+export { requestedAnalysis, simulatedAnalysis } from './analysis-answers';
