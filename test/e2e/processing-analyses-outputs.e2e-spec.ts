@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import type { DataSourceDto, SourceRecord } from '@app/contracts';
 import { DataSourceType } from '@app/contracts';
 import { DataSourceSimulator } from '@app/simulators';
+import type { CapturedMail } from '../support/smtp-capture';
+import { startSmtpCapture } from '../support/smtp-capture';
 import { freePort, TestSystem } from './support/test-system';
 
 const SEED = 42;
@@ -62,24 +63,13 @@ function residentBytes(pid: number): number {
 
 describe('processing chains, LLM analyses and outputs (four apps as processes)', () => {
   let system: TestSystem;
-  let smtp: SMTPServer;
-  const mails: { to: string[]; data: string }[] = [];
+  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+  let mails: CapturedMail[] = [];
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData: (stream, session, callback) => {
-        let data = '';
-        stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const smtpPort = (smtp.server.address() as AddressInfo).port;
+    smtp = await startSmtpCapture();
+    mails = smtp.mails;
+    const smtpPort = smtp.port;
     system = await TestSystem.start({
       env: {
         SIMULATION_SEED: String(SEED),
@@ -95,7 +85,7 @@ describe('processing chains, LLM analyses and outputs (four apps as processes)',
 
   afterAll(async () => {
     await system?.stop();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
   }, 30_000);
 
   it('lists the presets with their steps', async () => {

@@ -1,35 +1,18 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpCapture } from '../../../test/support/smtp-capture';
 import { DeliveryError } from './delivery.types';
 import { SmtpMailer } from './smtp-mailer';
 
 describe(SmtpMailer.name, () => {
-  let server: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
   let port: number;
-  const messages: { to: string[]; data: string }[] = [];
+  let messages: { to: string[]; data: string }[];
 
   beforeAll(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onRcptTo: (address, _session, callback) =>
-        address.address.endsWith('@refused.test')
-          ? callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }))
-          : callback(),
-      onData: (stream, session, callback) => {
-        let data = '';
-        stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
-        stream.on('end', () => {
-          messages.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.server.address() as AddressInfo).port;
+    smtp = await startSmtpCapture((address) => address.endsWith('@refused.test'));
+    ({ port, mails: messages } = smtp);
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => smtp.close());
 
   it('sends the message to every recipient with its Message-ID', async () => {
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'dataproc@localhost', 5_000);
