@@ -173,6 +173,12 @@ describe('processing, analyses and outputs in Postgres', () => {
       }),
       b0: expect.objectContaining({ dimensions: { dim1: { score: 0.2, passed: false, analysis: { score: 0.2 } } } }),
     });
+    // A number without a threshold (a sentiment's confidence) passes, as in the result.
+    const withoutThreshold: unknown[] = [];
+    for await (const entry of exports.records(id, [{ id: 'dim1' }])) {
+      if (entry.record_id === 'b0' || entry.record_id === 'a2') withoutThreshold.push(entry.dimensions.dim1.passed);
+    }
+    expect(withoutThreshold).toEqual([null, true]);
   });
 
   describe('the delivery outbox', () => {

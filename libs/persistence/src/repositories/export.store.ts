@@ -59,7 +59,8 @@ function toExportRecord(row: StoredRecord, dimensions: readonly ExportDimension[
     dimensions: Object.fromEntries(
       dimensions.map(({ id, threshold }) => {
         const score = row.scores?.[id] ?? null;
-        const passed = score === null || threshold === undefined ? null : score >= threshold;
+        // As in the result: a number without a threshold (a sentiment's confidence) passes.
+        const passed = score === null ? null : score >= (threshold ?? 0);
         return [id, { score, passed, analysis: row.analyses?.[id] ?? null }];
       }),
     ),
