@@ -48,7 +48,7 @@ describe('probes and metrics of every app', () => {
     await system?.stop();
   }, 30_000);
 
-  it('serves liveness, readiness (Postgres, Redis, its own queue) and metrics on each worker', async () => {
+  it('serves liveness, readiness (Postgres, Redis, its own queue, broadcasts) and metrics on each worker', async () => {
     const id = await system.submit(EXAMPLE_TASK);
     expect((await system.waitForEnd(id, 30_000)).status).toBe('completed');
 
@@ -62,7 +62,7 @@ describe('probes and metrics of every app', () => {
       const ready = await get(`${url}/health/ready`);
       expect(ready.status).toBe(200);
       expect(ready.json.status).toBe('ok');
-      expect(Object.keys(ready.json.details).sort()).toEqual(['postgres', `queue:${queue}`, 'redis']);
+      expect(Object.keys(ready.json.details).sort()).toEqual(['broadcasts', 'postgres', `queue:${queue}`, 'redis']);
       expect(ready.json.details[`queue:${queue}`]).toMatchObject({ status: 'up', waiting: 0 });
 
       const metrics = await get(`${url}/metrics`);
@@ -99,6 +99,7 @@ describe('probes and metrics of every app', () => {
     const ready = await system.request('GET', '/health/ready');
     expect(ready.status).toBe(200);
     expect(Object.keys(ready.body.details).sort()).toEqual([
+      'broadcasts',
       'postgres',
       'queue:collect',
       'queue:evaluate',

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { exitOnStartupError, loadConfig } from '@app/config';
-import { redisTransport } from '@app/pipeline';
+import { listenToBroadcasts } from '@app/pipeline';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
@@ -28,9 +28,8 @@ async function bootstrap(): Promise<void> {
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
   // Listens to progress broadcasts for this replica's live (SSE) clients.
-  app.connectMicroservice(redisTransport(options.redis), { inheritAppConfig: true });
+  await listenToBroadcasts(app, options.redis);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
-  await app.startAllMicroservices();
   await app.listen(http.port, http.host);
   new Logger('Gateway').log(`listening on http://${http.host}:${http.port} (API /api/v1, Swagger UI /docs)`);
 }

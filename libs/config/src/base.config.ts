@@ -16,6 +16,8 @@ export class BaseConfig {
   @IsInt() @Min(1) @Max(65535) REDIS_PORT = 6379;
   @IsString() REDIS_PASSWORD = '';
   @IsInt() @Min(0) @Max(15) REDIS_DB = 0;
+  /** Longest pause between two reconnection attempts; every Redis connection retries forever. */
+  @IsInt() @Min(10) @Max(60_000) REDIS_RECONNECT_MAX_DELAY_MS = 2_000;
 
   /** Prefix of every Bull key; separate deployments (or test runs) on one Redis use their own. */
   @Matches(/^[A-Za-z0-9_{}:-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ { } : -' })

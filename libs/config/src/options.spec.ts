@@ -25,7 +25,7 @@ describe('configuration options', () => {
         database: 'tasks',
         poolSize: 3,
       },
-      redis: { host: '127.0.0.1', port: 6380, password: undefined, db: 2 },
+      redis: { host: '127.0.0.1', port: 6380, password: undefined, db: 2, reconnectMaxDelayMs: 2_000 },
       queues: { prefix: 'staging', jobAttempts: 7, jobBackoffMs: 1_000 },
     });
     expect(appOptions(loadConfig(BaseConfig, { REDIS_PASSWORD: 'secret' })).redis.password).toBe('secret');

@@ -21,6 +21,8 @@ export interface RedisOptions {
   port: number;
   password: string | undefined;
   db: number;
+  /** Longest pause between two reconnection attempts (every connection retries forever). */
+  reconnectMaxDelayMs: number;
 }
 
 export interface QueueOptions {
@@ -122,6 +124,7 @@ export function appOptions(config: BaseConfig): AppOptions {
       port: config.REDIS_PORT,
       password: config.REDIS_PASSWORD || undefined,
       db: config.REDIS_DB,
+      reconnectMaxDelayMs: config.REDIS_RECONNECT_MAX_DELAY_MS,
     },
     queues: {
       prefix: config.QUEUE_PREFIX,

@@ -1,5 +1,5 @@
 import { getQueueToken } from '@nestjs/bull';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { publicReason, withDeadline } from '@app/common';
 import { QueueName } from '@app/contracts';
+import { BroadcastLinks } from '@app/pipeline';
 import { REDIS_CLIENT } from '@app/redis';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
 
@@ -28,6 +29,7 @@ export class ReadinessChecks {
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly db: DataSource,
     private readonly moduleRef: ModuleRef,
+    @Optional() private readonly broadcasts?: BroadcastLinks,
   ) {}
 
   all(): Check[] {
@@ -35,7 +37,15 @@ export class ReadinessChecks {
       () => this.probe('postgres', () => this.db.query('SELECT 1').then(() => undefined)),
       () => this.probe('redis', () => this.redis.ping()),
       ...this.options.queues.map((name) => () => this.probe(`queue:${name}`, () => this.queue(name).getJobCounts())),
+      ...(this.broadcasts ? [() => this.broadcastsUp(this.broadcasts!)] : []),
     ];
+  }
+
+  /** The Redis transport that carries cancels and progress: each of its connections ready. */
+  private async broadcastsUp(links: BroadcastLinks): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('broadcasts');
+    const down = links.down();
+    return down.length === 0 ? indicator.up() : indicator.down({ message: `not connected: ${down.join(', ')}` });
   }
 
   queue(name: QueueName): Queue {

@@ -1,15 +1,32 @@
-import { DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ClientProxy, ClientsModule, RedisOptions as RedisTransportOptions, Transport } from '@nestjs/microservices';
 import { EventPattern, TaskCancelledEvent, TaskProgressEvent, TaskStage, TaskStatus } from '@app/contracts';
 import type { RedisOptions } from '@app/config';
+import type Redis from 'ioredis';
 import { redisConnection } from '@app/redis';
+import { BroadcastLinks } from './broadcast-links';
 
 const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
-/** Options for an app's Redis-transport listener; broadcasts reach every replica that listens. */
+/**
+ * Options for an app's Redis-transport listener and publisher; broadcasts reach every replica that
+ * listens. Nest's transport stops reconnecting after `retryAttempts` and never tries again, which
+ * would leave a replica deaf to cancels after a long outage: it retries forever instead.
+ */
 export function redisTransport(redis: RedisOptions): RedisTransportOptions {
   const { host, port, password, db } = redisConnection(redis);
-  return { transport: Transport.REDIS, options: { host, port, password, db, retryAttempts: 100, retryDelay: 1_000 } };
+  return {
+    transport: Transport.REDIS,
+    options: { host, port, password, db, retryAttempts: Infinity, retryDelay: redis.reconnectMaxDelayMs },
+  };
+}
+
+/** Starts the app's listener on the Redis transport (cancels, progress) and has readiness watch it. */
+export async function listenToBroadcasts(app: INestApplication, redis: RedisOptions): Promise<void> {
+  const listener = app.connectMicroservice(redisTransport(redis), { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  app.get(BroadcastLinks).watch('listener', () => listener.unwrap<[Redis, Redis]>());
 }
 
 /**
@@ -18,10 +35,21 @@ export function redisTransport(redis: RedisOptions): RedisTransportOptions {
  * makes when it starts.
  */
 @Injectable()
-export class TaskEventsPublisher {
+export class TaskEventsPublisher implements OnApplicationBootstrap {
   private readonly logger = new Logger(TaskEventsPublisher.name);
 
-  constructor(@Inject(EVENTS_CLIENT) private readonly client: ClientProxy) {}
+  constructor(
+    @Inject(EVENTS_CLIENT) private readonly client: ClientProxy,
+    private readonly links: BroadcastLinks,
+  ) {}
+
+  /** Connects at start (Nest would on the first emit), so readiness watches the publisher from the start. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.client
+      .connect()
+      .catch((error: unknown) => this.logger.warn(`broadcast publisher not connected yet: ${String(error)}`));
+    this.links.watch('publisher', () => this.client.unwrap<[Redis, Redis]>());
+  }
 
   cancelled(taskId: string): void {
     this.emit<TaskCancelledEvent>(EventPattern.TASK_CANCELLED, { taskId });
@@ -52,8 +80,8 @@ export class EventsModule {
       module: EventsModule,
       global: true,
       imports: [clients],
-      providers: [TaskEventsPublisher],
-      exports: [TaskEventsPublisher],
+      providers: [TaskEventsPublisher, BroadcastLinks],
+      exports: [TaskEventsPublisher, BroadcastLinks],
     };
   }
 }

@@ -1,3 +1,4 @@
+export * from './broadcast-links';
 export * from './cancellation';
 export * from './events.module';
 export * from './queues.module';

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkerOptions } from '@app/config';
 import { TaskStage } from '@app/contracts';
-import { redisTransport } from './events.module';
+import { listenToBroadcasts } from './events.module';
 import { WorkerModule } from './worker.module';
 
 @Module({})
@@ -28,8 +28,7 @@ export async function bootstrapWorker(
     logger: options.logLevels,
   });
   app.enableShutdownHooks();
-  app.connectMicroservice(redisTransport(options.redis), { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  await listenToBroadcasts(app, options.redis);
   await app.listen(options.health.port, options.health.host);
   const { port } = app.getHttpServer().address() as { port: number };
   new Logger(name).log(

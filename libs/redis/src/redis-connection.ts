@@ -1,9 +1,6 @@
 import type { RedisOptions as IORedisOptions } from 'ioredis';
 import type { RedisOptions } from '@app/config';
 
-/** Longest pause between two reconnection attempts. */
-const MAX_RECONNECT_DELAY_MS = 2_000;
-
 /** ioredis options of every connection of ours: the queues', the broadcasts' and the shared client's. */
 export function redisConnection(options: RedisOptions): IORedisOptions {
   return {
@@ -12,7 +9,7 @@ export function redisConnection(options: RedisOptions): IORedisOptions {
     password: options.password,
     db: options.db,
     // Bull's own default backs off exponentially up to 20 s, so a queue could stay offline that long
-    // after Redis is back; every connection of ours retries at least every 2 s instead.
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // after Redis is back; every connection of ours retries, forever, at least this often instead.
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, options.reconnectMaxDelayMs),
   };
 }
