@@ -11,6 +11,16 @@ export class BaseConfig {
   @IsString() DATABASE_PASSWORD = 'postgres';
   @IsString() @IsNotEmpty() DATABASE_NAME = 'dataproc';
   @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  /**
+   * Postgres deadlines (0 turns one off): a statement, a wait for a lock, a transaction left idle. A
+   * worker cut off while it holds a task's row lock then blocks the task's other jobs for seconds,
+   * not for as long as TCP takes to notice; the job that waited fails and Bull retries it.
+   */
+  @IsInt() @Min(0) @Max(3_600_000) DATABASE_STATEMENT_TIMEOUT_MS = 60_000;
+  @IsInt() @Min(0) @Max(3_600_000) DATABASE_LOCK_TIMEOUT_MS = 10_000;
+  @IsInt() @Min(0) @Max(3_600_000) DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+  /** How long a query waits for a pooled (or new) connection before it fails. */
+  @IsInt() @Min(100) @Max(600_000) DATABASE_ACQUIRE_TIMEOUT_MS = 10_000;
 
   @IsString() @IsNotEmpty() REDIS_HOST = '127.0.0.1';
   @IsInt() @Min(1) @Max(65535) REDIS_PORT = 6379;

@@ -14,6 +14,12 @@ export interface DatabaseOptions {
   password: string;
   database: string;
   poolSize: number;
+  /** Postgres deadlines in ms (0: none): statement_timeout, lock_timeout, idle_in_transaction_session_timeout. */
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  /** Longest wait for a pooled connection. */
+  acquireTimeoutMs: number;
 }
 
 export interface RedisOptions {
@@ -118,6 +124,10 @@ export function appOptions(config: BaseConfig): AppOptions {
       password: config.DATABASE_PASSWORD,
       database: config.DATABASE_NAME,
       poolSize: config.DATABASE_POOL_SIZE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
     },
     redis: {
       host: config.REDIS_HOST,

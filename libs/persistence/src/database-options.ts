@@ -16,6 +16,14 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
-    extra: { max: options.poolSize },
+    // node-postgres sets the three deadlines on every connection it opens, and fails a query that
+    // waited connectionTimeoutMillis for one.
+    extra: {
+      max: options.poolSize,
+      statement_timeout: options.statementTimeoutMs,
+      lock_timeout: options.lockTimeoutMs,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+    },
   };
 }
