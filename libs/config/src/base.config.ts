@@ -51,6 +51,8 @@ export class WorkerConfig extends BaseConfig {
 
   /** Jobs this replica runs at once. */
   @IsInt() @Min(1) @Max(256) WORKER_CONCURRENCY = 4;
+  /** Time limit of one stage job: its work is aborted and the job fails, so Bull retries it. */
+  @IsInt() @Min(1_000) @Max(86_400_000) QUEUE_JOB_TIMEOUT_MS = 600_000;
 
   /** Bull lock of an active job; a killed worker's job is taken over after at most lock + stalled interval. */
   @IsInt() @Min(1000) @Max(600_000) QUEUE_LOCK_DURATION_MS = 30_000;

@@ -44,6 +44,7 @@ describe('configuration options', () => {
 
     expect(workerOptions(config)).toMatchObject({
       concurrency: 2,
+      jobTimeoutMs: 600_000,
       locks: { lockDurationMs: 5_000, stalledIntervalMs: 15_000, maxStalledCount: 5 },
       recovery: { staleAfterMs: 120_000, intervalMs: 60_000 },
       health: { port: 0, host: '0.0.0.0' },

@@ -68,6 +68,8 @@ export interface AppOptions {
 export interface WorkerOptions extends AppOptions {
   /** Jobs this replica runs at once. */
   concurrency: number;
+  /** Time limit of one job's work (aborted through its signal), then Bull retries it. */
+  jobTimeoutMs: number;
   locks: QueueLockOptions;
   recovery: RecoveryOptions;
   health: ListenerOptions;
@@ -148,6 +150,7 @@ export function workerOptions(config: WorkerConfig): WorkerOptions {
   return {
     ...appOptions(config),
     concurrency: config.WORKER_CONCURRENCY,
+    jobTimeoutMs: config.QUEUE_JOB_TIMEOUT_MS,
     locks: {
       lockDurationMs: config.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: config.QUEUE_STALLED_INTERVAL_MS,

@@ -57,7 +57,7 @@ describe(StageWorkers.name, () => {
   it('registers the handler under the job name with the configured concurrency', () => {
     const { workers } = setup();
     const { queue, registered } = fakeQueue();
-    workers.process(queue, JobName.EVALUATE_CHUNK, 7, jest.fn());
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 7, timeoutMs: 60_000 }, jest.fn());
     expect(registered).toMatchObject({ name: JobName.EVALUATE_CHUNK, concurrency: 7 });
   });
 
@@ -65,7 +65,7 @@ describe(StageWorkers.name, () => {
     const { workers, cancellation } = setup();
     const { queue, registered } = fakeQueue();
     let seen: AbortSignal | undefined;
-    workers.process(queue, JobName.EVALUATE_CHUNK, 1, (_data, signal) => {
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, (_data, signal) => {
       seen = signal;
       return new Promise((_resolve, reject) =>
         signal.addEventListener('abort', () => reject(signal.reason as unknown)),
@@ -82,7 +82,9 @@ describe(StageWorkers.name, () => {
   it('rethrows any other error so that Bull retries the job', async () => {
     const { workers, cancellation } = setup();
     const { queue, registered } = fakeQueue();
-    workers.process(queue, JobName.EVALUATE_CHUNK, 1, () => Promise.reject(new Error('Postgres is down')));
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, () =>
+      Promise.reject(new Error('Postgres is down')),
+    );
     await expect(registered.processor!(job('active'))).rejects.toThrow('Postgres is down');
     expect(cancellation.tracked).toBe(0);
   });
@@ -90,7 +92,7 @@ describe(StageWorkers.name, () => {
   it('fails the task once Bull has given up on its job, and not while Bull will retry it', async () => {
     const { workers, tasks, events } = setup();
     const { queue, registered } = fakeQueue();
-    workers.process(queue, JobName.EVALUATE_CHUNK, 1, jest.fn());
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, jest.fn());
 
     registered.failed!(job('delayed'), new Error('flaky'));
     await flush();
@@ -109,10 +111,36 @@ describe(StageWorkers.name, () => {
     );
   });
 
+  it('aborts the work of a job past its time limit and fails the job, so that Bull retries it', async () => {
+    const { workers } = setup();
+    const { queue, registered } = fakeQueue();
+    let seen: AbortSignal | undefined;
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 50 }, (_data, signal) => {
+      seen = signal;
+      // Work that only ends when its signal says so (an LLM call that never answers).
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+    });
+    await expect(registered.processor!(job('active'))).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: expect.stringMatching(/exceeded its time limit of 50 ms/),
+    });
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('still treats a cancel during the job as a stop, not a timeout', async () => {
+    const { workers, cancellation } = setup();
+    const { queue, registered } = fakeQueue();
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, (_data, signal) => {
+      setImmediate(() => cancellation.cancel('t1'));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+    });
+    await expect(registered.processor!(job('active'))).resolves.toBeUndefined();
+  });
+
   it('ignores failures of jobs of other names on the same queue', async () => {
     const { workers, tasks } = setup();
     const { queue, registered } = fakeQueue();
-    workers.process(queue, JobName.EVALUATE_CHUNK, 1, jest.fn());
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, jest.fn());
     registered.failed!(job('failed', JobName.GENERATE_RESULT), new Error('x'));
     await flush();
     expect(tasks.fail).not.toHaveBeenCalled();
@@ -122,7 +150,7 @@ describe(StageWorkers.name, () => {
     const { workers } = setup();
     const processed = fakeQueue();
     const other = fakeQueue();
-    workers.process(processed.queue, JobName.EVALUATE_CHUNK, 1, jest.fn());
+    workers.process(processed.queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, jest.fn());
     await workers.beforeApplicationShutdown();
     expect(processed.close).toHaveBeenCalledTimes(1);
     expect(other.close).not.toHaveBeenCalled();

@@ -38,12 +38,20 @@ export class StageWorkers implements BeforeApplicationShutdown {
     await Promise.all([...this.processed].map((queue) => queue.close()));
   }
 
-  process<T extends StageJob>(queue: Queue<T>, jobName: JobName, concurrency: number, handle: StageHandler<T>): void {
+  process<T extends StageJob>(
+    queue: Queue<T>,
+    jobName: JobName,
+    limits: { concurrency: number; timeoutMs: number },
+    handle: StageHandler<T>,
+  ): void {
     this.processed.add(queue);
     const logger = new Logger(jobName);
-    void queue.process(jobName, concurrency, async (job: Job<T>) => {
+    void queue.process(jobName, limits.concurrency, async (job: Job<T>) => {
       const startedAt = Date.now();
-      const { signal, release } = this.cancellation.track(job.data.taskId);
+      const { signal: cancelled, release } = this.cancellation.track(job.data.taskId);
+      // Bull's own job timeout fails the job but leaves its work running: the deadline aborts the work.
+      const deadline = AbortSignal.timeout(limits.timeoutMs);
+      const signal = AbortSignal.any([cancelled, deadline]);
       // One job fans out to many concurrent calls that all listen to this signal.
       setMaxListeners(0, signal);
       logger.debug(`${job.id} (attempt ${job.attemptsMade + 1}) started`);
@@ -51,7 +59,15 @@ export class StageWorkers implements BeforeApplicationShutdown {
         const outcome = await handle(job.data, signal);
         logger.log(`${job.id} (attempt ${job.attemptsMade + 1}) ${outcome} in ${Date.now() - startedAt} ms`);
       } catch (error) {
-        if (signal.aborted || error instanceof CancelledError) {
+        if (!cancelled.aborted && deadline.aborted) {
+          logger.warn(
+            `${job.id} (attempt ${job.attemptsMade + 1}) aborted at its time limit of ${limits.timeoutMs} ms`,
+          );
+          throw Object.assign(new Error(`${jobName} exceeded its time limit of ${limits.timeoutMs} ms`), {
+            name: 'TimeoutError',
+          });
+        }
+        if (cancelled.aborted || error instanceof CancelledError) {
           logger.log(`${job.id} stopped: task cancelled, after ${Date.now() - startedAt} ms`);
           return;
         }
@@ -86,12 +102,13 @@ export class StageWorkers implements BeforeApplicationShutdown {
 
 /**
  * The provider that puts a feature module's use case to work on its stage's queue when the app has
- * bootstrapped (after migrations), `concurrency` jobs at a time in this replica, each job run by the
+ * bootstrapped (after migrations), `concurrency` jobs at a time in this replica, each within its time
+ * limit, each job run by the
  * StageRunner around the use case.
  */
 export function stageProcessor<T extends StageJob, D>(
   stage: TaskStage,
-  concurrency: number,
+  limits: { concurrency: number; timeoutMs: number },
   useCase: Type<StageUseCase<T, D>>,
 ): Provider {
   const { queue, jobName } = STAGE_QUEUES[stage];
@@ -105,7 +122,7 @@ export function stageProcessor<T extends StageJob, D>(
       work: StageUseCase<T, D>,
     ): OnApplicationBootstrap => ({
       onApplicationBootstrap: () =>
-        workers.process(jobs, jobName, concurrency, async (data, signal) =>
+        workers.process(jobs, jobName, limits, async (data, signal) =>
           describeOutcome(await runner.run(stage, data, work, signal), work),
         ),
     }),

@@ -14,7 +14,11 @@ export class CollectionModule {
         { provide: COLLECT_OPTIONS, useValue: options.collect },
         { provide: DATA_SOURCE_READER, useValue: new DataSourceSimulator(options.sources) },
         CollectTaskUseCase,
-        stageProcessor(TaskStage.COLLECT, options.concurrency, CollectTaskUseCase),
+        stageProcessor(
+          TaskStage.COLLECT,
+          { concurrency: options.concurrency, timeoutMs: options.jobTimeoutMs },
+          CollectTaskUseCase,
+        ),
       ],
     };
   }

@@ -17,7 +17,11 @@ export class EvaluationModule {
         { provide: RECORD_CONCURRENCY, useValue: options.recordConcurrency },
         { provide: RecordScorer, inject: [LlmClient], useFactory: (llm: LlmClient) => new RecordScorer(llm) },
         EvaluateChunkUseCase,
-        stageProcessor(TaskStage.EVALUATE, options.concurrency, EvaluateChunkUseCase),
+        stageProcessor(
+          TaskStage.EVALUATE,
+          { concurrency: options.concurrency, timeoutMs: options.jobTimeoutMs },
+          EvaluateChunkUseCase,
+        ),
       ],
     };
   }

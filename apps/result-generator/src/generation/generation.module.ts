@@ -21,7 +21,11 @@ export class GenerationModule {
           useFactory: (llm: LlmClient) => new DimensionReporter(llm, options.maxPassedRecords),
         },
         GenerateResultUseCase,
-        stageProcessor(TaskStage.GENERATE, options.concurrency, GenerateResultUseCase),
+        stageProcessor(
+          TaskStage.GENERATE,
+          { concurrency: options.concurrency, timeoutMs: options.jobTimeoutMs },
+          GenerateResultUseCase,
+        ),
       ],
     };
   }
