@@ -37,7 +37,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
-describe('probes and metrics of every app', () => {
+describe('probes, metrics and structured logs of every app', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
@@ -139,6 +139,60 @@ describe('probes and metrics of every app', () => {
     const queried = new Set([...dashboard.matchAll(/\b(dataproc_\w+)/g)].map(([, name]) => name));
     expect(queried.size).toBeGreaterThan(5);
     expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+  }, 30_000);
+
+  it('logs one JSON object per line, with request, task and job ids where they apply', async () => {
+    const submitted = await system.request('POST', '/api/v1/tasks', EXAMPLE_TASK, { 'X-Request-Id': 'trace-me-42' });
+    expect(submitted.status).toBe(202);
+    expect(submitted.headers.get('x-request-id')).toBe('trace-me-42');
+    const id = submitted.body.id as string;
+    expect((await system.waitForEnd(id, 30_000)).status).toBe('completed');
+
+    // A request without an id gets one, answered in the header and logged with its lines.
+    const read = await system.request('GET', `/api/v1/tasks/${id}`);
+    const generated = read.headers.get('x-request-id');
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    // An id we would not echo (spaces, too long) is replaced instead.
+    const odd = await system.request('GET', `/api/v1/tasks/${id}`, undefined, { 'X-Request-Id': 'a b' });
+    expect(odd.headers.get('x-request-id')).not.toBe('a b');
+
+    const [gateway] = system.replicas('gateway');
+    const gatewayLines = gateway.logs();
+    for (const line of gatewayLines) {
+      expect(line).toMatchObject({ app: 'gateway', level: expect.any(String), time: expect.any(String) });
+    }
+    // The task's own line is written while the request is handled, so it carries both ids.
+    expect(gateway.lines(/accepted/, { task_id: id })).toEqual([
+      expect.objectContaining({ request_id: 'trace-me-42', level: 'info' }),
+    ]);
+    const completed = gatewayLines.filter((line) => line.msg === 'request completed');
+    expect(completed.map((line) => line.request_id)).toEqual(expect.arrayContaining(['trace-me-42', generated]));
+    expect(completed.find((line) => line.request_id === 'trace-me-42')).toMatchObject({
+      req: { method: 'POST', url: '/api/v1/tasks' },
+      res: { statusCode: 202 },
+    });
+
+    // Each stage's job lines carry the task, the job and the queue.
+    for (const [app, queue] of [
+      ['collector', 'collect'],
+      ['evaluator', 'evaluate'],
+      ['result-generator', 'generate'],
+    ] as const) {
+      const [worker] = system.replicas(app);
+      const jobLines = worker.logs().filter((line) => line.task_id === id);
+      expect(jobLines.length).toBeGreaterThan(0);
+      for (const line of jobLines) {
+        expect(line).toMatchObject({ app, queue, job_id: expect.stringMatching(new RegExp(`^${id}:${queue}`)) });
+      }
+      expect(jobLines.some((line) => line.event === 'done')).toBe(true);
+    }
+  }, 60_000);
+
+  it('keeps credentials out of the logs', async () => {
+    await system.request('GET', '/api/v1/health', undefined, { Authorization: 'Bearer very-secret-value' });
+    const [gateway] = system.replicas('gateway');
+    expect(gateway.logs().length).toBeGreaterThan(0);
+    expect(gateway.output.join('\n')).not.toContain('very-secret-value');
   }, 30_000);
 });
 

@@ -121,7 +121,11 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     const evaluatedAtCancel = cancelled.body.progress.records_evaluated;
     // The evaluator drops the task's jobs in hand mid-call, on the broadcast.
     const [evaluator] = system.replicas('evaluator');
-    await evaluator.waitForLine(new RegExp(`${id}:evaluate:\\d+ stopped: task cancelled`), 5_000);
+    await evaluator.waitForLine(/stopped: task cancelled/, 5_000, {
+      task_id: id,
+      queue: 'evaluate',
+      event: 'cancelled',
+    });
     process.stdout.write(
       `cancel: evaluator stopped the task's jobs in hand ${Date.now() - cancelledAt} ms after DELETE\n`,
     );

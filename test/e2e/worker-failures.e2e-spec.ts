@@ -22,15 +22,23 @@ function taskWith(records: number, sources = 3, latencyMs?: number): CreateTaskD
   };
 }
 
-/** Chunk numbers an evaluator replica logged as started or as stored (the apps log at debug level). */
-function chunksLogged(app: AppProcess, taskId: string, event: 'started' | 'stored'): number[] {
-  const what = event === 'started' ? 'started' : 'chunk \\d+: \\d+/\\d+ record';
-  const pattern = new RegExp(`${taskId}:evaluate:(\\d+) \\(attempt \\d+\\) ${what}`);
-  return app.lines(pattern).map((line) => Number(pattern.exec(line)?.[1]));
+type JobEvent = 'started' | 'done' | 'skipped';
+
+/** Evaluate job ids of a task that a replica logged with one of these events (the apps log at debug level). */
+function jobsLogged(app: AppProcess, taskId: string, ...events: JobEvent[]): string[] {
+  return app
+    .logs()
+    .filter((line) => line.task_id === taskId && line.queue === 'evaluate' && events.includes(line.event as JobEvent))
+    .map((line) => line.job_id ?? '');
+}
+
+/** Chunk numbers an evaluator replica logged as started or as stored. */
+function chunksLogged(app: AppProcess, taskId: string, event: 'started' | 'done'): number[] {
+  return jobsLogged(app, taskId, event).map((jobId) => Number(/:evaluate:(\d+)$/.exec(jobId)?.[1]));
 }
 
 function chunksStored(app: AppProcess, taskId: string): number[] {
-  return chunksLogged(app, taskId, 'stored');
+  return chunksLogged(app, taskId, 'done');
 }
 
 describe('replicas and worker failures (two replicas of each worker, real Redis and Postgres)', () => {
@@ -97,7 +105,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     for (const id of ids) {
       const generated = system
         .replicas('result-generator')
-        .flatMap((app) => app.lines(new RegExp(`${id}:generate .*result stored`)));
+        .flatMap((app) => app.lines(/result stored/, { task_id: id, queue: 'generate', event: 'done' }));
       expect(generated).toHaveLength(1);
     }
   }, 120_000);
@@ -164,19 +172,17 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     const id = await system.submit(spec);
     await system.waitForTask(id, (task) => task.stage === 'evaluate' && task.progress.records_evaluated >= 25, 60_000);
     const [leaving] = system.replicas('evaluator').filter((app) => app.running);
-    const jobLine = (verb: string): RegExp => new RegExp(`(${id}:evaluate:\\d+) \\(attempt \\d+\\) ${verb}`);
-    const jobs = (verb: string): string[] =>
-      leaving.lines(jobLine(verb)).map((line) => jobLine(verb).exec(line)?.[1] ?? '');
-    const finishedBeforeSignal = new Set(jobs('chunk'));
+    const finished = (): string[] => jobsLogged(leaving, id, 'done', 'skipped');
+    const finishedBeforeSignal = new Set(finished());
     leaving.kill('SIGTERM');
     const exit = await leaving.exited;
     expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
     // Every job it started (before the signal, as far as its own log tells) was carried to the end:
     // none dropped half-done, none failed.
-    expect(jobs('chunk').sort()).toEqual(jobs('started').sort());
-    const carried = jobs('chunk').filter((job) => !finishedBeforeSignal.has(job)).length;
+    expect(finished().sort()).toEqual(jobsLogged(leaving, id, 'started').sort());
+    const carried = finished().filter((job) => !finishedBeforeSignal.has(job)).length;
     process.stdout.write(`SIGTERM evaluator: carried ${carried} job(s) in hand to the end before exiting\n`);
-    expect(leaving.lines(/failed after|given up/)).toEqual([]);
+    expect(leaving.logs().filter((line) => line.event === 'failed' || line.event === 'given_up')).toEqual([]);
 
     const task = await system.waitForEnd(id, 90_000);
     expect(task.status).toBe('completed');

@@ -8,7 +8,7 @@ import { CollectorConfig, collectorOptions } from './collector.config';
 
 async function bootstrap(): Promise<void> {
   const options = collectorOptions(loadConfig(CollectorConfig));
-  await bootstrapWorker('Collector', TaskStage.COLLECT, options, [
+  await bootstrapWorker('Collector', 'collector', TaskStage.COLLECT, options, [
     CollectionModule.forRoot(options),
     ObservabilityModule.forWorker('collector', TaskStage.COLLECT),
   ]);

@@ -8,7 +8,7 @@ import { EvaluatorConfig, evaluatorOptions } from './evaluator.config';
 
 async function bootstrap(): Promise<void> {
   const options = evaluatorOptions(loadConfig(EvaluatorConfig));
-  await bootstrapWorker('Evaluator', TaskStage.EVALUATE, options, [
+  await bootstrapWorker('Evaluator', 'evaluator', TaskStage.EVALUATE, options, [
     EvaluationModule.forRoot(options),
     ObservabilityModule.forWorker('evaluator', TaskStage.EVALUATE),
   ]);

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { QueueName } from '@app/contracts';
 import { EventsModule, QueuesModule } from '@app/pipeline';
-import { ObservabilityModule } from '@app/observability';
+import { loggingModule, ObservabilityModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
 import type { GatewayOptions } from './gateway.config';
@@ -15,6 +15,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
+        loggingModule('gateway', options.logging),
         PersistenceModule.forRoot(options.database),
         RedisModule.forRoot(options.redis),
         QueuesModule.forRoot(options.redis, options.queues),

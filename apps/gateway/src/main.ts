@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { exitOnStartupError, loadConfig } from '@app/config';
+import { answerRequestId, requestIdOptions, usePinoLogger } from '@app/observability';
 import { listenToBroadcasts } from '@app/pipeline';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
@@ -18,11 +19,13 @@ async function bootstrap(): Promise<void> {
   const { http } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(options),
-    new FastifyAdapter({ bodyLimit: http.bodyLimitBytes }),
+    new FastifyAdapter({ bodyLimit: http.bodyLimitBytes, ...requestIdOptions() }),
     // JSON is the one body the API takes; parseJsonBodies registers its parser instead of Nest's.
-    { logger: options.logLevels, bodyParser: false },
+    { bufferLogs: true, bodyParser: false },
   );
   parseJsonBodies(app.getHttpAdapter().getInstance());
+  usePinoLogger(app);
+  answerRequestId(app.getHttpAdapter().getInstance());
   useApiPrefix(app);
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));

@@ -9,7 +9,7 @@ import { ResultGeneratorConfig, resultGeneratorOptions } from './result-generato
 
 async function bootstrap(): Promise<void> {
   const options = resultGeneratorOptions(loadConfig(ResultGeneratorConfig));
-  await bootstrapWorker('ResultGenerator', TaskStage.GENERATE, options, [
+  await bootstrapWorker('ResultGenerator', 'result-generator', TaskStage.GENERATE, options, [
     GenerationModule.forRoot(options),
     OutputsModule.forRoot(options),
     ObservabilityModule.forWorker('result-generator', TaskStage.GENERATE),

@@ -4,6 +4,9 @@ import { IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from '
 export class BaseConfig {
   @IsIn(['debug', 'log', 'warn', 'error'])
   LOG_LEVEL = 'log';
+  /** JSON lines for machines (the default, `npm start` too); `pretty` for reading by eye. */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT = 'json';
 
   @IsString() @IsNotEmpty() DATABASE_HOST = '127.0.0.1';
   @IsInt() @Min(1) @Max(65535) DATABASE_PORT = 5432;

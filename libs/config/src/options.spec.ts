@@ -1,6 +1,6 @@
 import { BaseConfig, LlmWorkerConfig, WorkerConfig } from './base.config';
 import { loadConfig } from './load-config';
-import { appOptions, llmOptions, logLevelsUpTo, workerOptions } from './options';
+import { appOptions, llmOptions, loggingOptions, workerOptions } from './options';
 
 describe('configuration options', () => {
   it('groups the shared settings for the libs, with an empty Redis password left out', () => {
@@ -16,7 +16,7 @@ describe('configuration options', () => {
     });
 
     expect(appOptions(config)).toEqual({
-      logLevels: ['fatal', 'error', 'warn'],
+      logging: { level: 'warn', format: 'json' },
       database: {
         host: 'db.internal',
         port: 5432,
@@ -78,8 +78,12 @@ describe('configuration options', () => {
     });
   });
 
-  it('maps LOG_LEVEL to the Nest levels up to it', () => {
-    expect(logLevelsUpTo('error')).toEqual(['fatal', 'error']);
-    expect(logLevelsUpTo('debug')).toEqual(['fatal', 'error', 'warn', 'log', 'debug']);
+  it("maps LOG_LEVEL to pino's level names and takes LOG_FORMAT", () => {
+    expect(loggingOptions(loadConfig(BaseConfig, {}))).toEqual({ level: 'info', format: 'json' });
+    expect(loggingOptions(loadConfig(BaseConfig, { LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty' }))).toEqual({
+      level: 'debug',
+      format: 'pretty',
+    });
+    expect(() => loadConfig(BaseConfig, { LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
   });
 });

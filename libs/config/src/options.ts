@@ -1,4 +1,3 @@
-import type { LogLevel } from '@nestjs/common';
 import type { BaseConfig, LlmWorkerConfig, WorkerConfig } from './base.config';
 
 /**
@@ -56,9 +55,17 @@ export interface ListenerOptions {
   host: string;
 }
 
+/** Pino's names of the levels LOG_LEVEL offers. */
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggingOptions {
+  level: LogLevelName;
+  format: 'json' | 'pretty';
+}
+
 /** What every app is made of: logging, Postgres, Redis and the queues. */
 export interface AppOptions {
-  logLevels: LogLevel[];
+  logging: LoggingOptions;
   database: DatabaseOptions;
   redis: RedisOptions;
   queues: QueueOptions;
@@ -108,17 +115,16 @@ export interface LlmOptions {
   provider: LlmProviderOptions;
 }
 
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
+/** LOG_LEVEL keeps Nest's names (`log` is pino's `info`). */
+const PINO_LEVELS: Record<string, LogLevelName> = { debug: 'debug', log: 'info', warn: 'warn', error: 'error' };
 
-/** Nest's logger levels up to and including the configured one. */
-export function logLevelsUpTo(level: string): LogLevel[] {
-  const index = LOG_LEVELS.indexOf(level as LogLevel);
-  return LOG_LEVELS.slice(0, index < 0 ? LOG_LEVELS.length : index + 1);
+export function loggingOptions(config: BaseConfig): LoggingOptions {
+  return { level: PINO_LEVELS[config.LOG_LEVEL] ?? 'info', format: config.LOG_FORMAT === 'pretty' ? 'pretty' : 'json' };
 }
 
 export function appOptions(config: BaseConfig): AppOptions {
   return {
-    logLevels: logLevelsUpTo(config.LOG_LEVEL),
+    logging: loggingOptions(config),
     database: {
       host: config.DATABASE_HOST,
       port: config.DATABASE_PORT,

@@ -41,8 +41,10 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
   async sweep(): Promise<number> {
     try {
       const idle = await this.tasks.findIdle(this.options.stage, this.options.staleAfterMs, TASKS_PER_SWEEP);
-      for (const task of idle) await this.dispatcher.redispatch(task);
-      if (idle.length > 0) this.logger.log(`re-dispatched ${idle.length} idle ${this.options.stage} task(s)`);
+      for (const task of idle) {
+        await this.dispatcher.redispatch(task);
+        this.logger.log({ task_id: task.id, msg: `re-dispatched idle ${this.options.stage} task ${task.id}` });
+      }
       return idle.length;
     } catch (error) {
       this.logger.warn(`recovery sweep failed: ${describeError(error)}`);

@@ -48,32 +48,44 @@ export class StageWorkers implements BeforeApplicationShutdown {
     const logger = new Logger(jobName);
     void queue.process(jobName, limits.concurrency, async (job: Job<T>) => {
       const startedAt = Date.now();
+      const fields = jobFields(job);
       const { signal: cancelled, release } = this.cancellation.track(job.data.taskId);
       // Bull's own job timeout fails the job but leaves its work running: the deadline aborts the work.
       const deadline = AbortSignal.timeout(limits.timeoutMs);
       const signal = AbortSignal.any([cancelled, deadline]);
       // One job fans out to many concurrent calls that all listen to this signal.
       setMaxListeners(0, signal);
-      logger.debug(`${job.id} (attempt ${job.attemptsMade + 1}) started`);
+      logger.debug({ ...fields, event: 'started', msg: `${job.id} (attempt ${fields.attempt}) started` });
       try {
         const outcome = await handle(job.data, signal);
-        logger.log(`${job.id} (attempt ${job.attemptsMade + 1}) ${outcome} in ${Date.now() - startedAt} ms`);
+        const duration_ms = Date.now() - startedAt;
+        // A job with nothing (left) to do says so; `event` tells the two apart without reading the text.
+        const event = outcome.startsWith('skipped') ? 'skipped' : 'done';
+        logger.log({ ...fields, event, duration_ms, msg: `${job.id} (attempt ${fields.attempt}) ${outcome}` });
       } catch (error) {
+        const duration_ms = Date.now() - startedAt;
         if (!cancelled.aborted && deadline.aborted) {
-          logger.warn(
-            `${job.id} (attempt ${job.attemptsMade + 1}) aborted at its time limit of ${limits.timeoutMs} ms`,
-          );
+          logger.warn({
+            ...fields,
+            event: 'timed_out',
+            duration_ms,
+            msg: `${job.id} (attempt ${fields.attempt}) aborted at its time limit of ${limits.timeoutMs} ms`,
+          });
           throw Object.assign(new Error(`${jobName} exceeded its time limit of ${limits.timeoutMs} ms`), {
             name: 'TimeoutError',
           });
         }
         if (cancelled.aborted || error instanceof CancelledError) {
-          logger.log(`${job.id} stopped: task cancelled, after ${Date.now() - startedAt} ms`);
+          logger.log({ ...fields, event: 'cancelled', duration_ms, msg: `${job.id} stopped: task cancelled` });
           return;
         }
-        logger.warn(
-          `${job.id} (attempt ${job.attemptsMade + 1}) failed after ${Date.now() - startedAt} ms: ${describeError(error)}`,
-        );
+        const reason = describeError(error);
+        logger.warn({
+          ...fields,
+          event: 'failed',
+          duration_ms,
+          msg: `${job.id} (attempt ${fields.attempt}) failed: ${reason}`,
+        });
         throw error;
       } finally {
         release();
@@ -82,7 +94,7 @@ export class StageWorkers implements BeforeApplicationShutdown {
     queue.on('failed', (job: Job<T>, error: Error) => {
       if (job.name !== (jobName as string)) return;
       void this.giveUpIfFinal(job, error, logger).catch((reportError: unknown) =>
-        logger.error(`could not report ${job.id}: ${describeError(reportError)}`),
+        logger.error({ ...jobFields(job), msg: `could not report ${job.id}: ${describeError(reportError)}` }),
       );
     });
   }
@@ -90,7 +102,11 @@ export class StageWorkers implements BeforeApplicationShutdown {
   private async giveUpIfFinal<T extends StageJob>(job: Job<T>, error: Error, logger: Logger): Promise<void> {
     // A job that will be retried is delayed or waiting again; only a failed one has been given up on.
     if ((await job.getState()) !== 'failed') return;
-    logger.error(`${job.id} given up after ${job.attemptsMade} attempt(s): ${error.message}`);
+    logger.error({
+      ...jobFields(job),
+      event: 'given_up',
+      msg: `${job.id} given up after ${job.attemptsMade} attempt(s): ${error.message}`,
+    });
     // The task's error is shown to clients: the log above keeps the driver's message, the task a safe one.
     const message = `${job.name} gave up after ${job.attemptsMade} attempt(s): ${publicReason(error)}`;
     if (await this.tasks.fail(job.data.taskId, message)) {
@@ -98,6 +114,11 @@ export class StageWorkers implements BeforeApplicationShutdown {
       if (state) this.events.progress(state, message);
     }
   }
+}
+
+/** What every log line about a job carries, so the lines of one task or job can be picked out. */
+function jobFields(job: Job<StageJob>): { task_id: string; job_id: string; queue: string; attempt: number } {
+  return { task_id: job.data.taskId, job_id: String(job.id), queue: job.queue.name, attempt: job.attemptsMade + 1 };
 }
 
 /**

@@ -2,6 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkerOptions } from '@app/config';
+import { loggingModule, usePinoLogger } from '@app/observability';
 import { TaskStage } from '@app/contracts';
 import { listenToBroadcasts } from './events.module';
 import { WorkerModule } from './worker.module';
@@ -16,22 +17,23 @@ class WorkerRootModule {}
  */
 export async function bootstrapWorker(
   name: string,
+  app: string,
   stage: TaskStage,
   options: WorkerOptions,
   features: DynamicModule[],
 ): Promise<void> {
   const root: DynamicModule = {
     module: WorkerRootModule,
-    imports: [WorkerModule.forStage(stage, options), ...features],
+    imports: [loggingModule(app, options.logging), WorkerModule.forStage(stage, options), ...features],
   };
-  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), {
-    logger: options.logLevels,
+  const nest = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { bufferLogs: true });
+  usePinoLogger(nest);
+  nest.enableShutdownHooks();
+  await listenToBroadcasts(nest, options.redis);
+  await nest.listen(options.health.port, options.health.host);
+  const { port } = nest.getHttpServer().address() as { port: number };
+  new Logger(name).log({
+    msg: `${name} started (pid ${process.pid}), health and metrics on http://${options.health.host}:${port}`,
+    health_port: port,
   });
-  app.enableShutdownHooks();
-  await listenToBroadcasts(app, options.redis);
-  await app.listen(options.health.port, options.health.host);
-  const { port } = app.getHttpServer().address() as { port: number };
-  new Logger(name).log(
-    `${name} started (pid ${process.pid}), health and metrics on http://${options.health.host}:${port}`,
-  );
 }

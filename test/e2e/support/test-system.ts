@@ -9,15 +9,32 @@ export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator'
 
 const ROOT = join(__dirname, '..', '..', '..');
 const READY_LINE: Record<AppName, RegExp> = {
-  gateway: /listening on http/,
-  collector: /Collector started/,
-  evaluator: /Evaluator started/,
-  'result-generator': /ResultGenerator started/,
+  gateway: /^listening on http/,
+  collector: /^Collector started/,
+  evaluator: /^Evaluator started/,
+  'result-generator': /^ResultGenerator started/,
 };
+
+/** One JSON log line of an app (pino): the fields every line has, and whatever the line adds. */
+export interface LogLine {
+  level: string;
+  time: string;
+  app: string;
+  msg: string;
+  task_id?: string;
+  job_id?: string;
+  queue?: string;
+  event?: string;
+  request_id?: string;
+  [field: string]: unknown;
+}
 
 /** One app started from the build (dist/), as `npm start` runs it, with its output kept for assertions. */
 export class AppProcess {
+  /** stdout and stderr as they came (stderr: Node's own warnings, a start-up error). */
   readonly output: string[] = [];
+  /** The app's log: every stdout line, parsed; a line that is not JSON fails the test that reads it. */
+  private readonly stdout: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly process: ChildProcess;
 
@@ -31,11 +48,14 @@ export class AppProcess {
       env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.output.push(line);
-    };
-    this.process.stdout?.on('data', keep);
-    this.process.stderr?.on('data', keep);
+    const keep =
+      (...into: string[][]) =>
+      (chunk: Buffer): void => {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) for (const list of into) list.push(line);
+      };
+    // Pino writes whole lines synchronously, so a chunk never splits one.
+    this.process.stdout?.on('data', keep(this.output, this.stdout));
+    this.process.stderr?.on('data', keep(this.output));
     // 'close', not 'exit': by then the output has been read to its end.
     this.exited = once(this.process, 'close').then(([code, signal]) => ({
       code: code as number | null,
@@ -55,14 +75,32 @@ export class AppProcess {
     if (this.running) this.process.kill(signal);
   }
 
-  lines(pattern: RegExp): string[] {
-    return this.output.filter((line) => pattern.test(line));
+  /** Every log line so far, parsed; throws naming the first line that is not a JSON object. */
+  logs(): LogLine[] {
+    return this.stdout.map((line) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new Error(`${this.label} logged a line that is not JSON: ${line}`);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error(`${this.label} logged a line that is not a JSON object: ${line}`);
+      return parsed as LogLine;
+    });
   }
 
-  async waitForLine(pattern: RegExp, timeoutMs: number): Promise<string> {
+  /** Log lines whose message matches the pattern and which carry every given field value. */
+  lines(pattern: RegExp, fields: Partial<LogLine> = {}): LogLine[] {
+    return this.logs().filter(
+      (line) => pattern.test(line.msg ?? '') && Object.entries(fields).every(([key, value]) => line[key] === value),
+    );
+  }
+
+  async waitForLine(pattern: RegExp, timeoutMs: number, fields: Partial<LogLine> = {}): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const line = this.output.find((candidate) => pattern.test(candidate));
+      const [line] = this.lines(pattern, fields);
       if (line) return line;
       if (!this.running) throw new Error(`${this.label} exited before printing ${pattern}:\n${this.tail()}`);
       if (Date.now() > deadline)
@@ -73,7 +111,7 @@ export class AppProcess {
 
   /** Where a worker serves its probes and metrics, as it logged at start. */
   healthUrl(): string {
-    const port = this.output.map((line) => / health and metrics on http:\/\/[^:]+:(\d+)/.exec(line)?.[1]).find(Boolean);
+    const port = this.logs().find((line) => typeof line.health_port === 'number')?.health_port;
     if (port === undefined) throw new Error(`${this.label} has not logged its health port:\n${this.tail()}`);
     return `http://127.0.0.1:${port}`;
   }

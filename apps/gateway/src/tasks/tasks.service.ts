@@ -39,10 +39,11 @@ export class TasksService {
         ENQUEUE_DEADLINE_MS,
       );
     } catch (error) {
-      this.logger.error(`could not queue task ${id}: ${describeError(error)}`);
+      this.logger.error({ task_id: id, msg: `could not queue task ${id}: ${describeError(error)}` });
       await this.tasks.remove(id);
       throw new ServiceUnavailableException('The task queue is unavailable; the task was not stored. Try again later.');
     }
+    this.logger.log({ task_id: id, msg: `task ${id} accepted` });
     return id;
   }
 
@@ -67,7 +68,10 @@ export class TasksService {
     this.events.progress(task, 'cancelled');
     await this.dispatcher
       .discardQueued(id, task.chunksTotal)
-      .catch((error: unknown) => this.logger.warn(`could not discard queued jobs of ${id}: ${describeError(error)}`));
+      .catch((error: unknown) =>
+        this.logger.warn({ task_id: id, msg: `could not discard queued jobs of ${id}: ${describeError(error)}` }),
+      );
+    this.logger.log({ task_id: id, msg: `task ${id} cancelled` });
     return this.render(task);
   }
 
