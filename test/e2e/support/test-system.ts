@@ -111,7 +111,9 @@ export class AppProcess {
 
   /** Where a worker serves its probes and metrics, as it logged at start. */
   healthUrl(): string {
-    const port = this.logs().find((line) => typeof line.health_port === 'number')?.health_port;
+    const port = this.logs()
+      .map((line) => line.health_port)
+      .find((value): value is number => typeof value === 'number');
     if (port === undefined) throw new Error(`${this.label} has not logged its health port:\n${this.tail()}`);
     return `http://127.0.0.1:${port}`;
   }
