@@ -19,4 +19,14 @@ describe(GatewayConfig.name, () => {
     expect(options.http).toEqual({ port: 8080, host: '0.0.0.0', bodyLimitBytes: 2048 });
     expect(options.database.database).toBe('dataproc');
   });
+
+  it('parses the API keys and access limits, naming a bad entry', () => {
+    const options = gatewayOptions(
+      loadConfig(GatewayConfig, { API_KEYS: 'a:key-of-a-1,b:key-of-b-2', ADMIN_API_KEYS: 'b', RATE_LIMIT_MAX: '5' }),
+    );
+    expect(options.access.keys.identify('key-of-b-2')).toEqual({ name: 'b', admin: true });
+    expect(options.access).toMatchObject({ rateLimit: { max: 5, windowMs: 60_000 }, maxActiveTasksPerKey: 100 });
+    expect(gatewayOptions(loadConfig(GatewayConfig, {})).access.keys.enabled).toBe(false);
+    expect(() => gatewayOptions(loadConfig(GatewayConfig, { API_KEYS: 'nokey' }))).toThrow(/API_KEYS/);
+  });
 });

@@ -1,21 +1,46 @@
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import type { AppOptions, ListenerOptions } from '@app/config';
 import { appOptions, BaseConfig } from '@app/config';
+import { ApiKeys } from './auth/api-keys';
+import type { RateLimitOptions } from './auth/rate-limit';
 
 export class GatewayConfig extends BaseConfig {
   @IsInt() @Min(1) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   /** Largest accepted request body; larger ones get 413. */
   @IsInt() @Min(1024) @Max(100 * 1024 * 1024) BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** Comma-separated `name:key` or `name:<sha256 hex of the key>`; empty: the API is open. */
+  @IsString() API_KEYS = '';
+  /** Names (from API_KEYS) of the keys that see and act on every task. */
+  @IsString() ADMIN_API_KEYS = '';
+  /** Requests per key per window, across all gateway replicas (only with API_KEYS). */
+  @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_MAX = 600;
+  @IsInt() @Min(1000) @Max(3_600_000) RATE_LIMIT_WINDOW_MS = 60_000;
+  /** Pending plus running tasks one key may have; 0: no cap (only with API_KEYS). */
+  @IsInt() @Min(0) @Max(1_000_000) MAX_ACTIVE_TASKS_PER_KEY = 100;
+}
+
+export interface AccessOptions {
+  keys: ApiKeys;
+  rateLimit: RateLimitOptions;
+  /** 0: no cap. */
+  maxActiveTasksPerKey: number;
 }
 
 export interface GatewayOptions extends AppOptions {
   http: ListenerOptions & { bodyLimitBytes: number };
+  access: AccessOptions;
 }
 
 export function gatewayOptions(config: GatewayConfig): GatewayOptions {
   return {
     ...appOptions(config),
     http: { port: config.PORT, host: config.HOST, bodyLimitBytes: config.BODY_LIMIT_BYTES },
+    access: {
+      keys: ApiKeys.parse(config.API_KEYS, config.ADMIN_API_KEYS),
+      rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+      maxActiveTasksPerKey: config.MAX_ACTIVE_TASKS_PER_KEY,
+    },
   };
 }

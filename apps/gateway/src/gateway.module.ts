@@ -4,6 +4,7 @@ import { EventsModule, QueuesModule } from '@app/pipeline';
 import { loggingModule, ObservabilityModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
+import { AccessModule } from './auth';
 import type { GatewayOptions } from './gateway.config';
 import { HealthModule } from './health/health.module';
 import { ProcessingModule } from './processing/processing.module';
@@ -20,6 +21,7 @@ export class GatewayModule {
         RedisModule.forRoot(options.redis),
         QueuesModule.forRoot(options.redis, options.queues),
         EventsModule.forRoot(options.redis),
+        AccessModule.forRoot(options.access),
         TasksModule,
         ProcessingModule,
         HealthModule,

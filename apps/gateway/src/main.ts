@@ -7,6 +7,8 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { exitOnStartupError, loadConfig } from '@app/config';
 import { answerRequestId, requestIdOptions, usePinoLogger } from '@app/observability';
 import { listenToBroadcasts } from '@app/pipeline';
+import { REDIS_CLIENT } from '@app/redis';
+import { registerRateLimit } from './auth';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
@@ -26,6 +28,14 @@ async function bootstrap(): Promise<void> {
   parseJsonBodies(app.getHttpAdapter().getInstance());
   usePinoLogger(app);
   answerRequestId(app.getHttpAdapter().getInstance());
+  const logger = new Logger('Gateway');
+  const { access } = options;
+  if (access.keys.enabled) {
+    // Before the routes are registered (at listen), so the limit hooks onto each of them.
+    await registerRateLimit(app, access.keys, access.rateLimit, app.get(REDIS_CLIENT), options.queues.prefix);
+  } else {
+    logger.warn('API_KEYS is not set: the API is open to anyone who can reach it (no keys, no per-key limits)');
+  }
   useApiPrefix(app);
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
@@ -34,7 +44,7 @@ async function bootstrap(): Promise<void> {
   await listenToBroadcasts(app, options.redis);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   await app.listen(http.port, http.host);
-  new Logger('Gateway').log(`listening on http://${http.host}:${http.port} (API /api/v1, Swagger UI /docs)`);
+  logger.log(`listening on http://${http.host}:${http.port} (API /api/v1, Swagger UI /docs)`);
 }
 
 bootstrap().catch(exitOnStartupError);

@@ -18,6 +18,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'and generate a per-dimension result. Tasks run asynchronously: POST returns 202 at once; follow the task with GET.',
     )
     .setVersion('1.0')
+    // Either scheme works when the deployment sets API_KEYS; "Authorize" in Swagger UI fills one in.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key as a bearer token' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key' }, 'api-key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('api-key')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

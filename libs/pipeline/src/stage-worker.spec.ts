@@ -31,6 +31,7 @@ function job(state: string, name = JobName.EVALUATE_CHUNK): Job<StageJob> {
     id: 't1:evaluate:0',
     name,
     data: { taskId: 't1' },
+    queue: { name: 'evaluate' },
     attemptsMade: 4,
     getState: jest.fn().mockResolvedValue(state),
   } as unknown as Job<StageJob>;

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Res, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  Sse,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -10,6 +23,8 @@ import {
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { concat, filter, from, map, Observable, takeWhile } from 'rxjs';
@@ -22,6 +37,8 @@ import {
   TaskStatus,
   TaskViewDto,
 } from '@app/contracts';
+import type { Principal } from '../auth';
+import { ACTIVE_CAP_RETRY_AFTER_SECONDS, ActiveTaskCap, CurrentPrincipal } from '../auth';
 import { TaskRequestPipe } from '../http/task-request.pipe';
 import { ProgressFeed } from './progress-feed';
 import { toTaskSpec } from './task-spec.mapper';
@@ -35,11 +52,16 @@ interface SseMessage {
 }
 
 @ApiTags('tasks')
+@ApiUnauthorizedResponse({
+  type: ErrorResponseDto,
+  description: 'API keys are configured and none, or an unknown one, was presented',
+})
 @Controller('tasks')
 export class TasksController {
   constructor(
     private readonly tasks: TasksService,
     private readonly progress: ProgressFeed,
+    private readonly cap: ActiveTaskCap,
   ) {}
 
   @Post()
@@ -62,11 +84,28 @@ export class TasksController {
     type: ErrorResponseDto,
     description: 'The queue is unreachable; nothing was stored',
   })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Over the request rate of the key, or its active tasks at the cap; Retry-After says when to retry',
+  })
   async submit(
     @Body(TaskRequestPipe) request: CreateTaskDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskAcceptedDto> {
-    const id = await this.tasks.submit(toTaskSpec(request));
+    const active = await this.cap.exceeded(principal);
+    if (active !== undefined) {
+      void reply.header('Retry-After', String(ACTIVE_CAP_RETRY_AFTER_SECONDS));
+      throw new HttpException(
+        {
+          statusCode: HttpStatus.TOO_MANY_REQUESTS,
+          error: 'Too Many Requests',
+          message: `This key has ${active} active tasks, its cap is ${this.cap.limit}; submit again when some have ended`,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    const id = await this.tasks.submit(toTaskSpec(request), principal.name);
     const url = `/api/v1/tasks/${id}`;
     void reply.header('Location', url);
     return { id, status: TaskStatus.PENDING, url };

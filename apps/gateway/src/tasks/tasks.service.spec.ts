@@ -31,6 +31,7 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
   status,
   stage: TaskStage.EVALUATE,
   spec: toTaskSpec(EXAMPLE_TASK),
+  owner: null,
   sourcesTotal: 2,
   sourcesCollected: 2,
   sourcesFailed: 0,
@@ -53,7 +54,7 @@ describe(TasksService.name, () => {
   it('stores the task, then queues its collect stage', async () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
     const id = await service.submit(toTaskSpec(EXAMPLE_TASK));
-    expect(tasks.create).toHaveBeenCalledWith(id, toTaskSpec(EXAMPLE_TASK));
+    expect(tasks.create).toHaveBeenCalledWith(id, toTaskSpec(EXAMPLE_TASK), null);
     expect(dispatcher.dispatch).toHaveBeenCalledWith(
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
     );

@@ -23,9 +23,9 @@ export class TasksService {
   ) {}
 
   /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
-  async submit(spec: TaskSpec): Promise<string> {
+  async submit(spec: TaskSpec, owner: string | null = null): Promise<string> {
     const id = randomUUID();
-    await this.tasks.create(id, spec);
+    await this.tasks.create(id, spec, owner);
     try {
       await withDeadline(
         this.dispatcher.dispatch({

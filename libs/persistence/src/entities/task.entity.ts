@@ -7,11 +7,14 @@ import { TaskStage, TaskStatus } from '@app/contracts';
 @Check('tasks_stage_check', `stage IN (${sqlList(Object.values(TaskStage))})`)
 @Index('tasks_active_idx', ['status', 'stage', 'updatedAt'])
 @Index('tasks_created_at_idx', ['createdAt'])
+@Index('tasks_owner_status_idx', ['owner', 'status'])
 export class TaskEntity {
   @PrimaryColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 32 }) status: TaskStatus;
   @Column({ type: 'varchar', length: 16, nullable: true }) stage: TaskStage | null;
   @Column({ type: 'jsonb' }) spec: TaskSpec;
+  /** The name of the API key that created the task; null when the API was open. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) owner: string | null;
 
   @Column({ name: 'sources_total', type: 'int' }) sourcesTotal: number;
   @Column({ name: 'sources_collected', type: 'int', default: 0 }) sourcesCollected: number;

@@ -1,10 +1,12 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { TaskSpecDomainShape1764100000000 } from './1764100000000-task-spec-domain-shape';
 import { ProcessingAnalysesOutputs1764200000000 } from './1764200000000-processing-analyses-outputs';
+import { TaskOwner1764600000000 } from './1764600000000-task-owner';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   TaskSpecDomainShape1764100000000,
   ProcessingAnalysesOutputs1764200000000,
+  TaskOwner1764600000000,
 ];

@@ -26,12 +26,38 @@ export interface TaskFailure {
 export class TaskRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(id: string, spec: TaskSpec): Promise<void> {
+  async create(id: string, spec: TaskSpec, owner: string | null = null): Promise<void> {
     await this.db.query(
-      `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-      [id, TaskStatus.PENDING, TaskStage.COLLECT, JSON.stringify(spec), spec.sources.length, spec.dimensions.length],
+      `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total, owner)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+      [
+        id,
+        TaskStatus.PENDING,
+        TaskStage.COLLECT,
+        JSON.stringify(spec),
+        spec.sources.length,
+        spec.dimensions.length,
+        owner,
+      ],
     );
+  }
+
+  /** The task's owner (null: none), or undefined when there is no such task. */
+  async ownerOf(id: string): Promise<string | null | undefined> {
+    const row = await selectRow<{ owner: string | null }>(this.db.manager, 'SELECT owner FROM tasks WHERE id = $1', [
+      id,
+    ]);
+    return row?.owner;
+  }
+
+  /** Pending and running tasks of one owner (the per-key cap). */
+  async countActive(owner: string): Promise<number> {
+    const row = await selectRow<{ count: number }>(
+      this.db.manager,
+      'SELECT count(*)::int AS count FROM tasks WHERE owner = $1 AND status = ANY($2)',
+      [owner, ACTIVE_STATUSES],
+    );
+    return row?.count ?? 0;
   }
 
   /** Undoes create() when the task could not be queued, so no half-stored task remains. */
