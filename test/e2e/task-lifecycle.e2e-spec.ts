@@ -253,7 +253,8 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     expect((await app.exited).code).toBe(1);
     expect(app.output.join('\n')).toMatch(/DATABASE_PORT="abc": .*DATABASE_PORT must be an integer number/);
     expect(app.output.join('\n')).toMatch(/COLLECT_MAX_ATTEMPTS="0": COLLECT_MAX_ATTEMPTS must not be less than 1/);
-  });
+    // Loading the app's modules takes seconds on a busy machine, before the settings are even read.
+  }, 30_000);
 
   it('serves Swagger UI with the example, and a health check of Postgres and Redis', async () => {
     const docs = await system.request('GET', '/docs');
