@@ -35,6 +35,14 @@ for app in "${APPS[@]}"; do
   commands+=("node $main")
 done
 
+# The queue dashboard needs a login; a development one unless the environment gives its own.
+if [ -z "${ADMIN_USER:-}" ] || [ -z "${ADMIN_PASSWORD:-}" ]; then
+  export ADMIN_USER=admin
+  ADMIN_PASSWORD="dev-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  export ADMIN_PASSWORD
+  echo "queue dashboard: http://localhost:${PORT:-3000}/admin/queues (development login: $ADMIN_USER / $ADMIN_PASSWORD)"
+fi
+
 names="$(IFS=,; echo "${APPS[*]}")"
 colors="$(IFS=,; echo "${COLORS[*]}")"
 

@@ -55,6 +55,10 @@ if ! bash scripts/ensure-services.sh; then
   echo "test: Redis/Postgres are not ready (see above); no tier ran" >&2
   exit 1
 fi
+if ! bash scripts/ensure-test-tools.sh; then
+  echo "test: promtool or chromium is missing (see above); no tier ran" >&2
+  exit 1
+fi
 if ! npm run lint; then
   echo "test: npm run lint found problems; no tier ran" >&2
   exit 1

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EXAMPLE_TASK } from '@app/contracts';
+import { EXAMPLE_TASK, QueueName } from '@app/contracts';
 import { deleteTasks, openTestDataSource } from '../support/database';
 import { freePort, TestSystem } from './support/test-system';
 
@@ -11,8 +11,8 @@ const RATE_LIMIT = 12;
 
 const as = (key: string): Record<string, string> => ({ Authorization: `Bearer ${key}` });
 
-/** The gateway alone (tasks stay pending, so they count as active), with four keys. */
-describe('API keys: authentication, ownership, rate limit and active-task cap', () => {
+/** The gateway alone (tasks stay pending, so they count as active), with four keys and the admin login. */
+describe('gateway access: API keys (authentication, ownership, rate limit, active-task cap) and the queue dashboard', () => {
   let system: TestSystem;
   const submitted: string[] = [];
 
@@ -32,6 +32,9 @@ describe('API keys: authentication, ownership, rate limit and active-task cap', 
         RATE_LIMIT_MAX: String(RATE_LIMIT),
         RATE_LIMIT_WINDOW_MS: '60000',
         MAX_ACTIVE_TASKS_PER_KEY: '2',
+        ADMIN_USER: 'ops',
+        ADMIN_PASSWORD: 'dashboard-pass-1',
+        ADMIN_READ_ONLY: 'true',
       },
     });
   }, 90_000);
@@ -113,10 +116,38 @@ describe('API keys: authentication, ownership, rate limit and active-task cap', 
     });
     expect(document.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
   }, 30_000);
+
+  describe('queue dashboard (Bull Board) behind the admin login', () => {
+    it('answers 401 without the login and lists every queue, read-only, with it', async () => {
+      const basic = (login: string): Record<string, string> => ({
+        Authorization: `Basic ${Buffer.from(login).toString('base64')}`,
+      });
+      for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+        const refused = await system.request('GET', path);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+        expect((await system.request('GET', path, undefined, basic('ops:wrong-password'))).status).toBe(401);
+      }
+      const page = await system.request('GET', '/admin/queues', undefined, basic('ops:dashboard-pass-1'));
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const queues = await system.request('GET', '/admin/queues/api/queues', undefined, basic('ops:dashboard-pass-1'));
+      expect(queues.status).toBe(200);
+      expect(queues.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(
+        Object.values(QueueName).sort(),
+      );
+      expect(queues.body.queues.every((queue: { readOnlyMode: boolean }) => queue.readOnlyMode)).toBe(true);
+      // The API keys do not open the dashboard, nor the dashboard login the API.
+      expect((await system.request('GET', '/admin/queues', undefined, as(ROOT))).status).toBe(401);
+      expect((await system.request('GET', '/api/v1/health', undefined, basic('ops:dashboard-pass-1'))).status).toBe(
+        401,
+      );
+    }, 30_000);
+  });
 });
 
-describe('without API keys', () => {
-  it('keeps the API open and says so at start', async () => {
+describe('without API keys or admin login', () => {
+  it('keeps the API open, the dashboard off, and says both at start', async () => {
     const system = await TestSystem.start({ replicas: { collector: 0, evaluator: 0, 'result-generator': 0 } });
     try {
       expect((await system.request('GET', '/api/v1/health')).status).toBe(200);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_TASK } from '@app/contracts';
@@ -122,6 +123,65 @@ describe('probes, metrics and structured logs of every app', () => {
     expect((await system.request('GET', '/api/v1/metrics')).status).toBe(404);
     expect((await system.request('GET', '/api/v1/health')).status).toBe(200);
   }, 30_000);
+
+  it('passes promtool on every app, and the counters move when a task runs', async () => {
+    const urls = [
+      `${system.baseUrl}/metrics`,
+      ...Object.keys(WORKER_QUEUES).map((app) => `${system.replicas(app as AppName)[0].healthUrl()}/metrics`),
+    ];
+    const scrape = (): Promise<string[]> => Promise.all(urls.map(async (url) => (await get(url)).text));
+    const before = await scrape();
+    const id = await system.submit(EXAMPLE_TASK);
+    const task = await system.waitForEnd(id, 30_000);
+    expect(task.status).toBe('completed');
+    const after = await scrape();
+
+    for (const [index, text] of after.entries()) {
+      // promtool reads the exposition from stdin and names every problem (exit 0: none).
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect({ url: urls[index], status: check.status, problems: `${check.stdout}${check.stderr}` }).toEqual({
+        url: urls[index],
+        status: 0,
+        problems: '',
+      });
+    }
+    const [gateway, collector, evaluator, generator] = after;
+    const grew = (index: number, name: string, labels: Record<string, string>): number =>
+      (sample(after[index], name, labels) ?? 0) - (sample(before[index], name, labels) ?? 0);
+    // Every record of the task counted once, scored or failed; its two dimension summaries asked for.
+    expect(grew(2, 'dataproc_records_evaluated_total', { outcome: 'ok', app: 'evaluator' })).toBeGreaterThan(0);
+    expect(
+      grew(2, 'dataproc_records_evaluated_total', { outcome: 'ok', app: 'evaluator' }) +
+        grew(2, 'dataproc_records_evaluated_total', { outcome: 'failed', app: 'evaluator' }),
+    ).toBe(task.progress.records_evaluated + task.progress.records_failed);
+    // The same task ran before in this file: its calls come from the cache now.
+    const evaluatorCalls = ['ok', 'cached'].map((outcome) =>
+      grew(2, 'dataproc_llm_calls_total', { outcome, app: 'evaluator' }),
+    );
+    expect(evaluatorCalls[0] + evaluatorCalls[1]).toBeGreaterThanOrEqual(task.progress.records_evaluated);
+    expect(
+      grew(3, 'dataproc_llm_calls_total', { outcome: 'ok', app: 'result-generator' }) +
+        grew(3, 'dataproc_llm_calls_total', { outcome: 'cached', app: 'result-generator' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(sample(evaluator, 'dataproc_llm_limiter_wait_seconds_count', { app: 'evaluator' })).toBeGreaterThan(0);
+    expect(sample(evaluator, 'dataproc_llm_tokens_total', { kind: 'prompt', app: 'evaluator' })).toBeGreaterThan(0);
+    expect(
+      sample(generator, 'dataproc_llm_call_duration_seconds_count', { outcome: 'ok', app: 'result-generator' }),
+    ).toBeGreaterThan(0);
+    expect(sample(collector, 'dataproc_webhook_deliveries_total', { outcome: 'delivered', app: 'collector' })).toBe(0);
+    expect(
+      grew(0, 'dataproc_http_requests_total', { method: 'POST', route: '/api/v1/tasks', code: '202', app: 'gateway' }),
+    ).toBe(1);
+    expect(
+      grew(0, 'dataproc_http_requests_total', {
+        method: 'GET',
+        route: '/api/v1/tasks/:id',
+        code: '200',
+        app: 'gateway',
+      }),
+    ).toBeGreaterThan(0);
+    expect(gateway).toContain('dataproc_http_request_duration_seconds_bucket');
+  }, 60_000);
 
   it('exports every metric the Grafana dashboard queries', async () => {
     const texts = [

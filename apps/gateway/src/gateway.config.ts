@@ -1,6 +1,7 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
 import type { AppOptions, ListenerOptions } from '@app/config';
 import { appOptions, BaseConfig } from '@app/config';
+import type { AdminCredentials } from './admin/basic-auth';
 import { ApiKeys } from './auth/api-keys';
 import type { RateLimitOptions } from './auth/rate-limit';
 
@@ -19,6 +20,12 @@ export class GatewayConfig extends BaseConfig {
   @IsInt() @Min(1000) @Max(3_600_000) RATE_LIMIT_WINDOW_MS = 60_000;
   /** Pending plus running tasks one key may have; 0: no cap (only with API_KEYS). */
   @IsInt() @Min(0) @Max(1_000_000) MAX_ACTIVE_TASKS_PER_KEY = 100;
+
+  /** Login of the queue dashboard (/admin/queues); without both, the dashboard is off. */
+  @IsString() ADMIN_USER = '';
+  @IsString() ADMIN_PASSWORD = '';
+  /** The dashboard shows the queues but cannot retry, remove or pause. */
+  @IsBoolean() ADMIN_READ_ONLY = false;
 }
 
 export interface AccessOptions {
@@ -31,6 +38,8 @@ export interface AccessOptions {
 export interface GatewayOptions extends AppOptions {
   http: ListenerOptions & { bodyLimitBytes: number };
   access: AccessOptions;
+  /** Undefined: the dashboard is off. */
+  dashboard: (AdminCredentials & { readOnly: boolean }) | undefined;
 }
 
 export function gatewayOptions(config: GatewayConfig): GatewayOptions {
@@ -42,5 +51,9 @@ export function gatewayOptions(config: GatewayConfig): GatewayOptions {
       rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
       maxActiveTasksPerKey: config.MAX_ACTIVE_TASKS_PER_KEY,
     },
+    dashboard:
+      config.ADMIN_USER && config.ADMIN_PASSWORD
+        ? { user: config.ADMIN_USER, password: config.ADMIN_PASSWORD, readOnly: config.ADMIN_READ_ONLY }
+        : undefined,
   };
 }

@@ -4,6 +4,7 @@ import { EventsModule, QueuesModule } from '@app/pipeline';
 import { loggingModule, ObservabilityModule } from '@app/observability';
 import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
+import { queueDashboardModules } from './admin/queue-dashboard.module';
 import { AccessModule } from './auth';
 import type { GatewayOptions } from './gateway.config';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class GatewayModule {
         ProcessingModule,
         HealthModule,
         // Tasks are counted here only: one query per scrape of a gateway, not of every replica of every app.
+        ...(options.dashboard ? queueDashboardModules(options.dashboard) : []),
         ObservabilityModule.forRoot({ app: 'gateway', queues: Object.values(QueueName), taskCounts: true }),
       ],
     };

@@ -5,9 +5,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { exitOnStartupError, loadConfig } from '@app/config';
-import { answerRequestId, requestIdOptions, usePinoLogger } from '@app/observability';
+import { answerRequestId, instrumentHttp, requestIdOptions, usePinoLogger } from '@app/observability';
 import { listenToBroadcasts } from '@app/pipeline';
 import { REDIS_CLIENT } from '@app/redis';
+import { requireBasicAuth } from './admin/basic-auth';
+import { QUEUE_DASHBOARD_PATH } from './admin/queue-dashboard.module';
 import { registerRateLimit } from './auth';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
 import { GatewayModule } from './gateway.module';
@@ -28,6 +30,7 @@ async function bootstrap(): Promise<void> {
   parseJsonBodies(app.getHttpAdapter().getInstance());
   usePinoLogger(app);
   answerRequestId(app.getHttpAdapter().getInstance());
+  instrumentHttp(app);
   const logger = new Logger('Gateway');
   const { access } = options;
   if (access.keys.enabled) {
@@ -35,6 +38,11 @@ async function bootstrap(): Promise<void> {
     await registerRateLimit(app, access.keys, access.rateLimit, app.get(REDIS_CLIENT), options.queues.prefix);
   } else {
     logger.warn('API_KEYS is not set: the API is open to anyone who can reach it (no keys, no per-key limits)');
+  }
+  if (options.dashboard) {
+    requireBasicAuth(app.getHttpAdapter().getInstance(), QUEUE_DASHBOARD_PATH, options.dashboard);
+  } else {
+    logger.warn(`ADMIN_USER and ADMIN_PASSWORD are not set: the queue dashboard (${QUEUE_DASHBOARD_PATH}) is off`);
   }
   useApiPrefix(app);
   app.useGlobalPipes(new RequestValidationPipe());
@@ -44,7 +52,10 @@ async function bootstrap(): Promise<void> {
   await listenToBroadcasts(app, options.redis);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   await app.listen(http.port, http.host);
-  logger.log(`listening on http://${http.host}:${http.port} (API /api/v1, Swagger UI /docs)`);
+  const dashboard = options.dashboard
+    ? `, queues ${QUEUE_DASHBOARD_PATH}${options.dashboard.readOnly ? ' (read-only)' : ''}`
+    : '';
+  logger.log(`listening on http://${http.host}:${http.port} (API /api/v1, Swagger UI /docs${dashboard})`);
 }
 
 bootstrap().catch(exitOnStartupError);

@@ -7,7 +7,7 @@ export const API_PREFIX = 'api/v1';
 
 /** Probes and metrics sit at the same paths on every app, outside the API (an Ingress need not expose them). */
 export function useApiPrefix(app: INestApplication): void {
-  app.setGlobalPrefix(API_PREFIX, { exclude: [...OBSERVABILITY_PATHS] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [...OBSERVABILITY_PATHS, 'admin/queues', 'admin/queues/{*path}'] });
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

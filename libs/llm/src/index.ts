@@ -1,6 +1,7 @@
 export type { LlmCallOptions, LlmClientDeps } from './llm-client';
 export { LlmClient } from './llm-client';
-export type { RateLimiter, ResponseCache } from './llm.ports';
+export type { LlmCallOutcome, LlmObserver, RateLimiter, ResponseCache } from './llm.ports';
+export { LLM_OBSERVER } from './llm.ports';
 export type { AnalyseRecordInput, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
 export { MAX_SUMMARY_SAMPLES, PromptBuilder } from './prompt-builder';
 export type { RedisRateLimiterOptions } from './redis-rate-limiter';

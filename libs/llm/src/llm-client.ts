@@ -3,7 +3,7 @@ import { describeError, retry, timeoutSignal } from '@app/common';
 import type { AnalysisOutputs, ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
 import { AnalysisKind, ProviderError } from '@app/contracts';
 import { parseAnalysis } from './analysis/analysis-kinds';
-import type { RateLimiter, ResponseCache } from './llm.ports';
+import type { LlmCallOutcome, LlmObserver, RateLimiter, ResponseCache } from './llm.ports';
 import type { AnalyseRecordInput, ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
 import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
@@ -24,6 +24,7 @@ export interface LlmClientDeps {
   concurrency: Semaphore;
   options: LlmCallOptions;
   logger?: { warn(message: string): void };
+  observer?: LlmObserver;
 }
 
 /**
@@ -65,7 +66,10 @@ export class LlmClient {
   ): Promise<{ value: T; cached: boolean }> {
     const key = RedisResponseCache.keyFor(request);
     const hit = await this.deps.cache.get(key);
-    if (hit !== null) return { value: parse(hit), cached: true };
+    if (hit !== null) {
+      this.deps.observer?.llmCall('cached', 0);
+      return { value: parse(hit), cached: true };
+    }
 
     const { options, logger } = this.deps;
     const response = await this.deps.concurrency.run(
@@ -89,12 +93,21 @@ export class LlmClient {
   }
 
   private async callProvider(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+    const { observer } = this.deps;
+    const waitStarted = performance.now();
     await this.deps.limiter.acquire(signal);
+    const callStarted = performance.now();
+    observer?.llmLimiterWait((callStarted - waitStarted) / 1000);
     const { timeoutMs } = this.deps.options;
     const attemptSignal = timeoutSignal(signal, timeoutMs);
     try {
-      return await this.deps.provider.complete(request, attemptSignal);
+      const response = await this.deps.provider.complete(request, attemptSignal);
+      observer?.llmCall('ok', (performance.now() - callStarted) / 1000);
+      observer?.llmTokens(response.usage.promptTokens, response.usage.completionTokens);
+      return response;
     } catch (err) {
+      if (!signal.aborted)
+        observer?.llmCall(callOutcome(err, attemptSignal.aborted), (performance.now() - callStarted) / 1000);
       // A 429 means every replica is too fast, not just this call: hold them all back.
       if (err instanceof ProviderError && err.retryAfterMs !== undefined)
         await this.deps.limiter.pause(err.retryAfterMs);
@@ -105,4 +118,14 @@ export class LlmClient {
       throw err;
     }
   }
+}
+
+/** The outcome label of a failed call: our timeout, the provider's 429 or 5xx, or anything else. */
+function callOutcome(err: unknown, timedOut: boolean): LlmCallOutcome {
+  if (timedOut) return 'timeout';
+  if (err instanceof ProviderError) {
+    if (err.status === 429 || err.retryAfterMs !== undefined) return '429';
+    if (err.status !== undefined && err.status >= 500) return '5xx';
+  }
+  return 'error';
 }

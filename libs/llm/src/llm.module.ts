@@ -6,6 +6,8 @@ import type { LlmClientOptions } from '@app/config';
 import type { LlmProvider } from '@app/contracts';
 import { REDIS_CLIENT } from '@app/redis';
 import { LlmClient } from './llm-client';
+import type { LlmObserver } from './llm.ports';
+import { LLM_OBSERVER } from './llm.ports';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisResponseCache } from './redis-response-cache';
 
@@ -27,8 +29,8 @@ export class LlmModule {
         { provide: LLM_PROVIDER, inject: provider.inject ?? [], useFactory: provider.useFactory },
         {
           provide: LlmClient,
-          inject: [REDIS_CLIENT, LLM_PROVIDER],
-          useFactory: (redis: Redis, llmProvider: LlmProvider) =>
+          inject: [REDIS_CLIENT, LLM_PROVIDER, { token: LLM_OBSERVER, optional: true }],
+          useFactory: (redis: Redis, llmProvider: LlmProvider, observer?: LlmObserver) =>
             new LlmClient({
               provider: llmProvider,
               limiter: new RedisRateLimiter(redis, {
@@ -47,6 +49,7 @@ export class LlmModule {
                 maxDelayMs: options.maxDelayMs,
               },
               logger: new Logger(LlmClient.name),
+              observer,
             }),
         },
       ],

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { STAGE_QUEUES, TaskStage } from '@app/contracts';
+import { LLM_OBSERVER } from '@app/llm';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
@@ -16,11 +17,18 @@ export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
     return {
       module: ObservabilityModule,
+      // Global: the LLM client and the stages report to the app's one registry wherever they sit.
+      global: true,
       // Terminus logs a failed check itself; JSON keeps it on one line.
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: OBSERVABILITY_OPTIONS, useValue: options }, ReadinessChecks, PipelineMetrics],
-      exports: [PipelineMetrics],
+      providers: [
+        { provide: OBSERVABILITY_OPTIONS, useValue: options },
+        ReadinessChecks,
+        PipelineMetrics,
+        { provide: LLM_OBSERVER, useExisting: PipelineMetrics },
+      ],
+      exports: [PipelineMetrics, LLM_OBSERVER],
     };
   }
 

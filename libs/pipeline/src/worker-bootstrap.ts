@@ -2,7 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { WorkerOptions } from '@app/config';
-import { loggingModule, usePinoLogger } from '@app/observability';
+import { instrumentHttp, loggingModule, usePinoLogger } from '@app/observability';
 import { TaskStage } from '@app/contracts';
 import { listenToBroadcasts } from './events.module';
 import { WorkerModule } from './worker.module';
@@ -28,6 +28,7 @@ export async function bootstrapWorker(
   };
   const nest = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { bufferLogs: true });
   usePinoLogger(nest);
+  instrumentHttp(nest);
   nest.enableShutdownHooks();
   await listenToBroadcasts(nest, options.redis);
   await nest.listen(options.health.port, options.health.host);

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
 import { EvaluateChunkJob } from '@app/contracts';
+import { PipelineMetrics } from '@app/observability';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
 import type { TaskEntity, TaskState } from '@app/persistence';
@@ -28,6 +29,7 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     private readonly evaluations: EvaluationStore,
     private readonly scorer: RecordScorer,
     @Inject(RECORD_CONCURRENCY) private readonly recordConcurrency: number,
+    @Optional() private readonly metrics?: PipelineMetrics,
   ) {}
 
   async execute(
@@ -44,6 +46,7 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     const after = await this.evaluations.saveChunk(taskId, chunk, outcomes);
     if (!after) return skipped('task-ended');
     const failed = outcomes.filter((outcome) => 'error' in outcome).length;
+    this.metrics?.recordsEvaluated(outcomes.length - failed, failed);
     return done(after, { chunk, evaluated: outcomes.length - failed, failed });
   }
 
