@@ -3,7 +3,7 @@ import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
 import { ProviderError } from '@app/contracts';
 import type { LlmCallOptions } from './llm-client';
 import { LlmClient } from './llm-client';
-import type { RateLimiter, ResponseCache } from './llm.ports';
+import type { LlmCallOutcome, LlmObserver, RateLimiter, ResponseCache } from './llm.ports';
 import type { ScoreRecordInput, SummarizeDimensionInput } from './prompt-builder';
 import { PromptBuilder } from './prompt-builder';
 import { RedisResponseCache } from './redis-response-cache';
@@ -52,6 +52,25 @@ class FakeProvider implements LlmProvider {
   }
 }
 
+/** Keeps what the client reports for the metrics. */
+class RecordingObserver implements LlmObserver {
+  readonly calls: LlmCallOutcome[] = [];
+  waits = 0;
+  tokens = 0;
+
+  llmCall(outcome: LlmCallOutcome): void {
+    this.calls.push(outcome);
+  }
+
+  llmLimiterWait(): void {
+    this.waits++;
+  }
+
+  llmTokens(prompt: number, completion: number): void {
+    this.tokens += prompt + completion;
+  }
+}
+
 /** Never answers; rejects with the signal's reason like a provider honouring its signal. */
 const hangUntilAborted = (signal: AbortSignal): Promise<never> =>
   new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as unknown), { once: true }));
@@ -73,6 +92,7 @@ describe(LlmClient.name, () => {
     const limiter = new FakeLimiter();
     const cache = new FakeCache();
     const logger = { warn: jest.fn<void, [string]>() };
+    const observer = new RecordingObserver();
     const client = new LlmClient({
       provider,
       limiter,
@@ -80,8 +100,9 @@ describe(LlmClient.name, () => {
       concurrency: new Semaphore(overrides.permits ?? 4),
       options: { ...options, ...overrides.options },
       logger,
+      observer,
     });
-    return { client, provider, limiter, cache, logger };
+    return { client, provider, limiter, cache, logger, observer };
   };
 
   it('calls the provider on a miss, caches the answer and serves the next call from the cache', async () => {
@@ -91,6 +112,21 @@ describe(LlmClient.name, () => {
     await expect(client.scoreRecord(input, noAbort())).resolves.toEqual({ score: 0.8, cached: true });
     expect(provider.calls).toBe(1);
     expect(limiter.acquired).toBe(1);
+  });
+
+  it('reports every attempt by outcome, the limiter waits and the tokens, and cache hits as cached', async () => {
+    const { client, observer } = setup(async (_request, signal, call) => {
+      if (call === 1) throw new ProviderError('rate limited', { status: 429, retryable: true, retryAfterMs: 1 });
+      if (call === 2) throw new ProviderError('unavailable', { status: 503, retryable: true });
+      if (call === 3) return hangUntilAborted(signal);
+      return SCORE;
+    });
+    await expect(client.scoreRecord(input, noAbort())).rejects.toThrow(/timed out/);
+    await expect(client.scoreRecord(input, noAbort())).resolves.toEqual({ score: 0.8, cached: false });
+    await expect(client.scoreRecord(input, noAbort())).resolves.toEqual({ score: 0.8, cached: true });
+    expect(observer.calls).toEqual(['429', '5xx', 'timeout', 'ok', 'cached']);
+    expect(observer.waits).toBe(4);
+    expect(observer.tokens).toBe(2);
   });
 
   it('takes no limiter token and makes no provider call on a cache hit', async () => {
