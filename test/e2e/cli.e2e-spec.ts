@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Bull from 'bull';
+import type { CreateTaskDto } from '@app/contracts';
+import { DataSourceType, EXAMPLE_TASK, QueueName } from '@app/contracts';
+import { TestSystem } from './support/test-system';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+
+describe('the dataproc CLI against the running apps', () => {
+  let system: TestSystem;
+  const dir = mkdtempSync(join(tmpdir(), 'dataproc-cli-'));
+
+  /** Runs the built CLI with the system's settings; resolves with its exit code and output. */
+  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...system.env, DATAPROC_URL: system.baseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  function taskFile(name: string, task: CreateTaskDto): string {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(task));
+    return file;
+  }
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+  }, 90_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  }, 30_000);
+
+  it('submits a task file and follows it with a progress bar to the end', async () => {
+    const run = await cli('submit', taskFile('example.json', EXAMPLE_TASK), '--interval', '100');
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toMatch(/^status +completed$/m);
+    expect(run.stdout).toMatch(/^records +(\d+)\/\1 evaluated/m);
+    expect(run.stderr).toContain('100%');
+    const id = /^task +(\S+)$/m.exec(run.stdout)?.[1] ?? '';
+    expect((await system.task(id)).status).toBe('completed');
+
+    const status = await cli('status', id, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'completed', result: expect.any(Object) });
+  }, 60_000);
+
+  it('submits without waiting, then cancels; bad input and unknown tasks exit 1 with the reason', async () => {
+    const big: CreateTaskDto = {
+      ...EXAMPLE_TASK,
+      data_sources: [{ id: 'big', type: DataSourceType.API, url: 'x', simulation: { records: 3000, latency_ms: 10 } }],
+    };
+    const submitted = await cli('submit', taskFile('big.json', big), '--no-wait');
+    expect(submitted.code).toBe(0);
+    const id = submitted.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const cancelled = await cli('cancel', id);
+    expect(cancelled).toMatchObject({ code: 0 });
+    expect(cancelled.stdout).toMatch(/^status +cancelled$/m);
+
+    const again = await cli('cancel', id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^dataproc: 409: Task .* has already ended with status cancelled/);
+    const invalid = await cli('submit', taskFile('bad.json', { ...EXAMPLE_TASK, dimensions: [] }), '--no-wait');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^dataproc: 400: .*dimensions/);
+    expect((await cli('status', '00000000-0000-4000-8000-000000000000')).stderr).toMatch(/404/);
+  }, 60_000);
+
+  it('shows the queues, cleans finished jobs and retries failed ones (operators, on Redis)', async () => {
+    const queues = await cli('queues');
+    expect(queues.code).toBe(0);
+    const rows = queues.stdout.trim().split('\n');
+    expect(rows[0].split(/ +/)).toEqual(['queue', 'waiting', 'active', 'delayed', 'paused', 'completed', 'failed']);
+    const completed = (name: string, text: string): number =>
+      Number(
+        text
+          .split('\n')
+          .find((row) => row.startsWith(`${name} `))
+          ?.split(/ +/)[5],
+      );
+    expect(rows.slice(1).map((row) => row.split(/ +/)[0])).toEqual(Object.values(QueueName));
+    expect(completed('collect', queues.stdout)).toBeGreaterThan(0);
+
+    const cleaned = await cli('clean', '--grace', '0');
+    expect(cleaned.code).toBe(0);
+    expect(cleaned.stdout).toMatch(/^collect +[1-9]\d* +\d+$/m);
+    expect(completed('collect', (await cli('queues')).stdout)).toBe(0);
+
+    // A failed job on the system's generate queue, of a name no worker handles.
+    const queue = new Bull(QueueName.GENERATE, {
+      prefix: system.env.QUEUE_PREFIX,
+      redis: { host: system.env.REDIS_HOST ?? '127.0.0.1', port: Number(system.env.REDIS_PORT ?? 6379) },
+    });
+    try {
+      const job = await queue.add('cli-e2e-orphan', { taskId: 'none' });
+      await job.moveToFailed({ message: 'made to fail by the test' }, true);
+      expect(await queue.getFailedCount()).toBe(1);
+      const retried = await cli('retry-failed', QueueName.GENERATE);
+      expect(retried).toMatchObject({ code: 0, stdout: `1 failed job(s) of ${QueueName.GENERATE} queued again\n` });
+      await job.remove().catch(() => undefined);
+    } finally {
+      await queue.close();
+    }
+    const unknown = await cli('retry-failed', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown queue "nope"; the queues are collect, evaluate, generate/);
+  }, 60_000);
+});
