@@ -12,6 +12,7 @@ import { requireBasicAuth } from './admin/basic-auth';
 import { QUEUE_DASHBOARD_PATH } from './admin/queue-dashboard.module';
 import { registerRateLimit } from './auth';
 import { GatewayConfig, gatewayOptions } from './gateway.config';
+import { serveWebPage } from './web/web-page';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
 import { parseJsonBodies } from './http/json-body';
@@ -31,6 +32,7 @@ async function bootstrap(): Promise<void> {
   usePinoLogger(app);
   answerRequestId(app.getHttpAdapter().getInstance());
   instrumentHttp(app);
+  serveWebPage(app.getHttpAdapter().getInstance());
   const logger = new Logger('Gateway');
   const { access } = options;
   if (access.keys.enabled) {
