@@ -52,6 +52,12 @@ describe('the dataproc CLI against the running apps', () => {
     const id = /^task +(\S+)$/m.exec(run.stdout)?.[1] ?? '';
     expect((await system.task(id)).status).toBe('completed');
 
+    const exported = await cli('export', id, '--format', 'csv');
+    expect(exported.code).toBe(0);
+    const answer = await system.request('GET', `/api/v1/tasks/${id}/export?format=csv`);
+    expect(exported.stdout).toBe(String(answer.body).endsWith('\n') ? answer.body : `${answer.body}\n`);
+    expect(exported.stdout.split('\n').length).toBeGreaterThan(2);
+
     const status = await cli('status', id, '--json');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'completed', result: expect.any(Object) });
@@ -73,7 +79,11 @@ describe('the dataproc CLI against the running apps', () => {
     const again = await cli('cancel', id);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^dataproc: 409: Task .* has already ended with status cancelled/);
-    const invalid = await cli('submit', taskFile('bad.json', { ...EXAMPLE_TASK, dimensions: [] }), '--no-wait');
+    const invalid = await cli(
+      'submit',
+      taskFile('bad.json', { ...EXAMPLE_TASK, dimensions: [{ ...EXAMPLE_TASK.dimensions[0], threshold: 2 }] }),
+      '--no-wait',
+    );
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/^dataproc: 400: .*dimensions/);
     expect((await cli('status', '00000000-0000-4000-8000-000000000000')).stderr).toMatch(/404/);
