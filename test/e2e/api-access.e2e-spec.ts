@@ -73,6 +73,7 @@ describe('gateway access: API keys (authentication, ownership, rate limit, activ
     expect(foreign.body.message).toBe(`Task ${created.body.id} not found`);
     expect((await system.request('DELETE', path, undefined, as(BOB))).status).toBe(404);
     expect((await system.request('GET', `${path}/events`, undefined, as(BOB))).status).toBe(404);
+    expect((await system.request('GET', `${path}/export?format=csv`, undefined, as(BOB))).status).toBe(404);
     expect((await system.request('GET', path, undefined, as(ROOT))).status).toBe(200);
     // Still Alice's, still pending: Bob's cancel changed nothing.
     expect((await system.request('GET', path, undefined, as(ALICE))).body.status).toBe('pending');
