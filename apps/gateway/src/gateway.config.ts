@@ -4,6 +4,7 @@ import { appOptions, BaseConfig } from '@app/config';
 import type { AdminCredentials } from './admin/basic-auth';
 import { ApiKeys } from './auth/api-keys';
 import type { RateLimitOptions } from './auth/rate-limit';
+import type { AdmissionLimits } from './tasks/admission';
 
 export class GatewayConfig extends BaseConfig {
   @IsInt() @Min(1) @Max(65535) PORT = 3000;
@@ -26,6 +27,11 @@ export class GatewayConfig extends BaseConfig {
   @IsString() ADMIN_PASSWORD = '';
   /** The dashboard shows the queues but cannot retry, remove or pause. */
   @IsBoolean() ADMIN_READ_ONLY = false;
+
+  /** Admission: records one task may declare, records × dimensions, and active tasks at once (then 429). */
+  @IsInt() @Min(1) @Max(100_000_000) MAX_RECORDS_PER_TASK = 100_000;
+  @IsInt() @Min(1) @Max(1_000_000_000) MAX_SCORES_PER_TASK = 1_000_000;
+  @IsInt() @Min(1) @Max(10_000_000) MAX_ACTIVE_TASKS = 10_000;
 }
 
 export interface AccessOptions {
@@ -40,6 +46,7 @@ export interface GatewayOptions extends AppOptions {
   access: AccessOptions;
   /** Undefined: the dashboard is off. */
   dashboard: (AdminCredentials & { readOnly: boolean }) | undefined;
+  admission: AdmissionLimits;
 }
 
 export function gatewayOptions(config: GatewayConfig): GatewayOptions {
@@ -55,5 +62,10 @@ export function gatewayOptions(config: GatewayConfig): GatewayOptions {
       config.ADMIN_USER && config.ADMIN_PASSWORD
         ? { user: config.ADMIN_USER, password: config.ADMIN_PASSWORD, readOnly: config.ADMIN_READ_ONLY }
         : undefined,
+    admission: {
+      maxRecordsPerTask: config.MAX_RECORDS_PER_TASK,
+      maxScoresPerTask: config.MAX_SCORES_PER_TASK,
+      maxActiveTasks: config.MAX_ACTIVE_TASKS,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 
 /** What every app needs: Postgres, Redis, queue naming and the simulators' seed. */
 export class BaseConfig {
@@ -31,6 +31,8 @@ export class BaseConfig {
   @IsInt() @Min(0) @Max(15) REDIS_DB = 0;
   /** Longest pause between two reconnection attempts; every Redis connection retries forever. */
   @IsInt() @Min(10) @Max(60_000) REDIS_RECONNECT_MAX_DELAY_MS = 2_000;
+  /** Tests only: start even when Redis may evict keys (the queues need maxmemory-policy noeviction). */
+  @IsBoolean() REDIS_ALLOW_EVICTION = false;
 
   /** Prefix of every Bull key; separate deployments (or test runs) on one Redis use their own. */
   @Matches(/^[A-Za-z0-9_{}:-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 of A-Z a-z 0-9 _ { } : -' })

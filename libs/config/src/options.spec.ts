@@ -29,7 +29,14 @@ describe('configuration options', () => {
         idleInTransactionTimeoutMs: 60_000,
         acquireTimeoutMs: 10_000,
       },
-      redis: { host: '127.0.0.1', port: 6380, password: undefined, db: 2, reconnectMaxDelayMs: 2_000 },
+      redis: {
+        host: '127.0.0.1',
+        port: 6380,
+        password: undefined,
+        db: 2,
+        reconnectMaxDelayMs: 2_000,
+        allowEviction: false,
+      },
       queues: { prefix: 'staging', jobAttempts: 7, jobBackoffMs: 1_000 },
     });
     expect(appOptions(loadConfig(BaseConfig, { REDIS_PASSWORD: 'secret' })).redis.password).toBe('secret');

@@ -28,6 +28,8 @@ export interface RedisOptions {
   db: number;
   /** Longest pause between two reconnection attempts (every connection retries forever). */
   reconnectMaxDelayMs: number;
+  /** Tests only: accept a Redis whose maxmemory-policy may evict keys. */
+  allowEviction: boolean;
 }
 
 export interface QueueOptions {
@@ -143,6 +145,7 @@ export function appOptions(config: BaseConfig): AppOptions {
       password: config.REDIS_PASSWORD || undefined,
       db: config.REDIS_DB,
       reconnectMaxDelayMs: config.REDIS_RECONNECT_MAX_DELAY_MS,
+      allowEviction: config.REDIS_ALLOW_EVICTION,
     },
     queues: {
       prefix: config.QUEUE_PREFIX,

@@ -3,10 +3,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { QueueName } from '@app/contracts';
 import type { QueueLockOptions, QueueOptions, RedisOptions } from '@app/config';
 import { redisConnection } from '@app/redis';
+import { EvictionPolicyCheck } from './eviction-policy';
 import { StageDispatcher } from './stage-dispatcher';
 
 /**
- * Registers the three stage queues (every app may produce into any of them) and the dispatcher.
+ * Registers the three stage queues (every app may produce into any of them) and the dispatcher, and
+ * refuses to start on a Redis that may evict them.
  * Every replica that processes a queue must build it with the same settings, so they live here.
  */
 @Module({})
@@ -37,7 +39,7 @@ export class QueuesModule {
         }),
         registered,
       ],
-      providers: [StageDispatcher],
+      providers: [StageDispatcher, { provide: EvictionPolicyCheck, useFactory: () => new EvictionPolicyCheck(redis) }],
       exports: [registered, StageDispatcher],
     };
   }

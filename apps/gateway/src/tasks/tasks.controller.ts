@@ -77,7 +77,7 @@ export class TasksController {
   @ApiAcceptedResponse({ type: TaskAcceptedDto, description: 'Accepted; the Location header points at the task' })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
-    description: 'Malformed JSON or invalid fields (each named with its reason)',
+    description: 'Malformed JSON, invalid fields, or a task over the size limits (each named with its reason)',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({
@@ -86,7 +86,8 @@ export class TasksController {
   })
   @ApiTooManyRequestsResponse({
     type: ErrorResponseDto,
-    description: 'Over the request rate of the key, or its active tasks at the cap; Retry-After says when to retry',
+    description:
+      'Over the request rate of the key (Retry-After says when to retry), its active tasks at the cap, or the service at MAX_ACTIVE_TASKS; nothing was stored',
   })
   async submit(
     @Body(TaskRequestPipe) request: CreateTaskDto,

@@ -1,12 +1,19 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AdmissionLimits } from './admission';
+import { ADMISSION_LIMITS } from './admission';
 import { ProgressFeed, ProgressListener } from './progress-feed';
 import { TaskExportController } from './task-export.controller';
 import { TaskExports } from './task-exports';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
-@Module({
-  controllers: [TasksController, TaskExportController, ProgressListener],
-  providers: [TasksService, TaskExports, ProgressFeed],
-})
-export class TasksModule {}
+@Module({})
+export class TasksModule {
+  static forRoot(admission: AdmissionLimits): DynamicModule {
+    return {
+      module: TasksModule,
+      controllers: [TasksController, TaskExportController, ProgressListener],
+      providers: [TasksService, TaskExports, ProgressFeed, { provide: ADMISSION_LIMITS, useValue: admission }],
+    };
+  }
+}

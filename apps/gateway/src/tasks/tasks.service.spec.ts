@@ -13,6 +13,7 @@ function setup(dispatch: () => Promise<void>) {
     findById: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
     result: jest.fn().mockResolvedValue(undefined),
+    countAllActive: jest.fn().mockResolvedValue(0),
   };
   const dispatcher = { dispatch: jest.fn(dispatch), discardQueued: jest.fn().mockResolvedValue(undefined) };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
@@ -22,6 +23,7 @@ function setup(dispatch: () => Promise<void>) {
     dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
     outbox as unknown as OutboxStore,
+    { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
   );
   return { service, tasks, dispatcher, events };
 }

@@ -1,10 +1,22 @@
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { TaskSpec } from '@app/contracts';
 import { TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
+import type { AdmissionLimits } from './admission';
+import { ADMISSION_LIMITS, oversizeFields } from './admission';
 import { toTaskView } from './task-view.mapper';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
@@ -20,10 +32,12 @@ export class TasksService {
     private readonly dispatcher: StageDispatcher,
     private readonly events: TaskEventsPublisher,
     private readonly outbox: OutboxStore,
+    @Inject(ADMISSION_LIMITS) private readonly admission: AdmissionLimits,
   ) {}
 
   /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
   async submit(spec: TaskSpec, owner: string | null = null): Promise<string> {
+    await this.admit(spec);
     const id = randomUUID();
     await this.tasks.create(id, spec, owner);
     try {
@@ -45,6 +59,30 @@ export class TasksService {
     }
     this.logger.log({ task_id: id, msg: `task ${id} accepted` });
     return id;
+  }
+
+  /** Refuses a task too big for one client to ask (400), or any task while the service is full (429). */
+  private async admit(spec: TaskSpec): Promise<void> {
+    const oversize = oversizeFields(spec, this.admission);
+    if (oversize.length > 0) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `Task too large: ${oversize.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ')}`,
+        fields: oversize,
+      });
+    }
+    const active = await this.tasks.countAllActive();
+    if (active >= this.admission.maxActiveTasks) {
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: `The service is running ${active} tasks, as many as it takes at once; try again later`,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
   }
 
   async view(id: string): Promise<TaskViewDto> {

@@ -83,6 +83,16 @@ export class TaskRepository {
     return counts;
   }
 
+  /** Pending and running tasks of the whole deployment (the service-wide cap). */
+  async countAllActive(): Promise<number> {
+    const row = await selectRow<{ count: number }>(
+      this.db.manager,
+      'SELECT count(*)::int AS count FROM tasks WHERE status = ANY($1)',
+      [ACTIVE_STATUSES],
+    );
+    return row?.count ?? 0;
+  }
+
   async state(id: string): Promise<TaskState | undefined> {
     return currentState(this.db.manager, id);
   }
