@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Make sure Redis and PostgreSQL are reachable, and that the databases exist.
+# Make sure Redis, PostgreSQL and MariaDB are reachable, and that the databases exist.
 #
 #   bash scripts/ensure-services.sh [extra-database ...]
 #
 # For each service: use it if it is reachable; if its host is local (127.0.0.1/localhost) start it
 # when it is installed but stopped, or install it from Debian packages when it is missing. A remote
 # host is only checked. Then create DATABASE_NAME (and every database named on the command line)
-# if it does not exist yet. Idempotent; safe to run while the services are in use.
+# if it does not exist yet. MariaDB (or MySQL) serves the tests of `database` sources: it is made
+# reachable on MYSQL_HOST:MYSQL_PORT with the user root and no password (a local, test-only server).
+# Idempotent; safe to run while the services are in use.
 #
 # Environment (the same names the apps read):
 #   REDIS_HOST (127.0.0.1)  REDIS_PORT (6379)
 #   DATABASE_HOST (127.0.0.1)  DATABASE_PORT (5432)  DATABASE_USER (postgres)
 #   DATABASE_PASSWORD (postgres)  DATABASE_NAME (dataproc)
+#   MYSQL_HOST (127.0.0.1)  MYSQL_PORT (3306)  ENSURE_MYSQL (0; npm test sets 1)
 #   SERVICES_WAIT_SECONDS (30): how long to wait for a service that was just started.
 set -euo pipefail
 
@@ -22,6 +25,9 @@ DATABASE_PORT="${DATABASE_PORT:-5432}"
 DATABASE_USER="${DATABASE_USER:-postgres}"
 DATABASE_PASSWORD="${DATABASE_PASSWORD:-postgres}"
 DATABASE_NAME="${DATABASE_NAME:-dataproc}"
+MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}"
+MYSQL_PORT="${MYSQL_PORT:-3306}"
+ENSURE_MYSQL="${ENSURE_MYSQL:-0}"
 WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-30}"
 
 die() {
@@ -292,6 +298,57 @@ ensure_psql() {
   have psql || die "postgres: psql is still missing after apt-get install postgresql-client"
 }
 
+# -------------------------------------------------------------------------------------- MariaDB
+
+mysql_client() {
+  if have mariadb; then mariadb "$@"; else mysql "$@"; fi
+}
+
+mysql_login() {
+  mysql_client --protocol=TCP -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u root --connect-timeout=3 -e 'SELECT 1' >/dev/null 2>&1
+}
+
+mysql_server_installed() {
+  have mariadbd || have mysqld || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]
+}
+
+ensure_mysql() {
+  local where="$MYSQL_HOST:$MYSQL_PORT"
+  if tcp_open "$MYSQL_HOST" "$MYSQL_PORT"; then
+    echo "mariadb: reachable at $where"
+  else
+    is_local_host "$MYSQL_HOST" \
+      || die "mariadb: not reachable at $where (remote host: start it there, or fix MYSQL_HOST/MYSQL_PORT)"
+    local action=started
+    if ! mysql_server_installed; then
+      apt_install mariadb mariadb-server mariadb-client
+      action="installed and started"
+    fi
+    if ! wait_until 3 tcp_open "$MYSQL_HOST" "$MYSQL_PORT"; then
+      # No systemd on these machines: the init script, else the server's own wrapper in the background.
+      as_root service mariadb start >/dev/null 2>&1 \
+        || as_root sh -c "nohup mysqld_safe --bind-address=127.0.0.1 --port=$MYSQL_PORT >/dev/null 2>&1 &" \
+        || die "mariadb: could not start the server"
+    fi
+    wait_until "$WAIT_SECONDS" tcp_open "$MYSQL_HOST" "$MYSQL_PORT" \
+      || die "mariadb: the server did not accept connections at $where within ${WAIT_SECONDS}s"
+    echo "mariadb: $action at $where"
+  fi
+  mysql_login && return 0
+  is_local_host "$MYSQL_HOST" || die "mariadb: cannot log in to $where as root without a password"
+  # A fresh Debian install lets root in only through the Unix socket: allow it over TCP, no password
+  # (a local test server; the apps never use root).
+  as_root sh -c "$(command -v mariadb || command -v mysql) -u root" >/dev/null <<'SQL' \
+    || die "mariadb: cannot log in as root over TCP, and granting it through the socket failed"
+CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');
+FLUSH PRIVILEGES;
+SQL
+  mysql_login || die "mariadb: still cannot log in to $where as root without a password"
+  echo "mariadb: root can now log in over TCP"
+}
+
 ensure_redis
 ensure_postgres
 ensure_psql
@@ -303,3 +360,4 @@ for db in "$DATABASE_NAME" "$@"; do
   seen[$db]=1
   ensure_database "$db"
 done
+[ "$ENSURE_MYSQL" = 0 ] || ensure_mysql

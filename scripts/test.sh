@@ -14,6 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export TEST_DATABASE_NAME="${TEST_DATABASE_NAME:-dataproc_test}"
 export DATABASE_NAME="$TEST_DATABASE_NAME"
+# The tests of `database` sources read from a real MariaDB/MySQL too.
+export ENSURE_MYSQL=1
 
 TIERS=(unit integration e2e deploy)
 # A tier that hangs (a leaked handle keeps jest alive) fails instead of stalling the run.

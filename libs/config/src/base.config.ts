@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** What every app needs: Postgres, Redis, queue naming and the simulators' seed. */
 export class BaseConfig {
@@ -72,8 +72,17 @@ export class WorkerConfig extends BaseConfig {
 
 /** Settings of the apps that call the LLM (evaluator, result-generator). */
 export class LlmWorkerConfig extends WorkerConfig {
-  /** Which provider answers the LLM calls (its settings follow); see llmOptions. */
-  @IsIn(['simulator']) LLM_PROVIDER = 'simulator' as const;
+  /** Which provider answers the LLM calls (its settings follow); see llmOptions. simulator: in process;
+   * openai: any OpenAI-compatible chat-completions API (LLM_BASE_URL, LLM_API_KEY). */
+  @IsIn(['simulator', 'openai']) LLM_PROVIDER: 'simulator' | 'openai' = 'simulator';
+  @Matches(/^https?:\/\/\S+$/, { message: 'LLM_BASE_URL must be an http(s) URL' })
+  LLM_BASE_URL = 'https://api.openai.com/v1';
+  @ValidateIf((config: LlmWorkerConfig) => config.LLM_PROVIDER === 'openai')
+  @IsNotEmpty({ message: 'LLM_API_KEY is required when LLM_PROVIDER=openai' })
+  LLM_API_KEY = '';
+  @IsString() LLM_ORGANIZATION = '';
+  /** Ask for a JSON object (response_format) on analysis calls; turn off for models that lack JSON mode. */
+  @IsBoolean() LLM_JSON_MODE = true;
   /** Shared by every replica: the limiter's budget, below the provider's own limit. */
   @IsInt() @Min(1) @Max(1_000_000) LLM_RATE_LIMIT_RPM = 2400;
   @IsInt() @Min(1) @Max(1024) LLM_MAX_CONCURRENCY = 16;

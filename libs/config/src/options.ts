@@ -109,8 +109,17 @@ export interface SimulatedLlmOptions {
   requestsPerMinute: number;
 }
 
+export interface OpenAiLlmOptions {
+  kind: 'openai';
+  baseUrl: string;
+  apiKey: string;
+  organization: string | undefined;
+  /** Ask for a JSON object (response_format) on analysis calls. */
+  jsonMode: boolean;
+}
+
 /** The provider LLM_PROVIDER names, with its settings. */
-export type LlmProviderOptions = SimulatedLlmOptions;
+export type LlmProviderOptions = SimulatedLlmOptions | OpenAiLlmOptions;
 
 export interface LlmOptions {
   client: LlmClientOptions;
@@ -198,6 +207,14 @@ function llmProviderOptions(config: LlmWorkerConfig, keys: string): LlmProviderO
         failureRate: config.SIM_LLM_FAILURE_RATE,
         rejectRate: config.SIM_LLM_REJECT_RATE,
         requestsPerMinute: config.SIM_LLM_RPM,
+      };
+    case 'openai':
+      return {
+        kind: 'openai',
+        baseUrl: config.LLM_BASE_URL,
+        apiKey: config.LLM_API_KEY,
+        organization: config.LLM_ORGANIZATION || undefined,
+        jsonMode: config.LLM_JSON_MODE,
       };
   }
 }

@@ -6,22 +6,49 @@ import type { SourceSpec } from './task-spec';
  * OpenAI-compatible client later. Consumers depend on these, never on a concrete provider.
  */
 
-/** An error from a data source or an LLM provider, classified so callers know whether to retry. */
+/**
+ * What a provider said about its own limits on an answer (the x-ratelimit-* headers of OpenAI-compatible
+ * APIs): what is left in its current windows and when they reset.
+ */
+export interface ProviderRateLimits {
+  remainingRequests?: number;
+  resetRequestsMs?: number;
+  remainingTokens?: number;
+  resetTokensMs?: number;
+}
+
+/**
+ * An error from a data source or an LLM provider, classified so callers know what it means:
+ * - retryable: the provider is unavailable for now (429, 5xx, a timeout, a refused connection);
+ * - fatal: the provider refuses the service itself (a bad key, no such model), every call would fail alike;
+ * - neither: a verdict about this one request (a content policy, a 400 on this input).
+ */
 export class ProviderError extends Error {
   readonly status: number | undefined;
   readonly retryable: boolean;
+  readonly fatal: boolean;
   /** Set on rate-limit answers (HTTP 429 with retry-after). */
   readonly retryAfterMs: number | undefined;
+  readonly rateLimits: ProviderRateLimits | undefined;
 
   constructor(
     message: string,
-    options: { status?: number; retryable: boolean; retryAfterMs?: number; cause?: unknown },
+    options: {
+      status?: number;
+      retryable: boolean;
+      fatal?: boolean;
+      retryAfterMs?: number;
+      rateLimits?: ProviderRateLimits;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.status = options.status;
     this.retryable = options.retryable;
+    this.fatal = options.fatal ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.rateLimits = options.rateLimits;
   }
 }
 
@@ -50,6 +77,8 @@ export interface ChatRequest {
   response: 'text' | `${AnalysisKind}`;
   /** The JSON Schema of the answer when `response` is a kind; providers that can enforce one send it on. */
   schema?: JsonSchema;
+  /** Sent as max_tokens when set. */
+  maxTokens?: number;
 }
 
 /** Starts the line of a record prompt that carries the record; what follows it is the record as JSON. */
@@ -58,6 +87,7 @@ export const RECORD_LINE_PREFIX = 'Record (JSON): ';
 export interface ChatResponse {
   content: string;
   usage: { promptTokens: number; completionTokens: number };
+  rateLimits?: ProviderRateLimits;
 }
 
 export interface LlmProvider {

@@ -11,5 +11,7 @@ export { RedisResponseCache } from './redis-response-cache';
 export type { AnalysisKindDefinition, KindParams, Summarizer } from './analysis/analysis-kinds';
 export { ANALYSIS_KINDS, analysisKind, parseAnalysis } from './analysis/analysis-kinds';
 export { checkJsonSchema } from './analysis/json-schema.check';
-export { LlmModule } from './llm.module';
+export { LlmModule, openAiLlmProvider } from './llm.module';
+export type { OpenAiProviderOptions } from './providers/openai.provider';
+export { OpenAiProvider } from './providers/openai.provider';
 export type { LlmProviderFactory } from './llm.module';

@@ -2,12 +2,13 @@ import type { DynamicModule, InjectionToken } from '@nestjs/common';
 import { Logger, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Semaphore } from '@app/common';
-import type { LlmClientOptions } from '@app/config';
+import type { LlmClientOptions, OpenAiLlmOptions } from '@app/config';
 import type { LlmProvider } from '@app/contracts';
 import { REDIS_CLIENT } from '@app/redis';
 import { LlmClient } from './llm-client';
 import type { LlmObserver } from './llm.ports';
 import { LLM_OBSERVER } from './llm.ports';
+import { OpenAiProvider } from './providers/openai.provider';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisResponseCache } from './redis-response-cache';
 
@@ -15,6 +16,11 @@ import { RedisResponseCache } from './redis-response-cache';
 export interface LlmProviderFactory {
   inject?: InjectionToken[];
   useFactory: (...dependencies: never[]) => LlmProvider;
+}
+
+/** An OpenAI-compatible chat-completions API (LLM_PROVIDER=openai) as a factory for LlmModule. */
+export function openAiLlmProvider(options: OpenAiLlmOptions): LlmProviderFactory {
+  return { useFactory: () => new OpenAiProvider(options) };
 }
 
 const LLM_PROVIDER = Symbol('LLM_PROVIDER');

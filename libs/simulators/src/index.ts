@@ -9,3 +9,4 @@ export { RedisRequestWindow } from './redis-request-window';
 export type { LatencyRange } from './simulation-noise.util';
 export { simulatedLlmProvider } from './simulated-llm.provider';
 export { requestedAnalysis, simulatedAnalysis } from './analysis-answers';
+export { SimulatedAnswers } from './simulated-answers';

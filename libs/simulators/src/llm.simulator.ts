@@ -1,8 +1,8 @@
-import { seededRandom, sleep, unitInterval } from '@app/common';
+import { seededRandom, sleep } from '@app/common';
 import type { ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
-import { AnalysisKind, ProviderError } from '@app/contracts';
-import { simulatedAnalysis } from './analysis-answers';
+import { ProviderError } from '@app/contracts';
 import type { RequestWindow } from './request-window';
+import { SimulatedAnswers } from './simulated-answers';
 import type { LatencyRange } from './simulation-noise.util';
 import { assertLatencyRange, assertProbability, drawFailure, drawLatencyMs } from './simulation-noise.util';
 
@@ -19,15 +19,13 @@ export interface LlmSimulatorOptions {
   random?: () => number;
 }
 
-const QUOTE_LENGTH = 120;
-const CHARS_PER_TOKEN = 4;
-
 /**
  * Behaves like a rate-limited LLM API: answers are a pure function of (seed, model, messages), so the
  * same request always gets the same score or analysis, while latency and transient failures are random noise.
  */
 export class LlmSimulator implements LlmProvider {
   private readonly random: () => number;
+  private readonly answers: SimulatedAnswers;
 
   constructor(private readonly options: LlmSimulatorOptions) {
     assertLatencyRange(options.latencyMs);
@@ -36,6 +34,7 @@ export class LlmSimulator implements LlmProvider {
     if (!(options.requestsPerMinute > 0))
       throw new RangeError(`requestsPerMinute must be positive, got ${options.requestsPerMinute}`);
     this.random = options.random ?? seededRandom(options.seed);
+    this.answers = new SimulatedAnswers(options.seed);
   }
 
   async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
@@ -50,53 +49,12 @@ export class LlmSimulator implements LlmProvider {
     }
     await sleep(drawLatencyMs(this.options.latencyMs, this.random), signal);
 
-    const { seed } = this.options;
-    const contents = request.messages.map((message) => message.content);
-    if (unitInterval(seed, 'reject', request.model, ...contents) < this.options.rejectRate) {
+    if (this.answers.rejects(request, this.options.rejectRate)) {
       throw new ProviderError('request rejected by content policy (simulated)', { status: 400, retryable: false });
     }
     if (drawFailure(this.options.failureRate, this.random)) {
       throw new ProviderError('provider unavailable (simulated)', { status: 503, retryable: true });
     }
-
-    const content = this.answer(request, contents);
-    return {
-      content,
-      usage: {
-        promptTokens: Math.ceil(contents.join('').length / CHARS_PER_TOKEN),
-        completionTokens: Math.ceil(content.length / CHARS_PER_TOKEN),
-      },
-    };
-  }
-
-  private answer(request: ChatRequest, contents: string[]): string {
-    const { response } = request;
-    if (response === 'text') return this.textAnswer(request);
-    const kind = response as AnalysisKind;
-    if (kind === AnalysisKind.SCORE) return this.scoreAnswer(request, contents);
-    return JSON.stringify(simulatedAnalysis(this.options.seed, kind, request));
-  }
-
-  private scoreAnswer(request: ChatRequest, contents: string[]): string {
-    const score = Math.round(unitInterval(this.options.seed, 'score', request.model, ...contents) * 1000) / 1000;
-    const verdict =
-      score >= 0.75
-        ? 'strongly meets'
-        : score >= 0.5
-          ? 'mostly meets'
-          : score >= 0.25
-            ? 'partly meets'
-            : 'does not meet';
-    return JSON.stringify({ score, reason: `The record ${verdict} the criterion (simulated assessment).` });
-  }
-
-  private textAnswer(request: ChatRequest): string {
-    const lastUserMessage = [...request.messages].reverse().find((message) => message.role === 'user');
-    const quote = (lastUserMessage?.content ?? '').slice(0, QUOTE_LENGTH).replace(/\s+/g, ' ').trim();
-    return (
-      `Simulated answer from ${request.model}. The request concerned: "${quote}". ` +
-      'Scores are spread across the range; records above the threshold share the traits the criterion asks for, ' +
-      'while the rest fall short on one or more of them.'
-    );
+    return this.answers.answer(request);
   }
 }

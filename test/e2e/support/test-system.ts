@@ -6,13 +6,16 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator';
+/** Every process the tests start from the build: the four apps, and the HTTP LLM simulator. */
+export type ProcessName = AppName | 'llm-simulator';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const READY_LINE: Record<AppName, RegExp> = {
+const READY_LINE: Record<ProcessName, RegExp> = {
   gateway: /^listening on http/,
   collector: /^Collector started/,
   evaluator: /^Evaluator started/,
   'result-generator': /^ResultGenerator started/,
+  'llm-simulator': /OpenAI-compatible API at/,
 };
 
 /** One JSON log line of an app (pino): the fields every line has, and whatever the line adds. */
@@ -39,7 +42,7 @@ export class AppProcess {
   private readonly process: ChildProcess;
 
   constructor(
-    readonly name: AppName,
+    readonly name: ProcessName,
     readonly label: string,
     env: NodeJS.ProcessEnv,
   ) {
@@ -289,6 +292,24 @@ export class TestSystem {
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The HTTP LLM simulator (apps/llm-simulator) as a process of its own, on a free port. */
+export async function startLlmSimulator(
+  env: Record<string, string>,
+): Promise<{ app: AppProcess; apiUrl: string; admin: (method: string, path: string, body?: unknown) => Promise<any> }> {
+  const port = await freePort();
+  const app = new AppProcess('llm-simulator', 'llm-simulator', { ...process.env, PORT: String(port), ...env });
+  await app.waitForLine(READY_LINE['llm-simulator'], 30_000);
+  const base = `http://127.0.0.1:${port}`;
+  const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return response.json();
+  };
+  return { app, apiUrl: `${base}/v1`, admin };
 }
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,29 @@
+import { InlineSourceReader } from './inline-source.reader';
+
+describe(InlineSourceReader.name, () => {
+  const reader = new InlineSourceReader({ maxRecords: 100, batchSize: 2 });
+  const live = (): AbortSignal => new AbortController().signal;
+
+  it('serves the records of the request in batches', async () => {
+    const batches = [];
+    const records = [
+      { id: 'a', t: 'x' },
+      { id: 'b', t: 'y' },
+      { id: 'c', t: 'z' },
+    ];
+    for await (const batch of reader.read({ id: 'in', type: 'inline', records, idField: 'id', textField: 't' }, live()))
+      batches.push(batch);
+    expect(batches).toEqual([
+      [
+        { id: 'a', content: 'x', fields: {} },
+        { id: 'b', content: 'y', fields: {} },
+      ],
+      [{ id: 'c', content: 'z', fields: {} }],
+    ]);
+  });
+
+  it('fails a source without records', async () => {
+    const batches = reader.read({ id: 'in', type: 'inline' }, live());
+    await expect(batches.next()).rejects.toThrow('source in has no records array');
+  });
+});

@@ -1,0 +1,36 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Route = (request: IncomingMessage, response: ServerResponse, base: string) => void;
+
+/** A real HTTP server on a free loopback port, answering by path; for tests of HTTP clients. */
+export class HttpTestServer {
+  readonly hits: string[] = [];
+  private server: Server | undefined;
+  base = '';
+
+  constructor(private readonly routes: Record<string, Route>) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', this.base);
+      this.hits.push(`${url.pathname}${url.search}`);
+      const route = this.routes[url.pathname];
+      if (route) route(request, response, this.base);
+      else response.writeHead(404).end('not found');
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.base = `http://127.0.0.1:${port}`;
+    return this.base;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+export function json(response: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
