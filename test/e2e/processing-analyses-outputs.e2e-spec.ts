@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DataSourceDto, SourceRecord } from '@app/contracts';
 import { DataSourceType } from '@app/contracts';
 import { DataSourceSimulator } from '@app/simulators';
+import { readAll } from '../support/collect';
 import type { CapturedMail } from '../support/smtp-capture';
 import { startSmtpCapture } from '../support/smtp-capture';
 import { freePort, TestSystem } from './support/test-system';
@@ -18,13 +19,15 @@ async function simulatedRecords(source: DataSourceDto): Promise<SourceRecord[]> 
     latencyMs: { min: 0, max: 0 },
     failureRate: 0,
   });
-  return simulator.fetch(
-    {
-      id: source.id,
-      type: source.type,
-      simulation: { records: source.simulation?.records, failureRate: 0, latencyMs: 0 },
-    },
-    new AbortController().signal,
+  return readAll(
+    simulator.read(
+      {
+        id: source.id,
+        type: source.type,
+        simulation: { records: source.simulation?.records, failureRate: 0, latencyMs: 0 },
+      },
+      new AbortController().signal,
+    ),
   );
 }
 
@@ -128,10 +131,27 @@ describe('processing chains, LLM analyses and outputs (four apps as processes)',
     ]);
   });
 
-  it('runs a pure processing task (validate → transform math → aggregate) to exact aggregates', async () => {
-    const sources = [source('m1', 60), source('m2', 40)];
+  it('runs a pure processing task (inline records → validate → transform math → aggregate) to exact aggregates', async () => {
+    const inline = (id: string, records: Record<string, unknown>[]): DataSourceDto => ({
+      id,
+      type: DataSourceType.INLINE,
+      records,
+      id_field: 'id',
+      text_field: 'text',
+    });
     const task = {
-      data_sources: sources,
+      data_sources: [
+        inline('m1', [
+          { id: 'a', text: 'alpha', value: 120.5, category: 'news' },
+          { id: 'b', text: 'beta', value: 99.99, category: 'news' },
+          { id: 'c', text: 'gamma', value: 250.25, category: 'review' },
+          { id: 'd', text: 'delta', value: 300, category: 'faq' },
+        ]),
+        inline('m2', [
+          { id: 'e', text: 'epsilon', value: 100, category: 'review' },
+          { id: 'f', text: 'zeta', value: 101.01, category: 'news' },
+        ]),
+      ],
       processing: {
         steps: [
           { type: 'validate', required: ['value'], types: { value: 'number' }, min: { value: 100 } },
@@ -151,51 +171,28 @@ describe('processing chains, LLM analyses and outputs (four apps as processes)',
     };
     const done = await system.waitForEnd(await system.submit(task), 30_000);
 
-    // The same records, computed here from the simulator's own output.
-    const records = (await Promise.all(sources.map(simulatedRecords))).flat();
-    const refused = records.filter((record) => (record.fields.value as number) < 100);
-    const kept = records
-      .filter((record) => (record.fields.value as number) >= 100 && record.fields.category !== 'faq')
-      .map((record) => ({
-        category: record.fields.category as string,
-        cents: Math.round((record.fields.value as number) * 100),
-      }));
-    const cents = kept.map((record) => record.cents);
-    const categories = [...new Set(kept.map((record) => record.category))].sort();
-    expect(refused.length).toBeGreaterThan(0);
-
+    // b is refused (below 100), d filtered out (faq); a, c, e and f are aggregated.
     expect(done.status).toBe('completed_with_errors');
     expect(done.progress).toMatchObject({
-      records_total: refused.length + kept.length,
-      records_failed: refused.length,
-      records_dropped: records.length - refused.length - kept.length,
+      records_total: 5,
+      records_failed: 1,
+      records_dropped: 1,
       records_evaluated: 0,
       dimensions_total: 0,
     });
-    expect(done.errors[0]).toEqual({
-      stage: 'collect',
-      source_id: refused[0].fields.source_id,
-      record_id: refused[0].id,
-      message: `step 0 (validate): value must be at least 100`,
-    });
+    expect(done.errors).toEqual([
+      { stage: 'collect', source_id: 'm1', record_id: 'b', message: 'step 0 (validate): value must be at least 100' },
+    ]);
     expect(done.result.dimensions).toEqual([]);
     expect(done.result.aggregates).toEqual([
-      {
-        field: 'cents',
-        values: {
-          sum: cents.reduce((sum, value) => sum + value, 0),
-          min: Math.min(...cents),
-          max: Math.max(...cents),
-          count: cents.length,
-        },
-      },
+      { field: 'cents', values: { sum: 12050 + 25025 + 10000 + 10101, min: 10000, max: 25025, count: 4 } },
       {
         field: 'cents',
         group_by: 'category',
-        groups: categories.map((category) => {
-          const group = kept.filter((record) => record.category === category);
-          return { key: category, count: group.length, sum: group.reduce((sum, record) => sum + record.cents, 0) };
-        }),
+        groups: [
+          { key: 'news', count: 2, sum: 12050 + 10101 },
+          { key: 'review', count: 2, sum: 25025 + 10000 },
+        ],
       },
     ]);
   }, 40_000);

@@ -85,13 +85,21 @@ describe(ApiSourceReader.name, () => {
   it('reads a top-level array; ids are positions and the LLM reads the whole record without idField', async () => {
     const { records } = await collect(reader.read(source('/array'), live()));
     expect(records.map((record) => record.id)).toEqual(['0', '1', '2', '3', '4']);
-    expect(records[1]).toEqual({ id: '1', content: '{"id":"item-1","n":1,"text":"record number 1"}', fields: {} });
+    expect(records[1]).toEqual({
+      id: '1',
+      content: '{"id":"item-1","n":1,"text":"record number 1"}',
+      fields: { id: 'item-1', n: 1, text: 'record number 1' },
+    });
   });
 
   it('follows Link rel="next" headers, taking id and text from the named fields', async () => {
     const { records } = await collect(reader.read(source('/linked', { idField: 'id', textField: 'text' }), live()));
     expect(records).toHaveLength(12);
-    expect(records[11]).toEqual({ id: 'item-11', content: 'record number 11', fields: {} });
+    expect(records[11]).toEqual({
+      id: 'item-11',
+      content: 'record number 11',
+      fields: { id: 'item-11', n: 11, text: 'record number 11' },
+    });
   });
 
   it('follows a relative `next` field and reads the array at recordsPath', async () => {
@@ -196,7 +204,7 @@ describe(`${DatabaseSourceReader.name} on PostgreSQL`, () => {
       reader.read(source(`SELECT id, body FROM ${table} ORDER BY id`, { idField: 'id', textField: 'body' }), live()),
     );
     expect(sizes).toEqual([1000, 1000, 500]);
-    expect(records[0]).toEqual({ id: '1', content: 'row 1', fields: {} });
+    expect(records[0]).toEqual({ id: '1', content: 'row 1', fields: { id: 1, body: 'row 1' } });
     expect(records[2499].id).toBe('2500');
   });
 
@@ -204,7 +212,13 @@ describe(`${DatabaseSourceReader.name} on PostgreSQL`, () => {
     const { records } = await collect(
       reader.read(source(`SELECT * FROM ${table} WHERE id = 2`, { idField: 'id' }), live()),
     );
-    expect(records).toEqual([{ id: '2', content: '{"body":"row 2","id":2,"tags":{"even":true}}', fields: {} }]);
+    expect(records).toEqual([
+      {
+        id: '2',
+        content: '{"body":"row 2","id":2,"tags":{"even":true}}',
+        fields: { id: 2, body: 'row 2', tags: { even: true } },
+      },
+    ]);
   });
 
   it('runs the query in a read-only transaction', async () => {
@@ -278,14 +292,20 @@ describe(`${DatabaseSourceReader.name} on MariaDB/MySQL`, () => {
       reader.read(source('SELECT id, body FROM reviews ORDER BY id', { idField: 'id', textField: 'body' }), live()),
     );
     expect(sizes).toEqual([1000, 1000, 500]);
-    expect(records[2499]).toEqual({ id: '2500', content: 'review 2500', fields: {} });
+    expect(records[2499]).toEqual({ id: '2500', content: 'review 2500', fields: { id: 2500, body: 'review 2500' } });
   });
 
   it('gives the LLM the whole row when no textField is named', async () => {
     const { records } = await collect(
       reader.read(source('SELECT * FROM reviews WHERE id = 7', { idField: 'id' }), live()),
     );
-    expect(records).toEqual([{ id: '7', content: '{"body":"review 7","created":"2025-01-02","id":7}', fields: {} }]);
+    expect(records).toEqual([
+      {
+        id: '7',
+        content: '{"body":"review 7","created":"2025-01-02","id":7}',
+        fields: { id: 7, body: 'review 7', created: '2025-01-02' },
+      },
+    ]);
   });
 
   it('runs the query in a read-only transaction', async () => {

@@ -13,6 +13,7 @@ import {
   TaskRepository,
 } from '@app/persistence';
 import { deleteTasks, ensureTestDatabase, openTestDataSource, testDatabaseSettings } from '../support/database';
+import { storeSource } from '../support/collect';
 
 // The stores against the real test database (schema from the global setup). Every test makes its own
 // task ids, so tests never see each other's rows, and the tasks are deleted afterwards.
@@ -103,7 +104,7 @@ describe('persistence stores (Postgres)', () => {
   ): Promise<{ id: string; state: TaskState }> {
     const id = await runningTask(Object.keys(perSource));
     for (const [sourceId, n] of Object.entries(perSource))
-      await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+      await storeSource(collection, settlement(id, sourceId), records(sourceId, n));
     const state = await collection.finishCollection(id, chunkSize);
     expect(state).toMatchObject({ status: TaskStatus.RUNNING, stage: TaskStage.EVALUATE });
     return { id, state: state! };
@@ -132,7 +133,7 @@ describe('persistence stores (Postgres)', () => {
   ): Promise<string> {
     const id = await runningTask([...Object.keys(perSource), ...failedSources]);
     for (const [sourceId, n] of Object.entries(perSource))
-      await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+      await storeSource(collection, settlement(id, sourceId), records(sourceId, n));
     for (const sourceId of failedSources) await collection.saveFailed(settlement(id, sourceId), 'source down');
     const total = Object.values(perSource).reduce((sum, n) => sum + n, 0);
     await collection.finishCollection(id, Math.max(total, 1));
@@ -263,10 +264,10 @@ describe('persistence stores (Postgres)', () => {
 
       it('CollectionStore.finishCollection leaves it cancelled in collect', async () => {
         const id = await runningTask(['s1', 's2']);
-        await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
+        await storeSource(collection, settlement(id, 's1'), records('s1', 3));
         await tasks.cancel(id);
         // A source that arrives after the cancel is not stored and changes no figure.
-        expect(await collection.saveCollected(settlement(id, 's2'), records('s2', 3))).toBe(false);
+        expect(await storeSource(collection, settlement(id, 's2'), records('s2', 3))).toBe(false);
         expect(await collection.saveFailed(settlement(id, 's2'), 'late')).toBe(false);
         expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 3 });
         expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(3);
@@ -330,8 +331,8 @@ describe('persistence stores (Postgres)', () => {
   describe(CollectionStore.name, () => {
     it('settles a source once: a second saveCollected stores and counts nothing', async () => {
       const id = await runningTask(['s1', 's2']);
-      expect(await collection.saveCollected(settlement(id, 's1'), records('s1', 5))).toBe(true);
-      expect(await collection.saveCollected(settlement(id, 's1'), records('s1-again', 7))).toBe(false);
+      expect(await storeSource(collection, settlement(id, 's1'), records('s1', 5))).toBe(true);
+      expect(await storeSource(collection, settlement(id, 's1'), records('s1-again', 7))).toBe(false);
       // A settled source cannot be re-settled as failed either.
       expect(await collection.saveFailed(settlement(id, 's1'), 'late failure')).toBe(false);
 
@@ -348,7 +349,7 @@ describe('persistence stores (Postgres)', () => {
     it('settles a concurrently duplicated source once', async () => {
       const id = await runningTask(['s1']);
       const saved = await Promise.all(
-        [1, 2, 3].map(() => collection.saveCollected(settlement(id, 's1'), records('s1', 20))),
+        [1, 2, 3].map(() => storeSource(collection, settlement(id, 's1'), records('s1', 20))),
       );
       expect(saved.filter(Boolean)).toHaveLength(1);
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 20 });
@@ -359,7 +360,7 @@ describe('persistence stores (Postgres)', () => {
       const id = await runningTask(['s1', 's2']);
       expect(await collection.saveFailed(settlement(id, 's2'), 'timeout')).toBe(true);
       expect(await collection.saveFailed(settlement(id, 's2'), 'timeout again')).toBe(false);
-      expect(await collection.saveCollected(settlement(id, 's2'), records('s2', 3))).toBe(false);
+      expect(await storeSource(collection, settlement(id, 's2'), records('s2', 3))).toBe(false);
       expect(await taskRow(id)).toMatchObject({ sourcesFailed: 1, sourcesCollected: 0, recordsTotal: 0 });
       expect(await tasks.failures(id, 10)).toEqual([
         { stage: 'collect', sourceId: 's2', recordId: null, message: 'timeout' },
@@ -373,9 +374,9 @@ describe('persistence stores (Postgres)', () => {
         { ...records('r', 2)[1], content: 'duplicate' },
         { ...records('r', 1)[0], content: 'duplicate' },
       ];
-      expect(await collection.saveCollected(settlement(id, 's1'), batch)).toBe(true);
+      expect(await storeSource(collection, settlement(id, 's1'), batch)).toBe(true);
       // The same record id in another source is another record.
-      expect(await collection.saveCollected(settlement(id, 's2'), records('r', 1))).toBe(true);
+      expect(await storeSource(collection, settlement(id, 's2'), records('r', 1))).toBe(true);
 
       const rows = await db.query<
         {
@@ -395,7 +396,7 @@ describe('persistence stores (Postgres)', () => {
 
     it('does not finish collection while a source is unsettled', async () => {
       const id = await runningTask(['s1', 's2']);
-      await collection.saveCollected(settlement(id, 's1'), records('s1', 3));
+      await storeSource(collection, settlement(id, 's1'), records('s1', 3));
       expect(await collection.finishCollection(id, 2)).toMatchObject({
         status: TaskStatus.RUNNING,
         stage: TaskStage.COLLECT,
@@ -421,7 +422,7 @@ describe('persistence stores (Postgres)', () => {
       const chunkSize = 5;
       const id = await runningTask([...Object.keys(perSource), 'broken']);
       for (const [sourceId, n] of Object.entries(perSource))
-        await collection.saveCollected(settlement(id, sourceId), records(sourceId, n));
+        await storeSource(collection, settlement(id, sourceId), records(sourceId, n));
       await collection.saveFailed(settlement(id, 'broken'), 'down');
 
       const state = await collection.finishCollection(id, chunkSize);
@@ -465,7 +466,7 @@ describe('persistence stores (Postgres)', () => {
 
     it('moves a task without records straight to generate', async () => {
       const id = await runningTask(['s1', 's2']);
-      await collection.saveCollected(settlement(id, 's1'), []);
+      await storeSource(collection, settlement(id, 's1'), []);
       await collection.saveFailed(settlement(id, 's2'), 'down');
       expect(await collection.finishCollection(id, 10)).toMatchObject({
         status: TaskStatus.RUNNING,
@@ -473,6 +474,54 @@ describe('persistence stores (Postgres)', () => {
         chunksTotal: 0,
         recordsTotal: 0,
       });
+    });
+    const storedIds = async (taskId: string, sourceId: string): Promise<string[]> =>
+      (
+        await db.query<{ record_id: string }[]>(
+          'SELECT record_id FROM task_records WHERE task_id = $1 AND source_id = $2 ORDER BY position',
+          [taskId, sourceId],
+        )
+      ).map((row) => row.record_id);
+
+    it('stores batches as they come, then settles the source with what was stored', async () => {
+      const id = await runningTask(['s1']);
+      const all = records('s1', 5);
+      expect(await collection.saveBatch(id, 's1', 0, all.slice(0, 3))).toBe(true);
+      expect(await collection.saveBatch(id, 's1', 3, all.slice(3))).toBe(true);
+      expect(await collection.saveCollected(settlement(id, 's1'), { offered: 5, dropped: 2 })).toEqual({
+        records: 5,
+        dropped: 2,
+      });
+      expect(await storedIds(id, 's1')).toEqual(all.map((record) => record.id));
+      expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 5, recordsDropped: 2 });
+      // Settled: a late batch of a duplicated run stores nothing.
+      expect(await collection.saveBatch(id, 's1', 5, records('late', 2))).toBe(false);
+      expect(await storedIds(id, 's1')).toHaveLength(5);
+    });
+
+    it('stores no batch for a task that has ended', async () => {
+      const id = await runningTask(['s1']);
+      await tasks.cancel(id);
+      expect(await collection.saveBatch(id, 's1', 0, records('s1', 3))).toBe(false);
+      expect(await storedIds(id, 's1')).toEqual([]);
+    });
+
+    it('discards what an unfinished attempt stored, and never a settled source', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveBatch(id, 's1', 0, records('s1', 3));
+      await storeSource(collection, settlement(id, 's2'), records('s2', 2));
+      await collection.discardUnsettled(id, 's1');
+      await collection.discardUnsettled(id, 's2');
+      expect(await storedIds(id, 's1')).toEqual([]);
+      expect(await storedIds(id, 's2')).toHaveLength(2);
+    });
+
+    it('drops what a source delivered before it failed', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveBatch(id, 's1', 0, records('s1', 3));
+      expect(await collection.saveFailed(settlement(id, 's1'), 'connection reset')).toBe(true);
+      expect(await storedIds(id, 's1')).toEqual([]);
+      expect(await taskRow(id)).toMatchObject({ sourcesFailed: 1, recordsTotal: 0 });
     });
   });
 

@@ -13,6 +13,7 @@ import {
   TaskRepository,
 } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
+import { storeSource } from '../support/collect';
 
 // The stores' parts for processing chains, analyses and outputs, against the real test database.
 describe('processing, analyses and outputs in Postgres', () => {
@@ -76,7 +77,8 @@ describe('processing, analyses and outputs in Postgres', () => {
     it('counts refused records as failed and duplicates (by key, across sources) and filtered ones as dropped', async () => {
       const id = await runningTask(['a', 'b'], true);
       expect(
-        await collection.saveCollected(
+        await storeSource(
+          collection,
           settlement(id, 'a'),
           [
             record('a1', { dedupeKey: 'k1' }),
@@ -87,7 +89,7 @@ describe('processing, analyses and outputs in Postgres', () => {
           2,
         ),
       ).toBe(true);
-      await collection.saveCollected(settlement(id, 'b'), [
+      await storeSource(collection, settlement(id, 'b'), [
         record('b1', { dedupeKey: 'k2' }),
         record('b2', { dedupeKey: 'k3' }),
       ]);
@@ -105,7 +107,7 @@ describe('processing, analyses and outputs in Postgres', () => {
 
     it('moves a task without dimensions straight to generate, and aggregates see only what left the chain', async () => {
       const id = await runningTask(['a'], false);
-      await collection.saveCollected(settlement(id, 'a'), [
+      await storeSource(collection, settlement(id, 'a'), [
         record('a1', { status: RecordEvaluationStatus.PROCESSED, fields: { n: 2 } }),
         record('a2', { status: RecordEvaluationStatus.FAILED, error: 'refused', fields: { n: 100 } }),
         record('a3', { status: RecordEvaluationStatus.PROCESSED, fields: { n: 3 } }),
@@ -119,7 +121,7 @@ describe('processing, analyses and outputs in Postgres', () => {
 
   it('stores each answer and streams a dimension’s answers in collection order', async () => {
     const id = await runningTask(['a'], true);
-    await collection.saveCollected(settlement(id, 'a'), [record('a1'), record('a2'), record('a3')]);
+    await storeSource(collection, settlement(id, 'a'), [record('a1'), record('a2'), record('a3')]);
     await collection.finishCollection(id, 10);
     await evaluations.saveChunk(id, 0, [
       {
@@ -142,8 +144,8 @@ describe('processing, analyses and outputs in Postgres', () => {
   it('exports every record in collection order across pages, with field names for the CSV header', async () => {
     const id = await runningTask(['a', 'b'], true);
     const many = Array.from({ length: 2_500 }, (_, i) => record(`a${i}`, { fields: { n: i, [`only${i % 3}`]: true } }));
-    await collection.saveCollected(settlement(id, 'a'), many);
-    await collection.saveCollected(settlement(id, 'b'), [record('b0', { fields: { z: 'last' } })]);
+    await storeSource(collection, settlement(id, 'a'), many);
+    await storeSource(collection, settlement(id, 'b'), [record('b0', { fields: { z: 'last' } })]);
     await collection.finishCollection(id, 5_000);
     await evaluations.saveChunk(id, 0, [
       { sourceId: 'a', recordId: 'a1', scores: { dim1: 0.7 }, analyses: { dim1: { score: 0.7 } } },
@@ -194,7 +196,7 @@ describe('processing, analyses and outputs in Postgres', () => {
 
     async function completedWithDeliveries(): Promise<string> {
       const id = await runningTask(['a'], false);
-      await collection.saveCollected(settlement(id, 'a'), [record('a1', { status: RecordEvaluationStatus.PROCESSED })]);
+      await storeSource(collection, settlement(id, 'a'), [record('a1', { status: RecordEvaluationStatus.PROCESSED })]);
       await collection.finishCollection(id, 10);
       const deliveries = [
         { key: 'output:0', kind: 'output.export', spec: { url: 'http://x.test' } },

@@ -16,6 +16,7 @@ import { redisConnection } from '@app/redis';
 import type { TaskState } from '@app/persistence';
 import { CollectionStore, EvaluationStore, TaskRepository } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
+import { storeSource } from '../support/collect';
 
 // The dispatcher against real Bull queues (a prefix of its own, so no running app sees the jobs) and the
 // real test database (the evaluate stage asks Postgres which chunks are still to do).
@@ -82,7 +83,8 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
       dimensions: [{ id: 'dim1', name: 'quality', threshold: 0.5 }],
     });
     await tasks.start(id);
-    await collection.saveCollected(
+    await storeSource(
+      collection,
       { taskId: id, sourceId: 's1', attempts: 1, durationMs: 1 },
       Array.from({ length: records }, (_, i) => ({
         id: `r${i}`,

@@ -14,17 +14,34 @@ describe(CollectorConfig.name, () => {
     });
   });
 
-  it('refuses a data-source mode other than the simulator and a failure rate above 1', () => {
-    expect(() => loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' })).toThrow(
-      ConfigError,
-    );
+  it('accepts live mode with connections and allowed hosts', () => {
+    const config = loadConfig(CollectorConfig, {
+      DATA_SOURCE_MODE: 'live',
+      DATA_SOURCE_CONNECTIONS: '{"warehouse": "postgres://u:p@db/w"}',
+      OUTBOUND_ALLOWED_HOSTS: 'api.internal, 10.0.0.0/8,127.0.0.1',
+    });
+    expect(config).toMatchObject({ DATA_SOURCE_MODE: 'live', DATA_SOURCE_MAX_RECORDS: 1_000_000 });
+  });
+
+  it('refuses an unknown data-source mode, malformed connections, a bad host list and a failure rate above 1', () => {
+    const env = {
+      DATA_SOURCE_MODE: 'remote',
+      DATA_SOURCE_CONNECTIONS: '{"warehouse": "redis://x"}',
+      OUTBOUND_ALLOWED_HOSTS: 'a host with spaces',
+      SIM_SOURCE_FAILURE_RATE: '1.5',
+    };
+    expect(() => loadConfig(CollectorConfig, env)).toThrow(ConfigError);
     try {
-      loadConfig(CollectorConfig, { DATA_SOURCE_MODE: 'live', SIM_SOURCE_FAILURE_RATE: '1.5' });
+      loadConfig(CollectorConfig, env);
     } catch (error) {
-      expect((error as ConfigError).problems.map((problem) => problem.split('=')[0]).sort()).toEqual([
+      const problems = (error as ConfigError).problems;
+      expect(problems.map((problem) => problem.split('=')[0]).sort()).toEqual([
+        'DATA_SOURCE_CONNECTIONS',
         'DATA_SOURCE_MODE',
+        'OUTBOUND_ALLOWED_HOSTS',
         'SIM_SOURCE_FAILURE_RATE',
       ]);
+      expect(problems.join('\n')).toContain('connection "warehouse" must be postgres://');
     }
   });
 
@@ -47,11 +64,30 @@ describe(CollectorConfig.name, () => {
     });
     expect(options.sources).toEqual({
       kind: 'simulated',
-      seed: 42,
-      recordsPerSource: 7,
-      latencyMs: { min: 50, max: 300 },
-      failureRate: 0.1,
+      simulator: { seed: 42, recordsPerSource: 7, latencyMs: { min: 50, max: 300 }, failureRate: 0.1 },
+      limits: { maxRecords: 1_000_000, batchSize: 1000 },
     });
     expect(options.concurrency).toBe(4);
+  });
+
+  it('adds what fetching for real takes in live mode', () => {
+    const options = collectorOptions(
+      loadConfig(CollectorConfig, {
+        DATA_SOURCE_MODE: 'live',
+        DATA_SOURCE_CONNECTIONS: '{"shop": "mariadb://root@127.0.0.1:3306/shop"}',
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        DATA_SOURCE_MAX_BYTES: '2048',
+      }),
+    );
+    expect(options.sources).toMatchObject({
+      kind: 'live',
+      live: {
+        allowedHosts: '127.0.0.1',
+        connections: new Map([['shop', { engine: 'mysql', url: 'mysql://root@127.0.0.1:3306/shop' }]]),
+        maxBytes: 2048,
+        maxPages: 1000,
+        statementTimeoutMs: 30_000,
+      },
+    });
   });
 });

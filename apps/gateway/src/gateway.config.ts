@@ -1,10 +1,11 @@
 import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
 import type { AppOptions, ListenerOptions } from '@app/config';
-import { appOptions, BaseConfig } from '@app/config';
+import { appOptions, BaseConfig, parseConnections } from '@app/config';
 import type { AdminCredentials } from './admin/basic-auth';
 import { ApiKeys } from './auth/api-keys';
 import type { RateLimitOptions } from './auth/rate-limit';
 import type { AdmissionLimits } from './tasks/admission';
+import type { SourceRulesSettings } from './tasks/source-rules';
 
 export class GatewayConfig extends BaseConfig {
   @IsInt() @Min(1) @Max(65535) PORT = 3000;
@@ -47,6 +48,8 @@ export interface GatewayOptions extends AppOptions {
   /** Undefined: the dashboard is off. */
   dashboard: (AdminCredentials & { readOnly: boolean }) | undefined;
   admission: AdmissionLimits;
+  /** What the checks of a submitted task's sources need to know. */
+  sources: SourceRulesSettings;
 }
 
 export function gatewayOptions(config: GatewayConfig): GatewayOptions {
@@ -66,6 +69,10 @@ export function gatewayOptions(config: GatewayConfig): GatewayOptions {
       maxRecordsPerTask: config.MAX_RECORDS_PER_TASK,
       maxScoresPerTask: config.MAX_SCORES_PER_TASK,
       maxActiveTasks: config.MAX_ACTIVE_TASKS,
+    },
+    sources: {
+      mode: config.DATA_SOURCE_MODE,
+      connections: new Set(parseConnections(config.DATA_SOURCE_CONNECTIONS).keys()),
     },
   };
 }

@@ -23,7 +23,7 @@ export class GatewayModule {
         QueuesModule.forRoot(options.redis, options.queues),
         EventsModule.forRoot(options.redis),
         AccessModule.forRoot(options.access),
-        TasksModule.forRoot(options.admission),
+        TasksModule.forRoot(options.admission, options.sources),
         ProcessingModule,
         HealthModule,
         // Tasks are counted here only: one query per scrape of a gateway, not of every replica of every app.

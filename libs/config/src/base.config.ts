@@ -1,6 +1,43 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsNotEmpty,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidateIf,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseConnections } from './database-connections';
 
-/** What every app needs: Postgres, Redis, queue naming and the simulators' seed. */
+@ValidatorConstraint({ name: 'connections' })
+class ConnectionsConstraint implements ValidatorConstraintInterface {
+  private problem = '';
+
+  validate(value: unknown): boolean {
+    try {
+      parseConnections(String(value));
+      return true;
+    } catch (error) {
+      this.problem = error instanceof Error ? error.message : String(error);
+      return false;
+    }
+  }
+
+  defaultMessage(): string {
+    return `DATA_SOURCE_CONNECTIONS ${this.problem}`;
+  }
+}
+
+/** Comma-separated host names, IP addresses and CIDRs. */
+const HOST_LIST = /^\s*([A-Za-z0-9.:_[\]-]+(\/\d{1,3})?\s*(,\s*|$))*$/;
+
+/** What every app needs: Postgres, Redis, queue naming, the simulators' seed and where sources come from. */
 export class BaseConfig {
   @IsIn(['debug', 'log', 'warn', 'error'])
   LOG_LEVEL = 'log';
@@ -43,6 +80,21 @@ export class BaseConfig {
   @IsInt() @Min(10) @Max(600_000) QUEUE_JOB_BACKOFF_MS = 1_000;
 
   @IsInt() SIMULATION_SEED = 42;
+
+  /**
+   * simulated: every api and database source is served by the data-source simulator (url and
+   * connection are labels); live: they are fetched for real, unless a source carries simulation knobs.
+   * The gateway checks submitted sources against it, the collector reads them accordingly.
+   */
+  @IsIn(['simulated', 'live']) DATA_SOURCE_MODE: 'simulated' | 'live' = 'simulated';
+  /** JSON object: connection name → postgres://, mysql:// or mariadb:// URL. Requests name a connection. */
+  @Validate(ConnectionsConstraint) DATA_SOURCE_CONNECTIONS = '';
+  /**
+   * Hosts, IP addresses and CIDRs that sources may reach although they are loopback, private,
+   * link-local or metadata addresses; comma-separated.
+   */
+  @Matches(HOST_LIST, { message: 'OUTBOUND_ALLOWED_HOSTS must be comma-separated host names, addresses or CIDRs' })
+  OUTBOUND_ALLOWED_HOSTS = '';
 }
 
 /** Settings of the three stage workers (collector, evaluator, result-generator). */

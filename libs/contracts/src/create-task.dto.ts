@@ -34,6 +34,9 @@ export const LIMITS = {
   dimensions: 50,
   outputs: 10,
   simulatedRecordsPerSource: 10_000,
+  /** Records an `inline` source may carry (the request's size is bounded too, by BODY_LIMIT_BYTES). */
+  inlineRecords: 10_000,
+  queryLength: 20_000,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -42,7 +45,11 @@ const ID_RULE = 'must be 1-64 characters: letters, digits, "_", "." or "-", star
 export enum DataSourceType {
   DATABASE = 'database',
   API = 'api',
+  INLINE = 'inline',
 }
+
+/** A record field name, or a dotted path of them. */
+const FIELD_PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
 
 /** Knobs the data-source simulator honours for one source; real sources ignore them. */
 export class SourceSimulationDto {
@@ -98,6 +105,52 @@ export class DataSourceDto {
   @MinLength(1)
   @MaxLength(2048)
   url?: string;
+
+  @ApiPropertyOptional({
+    example: 'data.items',
+    description: 'Type "api": dotted path of the records array in a JSON object body (else the body is the array)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(FIELD_PATH, { message: 'records_path must be field names joined by "."' })
+  @MaxLength(256)
+  records_path?: string;
+
+  @ApiPropertyOptional({
+    example: "SELECT id, body FROM reviews WHERE created_at > now() - interval '1 day'",
+    description: 'Type "database": one read-only SELECT, run on the named connection (required in live mode)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(LIMITS.queryLength)
+  query?: string;
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    maxItems: LIMITS.inlineRecords,
+    description: 'Type "inline": the records themselves, each a JSON object',
+  })
+  @ValidateIf((source: DataSourceDto) => source.type === DataSourceType.INLINE || source.records !== undefined)
+  @IsArray()
+  @ArrayMaxSize(LIMITS.inlineRecords)
+  @IsObject({ each: true, message: 'records must contain only JSON objects' })
+  records?: Record<string, unknown>[];
+
+  @ApiPropertyOptional({ example: 'id', description: "Field holding a record's id (else its position: 0, 1, …)" })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  id_field?: string;
+
+  @ApiPropertyOptional({ example: 'body', description: 'Field holding what the LLM reads (else the whole record)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  text_field?: string;
 
   @ApiPropertyOptional({ type: SourceSimulationDto })
   @IsOptional()

@@ -2,8 +2,8 @@ import type { AnalysisKind, JsonSchema } from './analysis';
 import type { SourceSpec } from './task-spec';
 
 /**
- * The seams every implementation plugs into: the simulators today, real HTTP/SQL sources and an
- * OpenAI-compatible client later. Consumers depend on these, never on a concrete provider.
+ * The seams every implementation plugs into: the simulators, the live HTTP/SQL/inline sources and
+ * the OpenAI-compatible client. Consumers depend on these, never on a concrete provider.
  */
 
 /**
@@ -60,8 +60,11 @@ export interface SourceRecord {
 }
 
 export interface DataSourceReader {
-  /** All records of one source. Rejects with ProviderError (retryable or not) or an AbortError. */
-  fetch(source: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]>;
+  /**
+   * The records of one source, in order, in batches as they arrive: a source is never held whole.
+   * Fails with ProviderError (retryable or not) or an AbortError.
+   */
+  read(source: SourceSpec, signal: AbortSignal): AsyncIterable<SourceRecord[]>;
 }
 
 export interface ChatMessage {

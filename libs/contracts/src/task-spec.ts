@@ -22,8 +22,20 @@ export interface TaskSpec {
 export interface SourceSpec {
   id: string;
   type: DataSourceType;
+  /** database: the name of a connection configured on the server (DATA_SOURCE_CONNECTIONS). */
   connection?: string;
+  /** database: one read-only SELECT. */
+  query?: string;
+  /** api: the first page. */
   url?: string;
+  /** api: dotted path of the records array inside a JSON object body, e.g. "data.items". */
+  recordsPath?: string;
+  /** inline: the records themselves. */
+  records?: Record<string, unknown>[];
+  /** Field holding a record's id; without it a record's id is its position (0, 1, ...). */
+  idField?: string;
+  /** Field holding what the LLM reads; without it, the whole record. */
+  textField?: string;
   simulation?: SourceSimulation;
 }
 

@@ -76,6 +76,9 @@ const VOCABULARY = [
   '评估',
 ] as const;
 
+/** Records per batch the simulator hands out. */
+const BATCH_SIZE = 1000;
+
 const CATEGORIES = ['news', 'review', 'report', 'forum', 'faq'] as const;
 
 const YEAR_2025_START_MS = Date.UTC(2025, 0, 1);
@@ -91,7 +94,7 @@ export class DataSourceSimulator implements DataSourceReader {
     this.random = options.random ?? seededRandom(options.seed);
   }
 
-  async fetch(source: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]> {
+  async *read(source: SourceSpec, signal: AbortSignal): AsyncGenerator<SourceRecord[]> {
     const simulation = source.simulation ?? {};
     const latencyMs = simulation.latencyMs ?? drawLatencyMs(this.options.latencyMs, this.random);
     await sleep(latencyMs, signal);
@@ -99,7 +102,10 @@ export class DataSourceSimulator implements DataSourceReader {
       throw new ProviderError(`source ${source.id} unavailable (simulated)`, { status: 503, retryable: true });
     }
     const count = simulation.records ?? this.options.recordsPerSource;
-    return Array.from({ length: count }, (_, index) => this.record(source.id, index));
+    for (let start = 0; start < count; start += BATCH_SIZE) {
+      const size = Math.min(BATCH_SIZE, count - start);
+      yield Array.from({ length: size }, (_, offset) => this.record(source.id, start + offset));
+    }
   }
 
   private record(sourceId: string, index: number): SourceRecord {

@@ -5,4 +5,4 @@ export { DatabaseSourceReader } from './database-source.reader';
 export { InlineSourceReader } from './inline-source.reader';
 export type { LiveSourceSpec, SourceLimits } from './live-source';
 export { MAX_RECORD_ID_LENGTH, RecordBatcher } from './record-mapper';
-export { MAX_QUERY_LENGTH, selectQueryProblem } from './select-query';
+export { selectQueryProblem } from './select-query';

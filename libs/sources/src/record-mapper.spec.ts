@@ -9,16 +9,36 @@ describe(RecordBatcher.name, () => {
     expect(batcher.add({ a: 1 })).toBeUndefined();
     expect(batcher.add({ a: 2 })).toHaveLength(2);
     expect(batcher.add({ a: 3 })).toBeUndefined();
-    expect(batcher.flush()).toEqual([{ id: '2', content: '{"a":3}', fields: {} }]);
+    expect(batcher.flush()).toEqual([{ id: '2', content: '{"a":3}', fields: { a: 3 } }]);
     expect(batcher.flush()).toEqual([]);
   });
 
   it('takes the id and text from the named fields; non-string text as canonical JSON', () => {
     const batcher = new RecordBatcher({ id: 's', idField: 'key', textField: 'body' }, { ...limits, batchSize: 1 });
-    expect(batcher.add({ key: 17, body: 'hello' })).toEqual([{ id: '17', content: 'hello', fields: {} }]);
-    expect(batcher.add({ key: 'k', body: { z: 1, a: [2] } })).toEqual([
-      { id: 'k', content: '{"a":[2],"z":1}', fields: {} },
+    expect(batcher.add({ key: 17, body: 'hello' })).toEqual([
+      { id: '17', content: 'hello', fields: { key: 17, body: 'hello' } },
     ]);
+    expect(batcher.add({ key: 'k', body: { z: 1, a: [2] } })).toEqual([
+      { id: 'k', content: '{"a":[2],"z":1}', fields: { key: 'k', body: { z: 1, a: [2] } } },
+    ]);
+  });
+
+  it("keeps a database driver's dates, big integers and binary values as JSON strings in the fields", () => {
+    const batcher = new RecordBatcher({ id: 's', idField: 'id', textField: 'body' }, { ...limits, batchSize: 1 });
+    const [record] = batcher.add({
+      id: 1,
+      body: 'b',
+      at: new Date('2025-01-02T03:04:05.000Z'),
+      big: 12345678901234567890n,
+      raw: Buffer.from('hi'),
+    })!;
+    expect(record.fields).toEqual({
+      id: 1,
+      body: 'b',
+      at: '2025-01-02T03:04:05.000Z',
+      big: '12345678901234567890',
+      raw: 'aGk=',
+    });
   });
 
   it.each([

@@ -7,7 +7,8 @@ export const MAX_RECORD_ID_LENGTH = 256;
 
 /**
  * Turns a source's raw records into SourceRecords in batches: the id from `idField` (else the
- * position), the text the LLM reads from `textField` (else the whole record). A record that is not
+ * position), the text the LLM reads from `textField` (else the whole record), and the record itself as
+ * its fields (what the processing chain works on and the export shows). A record that is not
  * an object, lacks its id or text, or one record past `maxRecords` fails the source: these are facts
  * about the source that another attempt would not change.
  */
@@ -44,7 +45,7 @@ export class RecordBatcher {
       throw invalid(`record ${position} of source ${this.source.id} is not an object`);
     }
     const record = raw as Record<string, unknown>;
-    return { id: this.idOf(record, position), content: this.textOf(record, position), fields: {} };
+    return { id: this.idOf(record, position), content: this.textOf(record, position), fields: jsonFields(record) };
   }
 
   private idOf(record: Record<string, unknown>, position: number): string {
@@ -70,6 +71,21 @@ export class RecordBatcher {
     }
     return typeof value === 'string' ? value : canonicalJson(value);
   }
+}
+
+/**
+ * The record's fields as JSON carries them, so that the processing chain sees what is stored: a
+ * database driver's dates, big integers and binary values become strings.
+ */
+function jsonFields(record: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (value instanceof Date) fields[name] = value.toISOString();
+    else if (typeof value === 'bigint') fields[name] = value.toString();
+    else if (Buffer.isBuffer(value)) fields[name] = value.toString('base64');
+    else fields[name] = value;
+  }
+  return fields;
 }
 
 function invalid(message: string): ProviderError {

@@ -1,12 +1,11 @@
-/** Longest query a database source may carry. */
-export const MAX_QUERY_LENGTH = 20_000;
+import { LIMITS } from '@app/contracts';
 
 /**
  * Why `query` is not one SELECT statement, or undefined when it is. A first line of defence that gives
  * the user a clear 400: what actually keeps a query from writing is the read-only transaction it runs in.
  */
 export function selectQueryProblem(query: string): string | undefined {
-  if (query.length > MAX_QUERY_LENGTH) return `must be at most ${MAX_QUERY_LENGTH} characters`;
+  if (query.length > LIMITS.queryLength) return `must be at most ${LIMITS.queryLength} characters`;
   const code = query
     .replace(/--[^\n]*/g, ' ')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')

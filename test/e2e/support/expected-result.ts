@@ -2,6 +2,7 @@ import type { AnalysisOutput, CreateTaskDto } from '@app/contracts';
 import { AnalysisKind, DEFAULT_TEMPERATURE } from '@app/contracts';
 import { analysisKind, PromptBuilder, parseAnalysis } from '@app/llm';
 import { DataSourceSimulator, InMemoryRequestWindow, LlmSimulator } from '@app/simulators';
+import { readAll } from '../../support/collect';
 
 export interface ExpectedRecord {
   key: string;
@@ -31,13 +32,15 @@ export async function expectedRecords(
   const signal = new AbortController().signal;
   const expected: ExpectedRecord[] = [];
   for (const source of task.data_sources) {
-    for (const record of await sources.fetch(
-      {
-        id: source.id,
-        type: source.type,
-        simulation: { records: source.simulation?.records, failureRate: 0, latencyMs: 0 },
-      },
-      signal,
+    for (const record of await readAll(
+      sources.read(
+        {
+          id: source.id,
+          type: source.type,
+          simulation: { records: source.simulation?.records, failureRate: 0, latencyMs: 0 },
+        },
+        signal,
+      ),
     )) {
       const scores: Record<string, number> = {};
       const analyses: Record<string, AnalysisOutput> = {};

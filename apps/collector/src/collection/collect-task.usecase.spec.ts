@@ -3,7 +3,14 @@ import type { TaskSpec, SourceSpec, DataSourceReader, SourceRecord } from '@app/
 import { DataSourceType, ProviderError, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { CollectedRecord, CollectionStore, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
+import type {
+  CollectedRecord,
+  CollectionStore,
+  SourceSettlement,
+  StreamedSource,
+  TaskEntity,
+  TaskState,
+} from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
 import { CollectTaskUseCase } from './collect-task.usecase';
 
@@ -39,21 +46,28 @@ function records(sourceId: string, count = 2): SourceRecord[] {
 
 type Fetch = (source: SourceSpec, signal: AbortSignal, attempt: number) => Promise<SourceRecord[]>;
 
-/** A reader whose answer is chosen per source; counts the calls of every source. */
+/**
+ * A reader whose answer is chosen per source and handed out in batches of `batchSize`; counts the
+ * calls of every source.
+ */
 class FakeReader implements DataSourceReader {
   readonly calls = new Map<string, number>();
   inFlight = 0;
   maxInFlight = 0;
 
-  constructor(private readonly answer: Fetch) {}
+  constructor(
+    private readonly answer: Fetch,
+    private readonly batchSize = 1000,
+  ) {}
 
-  async fetch(dataSource: SourceSpec, signal: AbortSignal): Promise<SourceRecord[]> {
+  async *read(dataSource: SourceSpec, signal: AbortSignal): AsyncGenerator<SourceRecord[]> {
     const attempt = (this.calls.get(dataSource.id) ?? 0) + 1;
     this.calls.set(dataSource.id, attempt);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await this.answer(dataSource, signal, attempt);
+      const all = await this.answer(dataSource, signal, attempt);
+      for (let start = 0; start < all.length; start += this.batchSize) yield all.slice(start, start + this.batchSize);
     } finally {
       this.inFlight--;
     }
@@ -68,10 +82,14 @@ function hang(signal: AbortSignal): Promise<never> {
   });
 }
 
+/** Keeps each source's stored batches as CollectionStore would: an attempt's discard empties them. */
 class FakeCollectionStore {
-  readonly collected: { settlement: SourceSettlement; records: readonly CollectedRecord[]; dropped: number }[] = [];
+  readonly stored = new Map<string, { position: number; records: readonly CollectedRecord[] }[]>();
+  readonly collected: { settlement: SourceSettlement; records: CollectedRecord[]; streamed: StreamedSource }[] = [];
   readonly failed: { settlement: SourceSettlement; error: string }[] = [];
   settled = new Set<string>();
+  /** Whether the source is still open for batches: false once the task ended. */
+  open = true;
   after: TaskState | undefined = state({ stage: TaskStage.EVALUATE, chunksTotal: 1, recordsTotal: 4 });
   readonly finishCollection = jest.fn(async (_taskId: string, _chunkSize: number) => this.after);
 
@@ -79,9 +97,28 @@ class FakeCollectionStore {
     return this.settled;
   }
 
-  async saveCollected(settlement: SourceSettlement, saved: readonly CollectedRecord[], dropped = 0): Promise<boolean> {
-    this.collected.push({ settlement, records: saved, dropped });
+  async discardUnsettled(_taskId: string, sourceId: string): Promise<void> {
+    this.stored.set(sourceId, []);
+  }
+
+  async saveBatch(
+    _taskId: string,
+    sourceId: string,
+    position: number,
+    records: readonly CollectedRecord[],
+  ): Promise<boolean> {
+    if (!this.open) return false;
+    this.stored.get(sourceId)!.push({ position, records });
     return true;
+  }
+
+  async saveCollected(
+    settlement: SourceSettlement,
+    streamed: StreamedSource,
+  ): Promise<{ records: number; dropped: number } | undefined> {
+    const records = (this.stored.get(settlement.sourceId) ?? []).flatMap((batch) => batch.records);
+    this.collected.push({ settlement, records, streamed });
+    return { records: records.length, dropped: streamed.dropped };
   }
 
   async saveFailed(settlement: SourceSettlement, error: string): Promise<boolean> {
@@ -99,7 +136,7 @@ const OPTIONS: CollectOptions = {
   chunkSize: 10,
 };
 
-function setup(options: { reader: FakeReader; spec?: TaskSpec; collect?: Partial<CollectOptions> }) {
+function setup(options: { reader: DataSourceReader; spec?: TaskSpec; collect?: Partial<CollectOptions> }) {
   const task = { ...state(), spec: options.spec ?? spec('a', 'b') } as TaskEntity;
   const collection = new FakeCollectionStore();
   const events = { progress: jest.fn() };
@@ -164,7 +201,7 @@ describe(CollectTaskUseCase.name, () => {
     await execute(live());
 
     expect(collection.collected).toHaveLength(1);
-    expect(collection.collected[0].dropped).toBe(1);
+    expect(collection.collected[0].streamed).toEqual({ offered: 3, dropped: 1 });
     expect(collection.collected[0].records).toEqual([
       {
         id: 'r1',
@@ -335,7 +372,7 @@ describe(CollectTaskUseCase.name, () => {
 
   it('lets a failure to store propagate (so Bull retries the job) instead of blaming the source', async () => {
     const { execute, collection } = setup({ reader: okReader() });
-    collection.saveCollected = jest.fn().mockRejectedValue(new Error('Postgres is down'));
+    collection.saveBatch = jest.fn().mockRejectedValue(new Error('Postgres is down'));
     await expect(execute(live())).rejects.toThrow('Postgres is down');
     expect(collection.failed).toEqual([]);
     expect(collection.finishCollection).not.toHaveBeenCalled();
@@ -343,10 +380,59 @@ describe(CollectTaskUseCase.name, () => {
 
   it('counts a source another run settled meanwhile as neither collected nor failed', async () => {
     const { execute, collection, events } = setup({ reader: okReader(), spec: spec('a') });
-    collection.saveCollected = jest.fn().mockResolvedValue(false);
+    collection.saveCollected = jest.fn().mockResolvedValue(undefined);
     const outcome = await execute(live());
     expect(outcome).toMatchObject({ kind: 'done', detail: { pending: 1, collected: 0, settledElsewhere: 1 } });
     expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/source a collected/));
+  });
+
+  it('stores a source batch by batch as it streams in, at consecutive positions, then settles it', async () => {
+    const reader = new FakeReader(async (s) => records(s.id, 5), 2);
+    const { execute, collection, events } = setup({ reader, spec: spec('a') });
+
+    await execute(live());
+
+    expect(collection.stored.get('a')!.map((batch) => [batch.position, batch.records.length])).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 1],
+    ]);
+    expect(collection.collected[0].streamed).toEqual({ offered: 5, dropped: 0 });
+    expect(events.progress).toHaveBeenCalledWith(expect.anything(), 'source a collected (5 records)');
+  });
+
+  it('starts a retried source afresh: what a broken attempt stored is discarded', async () => {
+    let broken = true;
+    const reader: DataSourceReader = {
+      async *read(dataSource) {
+        yield records(dataSource.id, 2);
+        if (broken) {
+          broken = false;
+          throw new ProviderError('connection reset', { retryable: true });
+        }
+        yield records(`${dataSource.id}-more`, 1);
+      },
+    };
+    const { execute, collection } = setup({ reader, spec: spec('a') });
+
+    await execute(live());
+
+    expect(collection.collected[0].records.map((record) => record.id)).toEqual(['a-r0', 'a-r1', 'a-more-r0']);
+    expect(collection.collected[0].settlement.attempts).toBe(2);
+  });
+
+  it('stops reading a source, neither collected nor failed, once the task ended under it', async () => {
+    const { execute, collection } = setup({
+      reader: new FakeReader(async (s) => records(s.id, 6), 2),
+      spec: spec('a'),
+    });
+    collection.open = false;
+
+    const outcome = await execute(live());
+
+    expect(collection.collected).toEqual([]);
+    expect(collection.failed).toEqual([]);
+    expect(outcome).toMatchObject({ kind: 'done', detail: { pending: 1, collected: 0, settledElsewhere: 1 } });
   });
 
   it('describes a done job in one line', () => {

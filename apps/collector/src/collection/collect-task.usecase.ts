@@ -1,14 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
-import {
-  CollectTaskJob,
-  SourceSpec,
-  DataSourceReader,
-  ProviderError,
-  SourceRecord,
-  TaskStage,
-  TaskStatus,
-} from '@app/contracts';
+import type { CollectTaskJob, DataSourceReader, SourceRecord, SourceSpec } from '@app/contracts';
+import { ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import type { CollectedRecord, TaskEntity, TaskState } from '@app/persistence';
@@ -37,9 +30,9 @@ export interface CollectDetail {
 }
 
 /**
- * The collect stage of one task: every source not yet settled is fetched (several at once, each
- * with a timeout and retries) and its records put through the task's processing chain before they
- * are stored; a source that keeps failing is recorded as failed and the others go on. Then the
+ * The collect stage of one task: every source not yet settled is read (several at once, each
+ * with a timeout and retries), its records put through the task's processing chain and stored batch
+ * by batch as they stream in; a source that keeps failing is recorded as failed and the others go on. Then the
  * records left for the LLM are cut into evaluate chunks and those are queued. A re-run after a crash
  * fetches only the sources that were not settled.
  */
@@ -93,8 +86,10 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
   }
 
   /**
-   * Fetches one source and settles it. Only the fetch's failure settles it as failed: a failure to
-   * store (Postgres down) propagates, so that Bull retries the job instead of blaming the source.
+   * Reads one source, putting each batch through the processing chain and storing it as it streams
+   * in (a source is never held whole), then settles it. Only the source's failure settles it as
+   * failed: a failure to store (Postgres down) propagates, so that Bull retries the job instead of
+   * blaming the source. Each attempt starts afresh.
    */
   private async collectSource(
     taskId: string,
@@ -104,12 +99,24 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
     let attempts = 0;
-    let records: SourceRecord[];
+    let stored = 0;
+    let dropped = 0;
     try {
-      records = await retry(
-        (attempt, attemptSignal) => {
+      await retry(
+        async (attempt, attemptSignal) => {
           attempts = attempt;
-          return this.reader.fetch(source, timeoutSignal(attemptSignal, this.options.sourceTimeoutMs));
+          stored = 0;
+          dropped = 0;
+          await store(() => this.collection.discardUnsettled(taskId, source.id));
+          const batches = this.reader.read(source, timeoutSignal(attemptSignal, this.options.sourceTimeoutMs));
+          for await (const batch of batches) {
+            const processed = process(batch);
+            if (!(await store(() => this.collection.saveBatch(taskId, source.id, stored, processed.records)))) {
+              throw new SourceClosed();
+            }
+            stored += processed.records.length;
+            dropped += processed.dropped;
+          }
         },
         {
           maxAttempts: this.options.maxAttempts,
@@ -122,6 +129,8 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
       );
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (error instanceof StorageFailure) throw error.cause;
+      if (error instanceof SourceClosed) return 'skipped';
       const reason = isAbortError(error) ? `timed out after ${this.options.sourceTimeoutMs} ms` : describeError(error);
       const message = `source ${source.id} failed after ${attempts} attempt(s): ${reason}`;
       const settled = await this.collection.saveFailed(
@@ -131,16 +140,41 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
       if (settled) this.events.progress(COLLECTING(taskId), message);
       return settled ? 'failed' : 'skipped';
     }
-    const processed = process(records);
     const settled = await this.collection.saveCollected(
       { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
-      processed.records,
-      processed.dropped,
+      { offered: stored, dropped },
     );
-    const dropped = processed.dropped > 0 ? `, ${processed.dropped} dropped by the chain` : '';
-    if (settled)
-      this.events.progress(COLLECTING(taskId), `source ${source.id} collected (${records.length} records${dropped})`);
-    return settled ? 'collected' : 'skipped';
+    if (!settled) return 'skipped';
+    const droppedNote = settled.dropped > 0 ? `, ${settled.dropped} dropped by the chain` : '';
+    this.events.progress(
+      COLLECTING(taskId),
+      `source ${source.id} collected (${settled.records} records${droppedNote})`,
+    );
+    return 'collected';
+  }
+}
+
+/** A store call failed: the service's trouble, not the source's. */
+class StorageFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('storing a source failed', { cause });
+    this.name = 'StorageFailure';
+  }
+}
+
+/** The task ended, or another run settled the source, while it streamed in: stop reading it. */
+class SourceClosed extends Error {
+  constructor() {
+    super('the task ended or the source was settled meanwhile');
+    this.name = 'SourceClosed';
+  }
+}
+
+async function store<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw new StorageFailure(error);
   }
 }
 

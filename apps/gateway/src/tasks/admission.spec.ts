@@ -35,4 +35,14 @@ describe(oversizeFields.name, () => {
       },
     ]);
   });
+
+  it("counts an inline source's records", () => {
+    const inline: TaskSpec = {
+      ...spec([], 1),
+      sources: [{ id: 'in', type: DataSourceType.INLINE, records: Array.from({ length: 1001 }, () => ({})) }],
+    };
+    expect(oversizeFields(inline, limits)).toEqual([
+      { field: 'data_sources', reasons: [expect.stringMatching(/1001 records .* at most 1000/)] },
+    ]);
+  });
 });

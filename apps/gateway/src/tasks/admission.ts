@@ -2,7 +2,7 @@ import type { FieldError, TaskSpec } from '@app/contracts';
 
 /** How much one task may ask for, and how many tasks the service takes on at once. */
 export interface AdmissionLimits {
-  /** Records a task declares in all (each source's `simulation.records`). */
+  /** Records a task declares in all (each source's `simulation.records`, or its inline `records`). */
   maxRecordsPerTask: number;
   /** Scores a task asks for: declared records × dimensions (each one LLM call). */
   maxScoresPerTask: number;
@@ -15,10 +15,13 @@ export const ADMISSION_LIMITS = Symbol('ADMISSION_LIMITS');
 /**
  * What makes a task too big to take, by field: one client must not be able to fill the queues for
  * everyone. Counts what the request declares; a source that declares no count is bounded by the
- * collector's own SIM_SOURCE_RECORDS instead.
+ * collector's own SIM_SOURCE_RECORDS (simulated) or DATA_SOURCE_MAX_RECORDS (live) instead.
  */
 export function oversizeFields(spec: TaskSpec, limits: AdmissionLimits): FieldError[] {
-  const records = spec.sources.reduce((sum, source) => sum + (source.simulation?.records ?? 0), 0);
+  const records = spec.sources.reduce(
+    (sum, source) => sum + (source.simulation?.records ?? source.records?.length ?? 0),
+    0,
+  );
   const scores = records * spec.dimensions.length;
   const problems: FieldError[] = [];
   if (records > limits.maxRecordsPerTask) {

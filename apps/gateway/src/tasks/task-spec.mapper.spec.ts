@@ -50,4 +50,30 @@ describe('task spec mapper', () => {
     expect(toTaskRequest(toTaskSpec(REQUEST))).toStrictEqual(REQUEST);
     expect(toTaskRequest(toTaskSpec(EXAMPLE_TASK))).toStrictEqual(EXAMPLE_TASK);
   });
+
+  it('maps the live-source fields both ways', () => {
+    const request: CreateTaskDto = {
+      data_sources: [
+        {
+          id: 'db',
+          type: DataSourceType.DATABASE,
+          connection: 'w',
+          query: 'SELECT 1',
+          id_field: 'id',
+          text_field: 'b',
+        },
+        { id: 'api', type: DataSourceType.API, url: 'https://x.test', records_path: 'data.items' },
+        { id: 'in', type: DataSourceType.INLINE, records: [{ a: 1 }] },
+      ],
+      llm_config: { model: 'm' },
+      dimensions: [{ id: 'd', name: 'n', threshold: 0 }],
+    };
+    const spec = toTaskSpec(request);
+    expect(spec.sources).toStrictEqual([
+      { id: 'db', type: DataSourceType.DATABASE, connection: 'w', query: 'SELECT 1', idField: 'id', textField: 'b' },
+      { id: 'api', type: DataSourceType.API, url: 'https://x.test', recordsPath: 'data.items' },
+      { id: 'in', type: DataSourceType.INLINE, records: [{ a: 1 }] },
+    ]);
+    expect(toTaskRequest(spec)).toStrictEqual(request);
+  });
 });

@@ -31,7 +31,15 @@ export function toTaskRequest(spec: TaskSpec): CreateTaskDto {
       (source): DataSourceDto => ({
         id: source.id,
         type: source.type,
-        ...defined({ connection: source.connection, url: source.url }),
+        ...defined({
+          connection: source.connection,
+          query: source.query,
+          url: source.url,
+          records_path: source.recordsPath,
+          records: source.records,
+          id_field: source.idField,
+          text_field: source.textField,
+        }),
         ...(source.simulation ? { simulation: toSimulationDto(source.simulation) } : {}),
       }),
     ),
@@ -45,7 +53,15 @@ function toSourceSpec(source: DataSourceDto): SourceSpec {
   return {
     id: source.id,
     type: source.type,
-    ...defined({ connection: source.connection, url: source.url }),
+    ...defined({
+      connection: source.connection,
+      query: source.query,
+      url: source.url,
+      recordsPath: source.records_path,
+      records: source.records,
+      idField: source.id_field,
+      textField: source.text_field,
+    }),
     ...(source.simulation ? { simulation: toSimulation(source.simulation) } : {}),
   };
 }

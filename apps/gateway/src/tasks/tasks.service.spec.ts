@@ -1,11 +1,12 @@
-import { ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
+import { SourceRules } from './source-rules';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
-function setup(dispatch: () => Promise<void>) {
+function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 'simulated', connections: new Set() })) {
   const tasks = {
     create: jest.fn().mockResolvedValue(undefined),
     remove: jest.fn().mockResolvedValue(undefined),
@@ -24,6 +25,7 @@ function setup(dispatch: () => Promise<void>) {
     events as unknown as TaskEventsPublisher,
     outbox as unknown as OutboxStore,
     { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
+    rules,
   );
   return { service, tasks, dispatcher, events };
 }
@@ -53,6 +55,20 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
 });
 
 describe(TasksService.name, () => {
+  it('refuses sources that cannot be fetched for real with a 400 naming the field, storing nothing', async () => {
+    const { service, tasks, dispatcher } = setup(
+      async () => undefined,
+      new SourceRules({ mode: 'live', connections: new Set(['warehouse']) }),
+    );
+    const submission = service.submit(toTaskSpec(EXAMPLE_TASK));
+    await expect(submission).rejects.toBeInstanceOf(BadRequestException);
+    await expect(submission).rejects.toMatchObject({
+      response: { fields: expect.arrayContaining([expect.objectContaining({ field: 'data_sources[0].connection' })]) },
+    });
+    expect(tasks.create).not.toHaveBeenCalled();
+    expect(dispatcher.dispatch).not.toHaveBeenCalled();
+  });
+
   it('stores the task, then queues its collect stage', async () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
     const id = await service.submit(toTaskSpec(EXAMPLE_TASK));

@@ -17,6 +17,8 @@ import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import type { AdmissionLimits } from './admission';
 import { ADMISSION_LIMITS, oversizeFields } from './admission';
+import { invalidFields } from '../http/validation';
+import { SourceRules } from './source-rules';
 import { toTaskView } from './task-view.mapper';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
@@ -33,10 +35,16 @@ export class TasksService {
     private readonly events: TaskEventsPublisher,
     private readonly outbox: OutboxStore,
     @Inject(ADMISSION_LIMITS) private readonly admission: AdmissionLimits,
+    private readonly sourceRules: SourceRules,
   ) {}
 
-  /** Stores the task and queues its first stage; if queueing fails, the task is removed again. */
+  /**
+   * Checks what the sources need to be fetched, admits the task, stores it and queues its first stage;
+   * if queueing fails, the task is removed again.
+   */
   async submit(spec: TaskSpec, owner: string | null = null): Promise<string> {
+    const sourceProblems = this.sourceRules.check(spec.sources);
+    if (sourceProblems.length > 0) throw invalidFields(sourceProblems);
     await this.admit(spec);
     const id = randomUUID();
     await this.tasks.create(id, spec, owner);

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { RecordEvaluationStatus, SourceOutcome, SourceRecord, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  ACTIVE_STATUSES,
+  RecordEvaluationStatus,
+  SourceOutcome,
+  SourceRecord,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface SourceSettlement {
@@ -18,12 +25,16 @@ export interface CollectedRecord extends SourceRecord {
   dedupeKey: string | null;
 }
 
-/** Rows per INSERT: keeps one statement's JSON parameter well below memory and protocol limits. */
-const RECORD_BATCH = 1000;
+/** How a source's stream ended: records offered to the store (after its chain) and those the chain filtered out. */
+export interface StreamedSource {
+  offered: number;
+  dropped: number;
+}
 
 /**
- * Writes of the collect stage. A source is settled once: its row in task_sources is inserted in the
- * same transaction as its records and its counters, and a re-run skips sources that have a row.
+ * Writes of the collect stage. A source's records stream in as batches, each stored on its own (no
+ * source is ever held whole in memory); the source is then settled once: its row in task_sources is
+ * inserted in the same transaction as its counters, and a re-run skips sources that have a row.
  */
 @Injectable()
 export class CollectionStore {
@@ -39,58 +50,87 @@ export class CollectionStore {
   }
 
   /**
-   * Stores a source's records as its processing chain left them (failed ones with their reasons, each
-   * with its dedupe key if the chain has a dedupe step); `dropped` counts those the chain filtered out.
-   * False when nothing was stored: the source had been settled already (a re-run), or the task has
-   * ended (a late write must not change a cancelled task's figures).
+   * Drops what an earlier, unfinished attempt at an unsettled source stored, so that a source's records
+   * are exactly those of the attempt that settles it.
+   */
+  async discardUnsettled(taskId: string, sourceId: string): Promise<void> {
+    await this.db.query(
+      `DELETE FROM task_records r WHERE r.task_id = $1 AND r.source_id = $2
+       AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = $2)`,
+      [taskId, sourceId],
+    );
+  }
+
+  /**
+   * Stores one batch of a source's records as its processing chain left them (failed ones with their
+   * reasons, each with its dedupe key if the chain has a dedupe step), `position` being the first one's
+   * place among the source's stored records. A record whose id or dedupe key the task holds already is
+   * left out (ON CONFLICT covers the dedupe index too). False when nothing was stored because the task
+   * has ended or the source was settled meanwhile.
+   */
+  async saveBatch(
+    taskId: string,
+    sourceId: string,
+    position: number,
+    records: readonly CollectedRecord[],
+  ): Promise<boolean> {
+    const batch = records.map((record, offset) => ({
+      id: record.id,
+      position: position + offset,
+      content: record.content,
+      fields: record.fields,
+      status: record.status,
+      error: record.error,
+      dedupe_key: record.dedupeKey,
+    }));
+    const row = await selectRow<{ open: boolean }>(
+      this.db.manager,
+      `WITH open AS (
+         SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND status = ANY($4))
+           AND NOT EXISTS (SELECT 1 FROM task_sources WHERE task_id = $1 AND source_id = $2) AS open),
+       inserted AS (
+         INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
+         SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
+         FROM jsonb_to_recordset($3::jsonb)
+           AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar),
+           open
+         WHERE open.open
+         ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT open FROM open`,
+      [taskId, sourceId, JSON.stringify(batch), ACTIVE_STATUSES],
+    );
+    return row?.open ?? false;
+  }
+
+  /**
+   * Settles a source whose records are stored, counting them (and the failed ones among them) from
+   * what the table holds; records offered but left out as duplicates count as dropped, beside those the
+   * chain filtered out. Undefined when nothing changed: the source had been settled already (a re-run),
+   * or the task has ended (a late write must not change a cancelled task's figures).
    */
   async saveCollected(
     settlement: SourceSettlement,
-    records: readonly CollectedRecord[],
-    dropped = 0,
-  ): Promise<boolean> {
+    streamed: StreamedSource,
+  ): Promise<{ records: number; dropped: number } | undefined> {
     return this.db.transaction(async (manager) => {
-      if (!(await lockActiveTask(manager, settlement.taskId))) return false;
-      if (!(await this.insertSettlement(manager, settlement, SourceOutcome.COLLECTED, 0, null))) return false;
-      let inserted = 0;
-      let failed = 0;
-      for (let start = 0; start < records.length; start += RECORD_BATCH) {
-        const batch = records.slice(start, start + RECORD_BATCH).map((record, offset) => ({
-          id: record.id,
-          position: start + offset,
-          content: record.content,
-          fields: record.fields,
-          status: record.status,
-          error: record.error,
-          dedupe_key: record.dedupeKey,
-        }));
-        // ON CONFLICT covers the dedupe index too: a record whose key the task holds already is left out.
-        const row = await selectRow<{ count: number; failed: number }>(
-          manager,
-          `WITH inserted AS (
-             INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
-             SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
-             FROM jsonb_to_recordset($3::jsonb)
-               AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar)
-             ON CONFLICT DO NOTHING RETURNING status)
-           SELECT count(*)::int AS count, (count(*) FILTER (WHERE status = $4))::int AS failed FROM inserted`,
-          [settlement.taskId, settlement.sourceId, JSON.stringify(batch), RecordEvaluationStatus.FAILED],
-        );
-        inserted += row?.count ?? 0;
-        failed += row?.failed ?? 0;
-      }
-      await manager.query('UPDATE task_sources SET records = $3 WHERE task_id = $1 AND source_id = $2', [
-        settlement.taskId,
-        settlement.sourceId,
-        inserted,
-      ]);
+      if (!(await lockActiveTask(manager, settlement.taskId))) return undefined;
+      const counted = await selectRow<{ count: number; failed: number }>(
+        manager,
+        `SELECT count(*)::int AS count, (count(*) FILTER (WHERE status = $3))::int AS failed
+         FROM task_records WHERE task_id = $1 AND source_id = $2`,
+        [settlement.taskId, settlement.sourceId, RecordEvaluationStatus.FAILED],
+      );
+      const records = counted?.count ?? 0;
+      const failed = counted?.failed ?? 0;
+      const dropped = streamed.dropped + Math.max(0, streamed.offered - records);
+      if (!(await this.insertSettlement(manager, settlement, SourceOutcome.COLLECTED, records, null))) return undefined;
       await manager.query(
         `UPDATE tasks SET sources_collected = sources_collected + 1, records_total = records_total + $2,
            records_failed = records_failed + $3, records_dropped = records_dropped + $4, updated_at = now()
          WHERE id = $1`,
-        [settlement.taskId, inserted, failed, dropped + records.length - inserted],
+        [settlement.taskId, records, failed, dropped],
       );
-      return true;
+      return { records, dropped };
     });
   }
 
@@ -98,6 +138,11 @@ export class CollectionStore {
     return this.db.transaction(async (manager) => {
       if (!(await lockActiveTask(manager, settlement.taskId))) return false;
       if (!(await this.insertSettlement(manager, settlement, SourceOutcome.FAILED, 0, error))) return false;
+      // What a failed source delivered before it failed is not part of the task.
+      await manager.query('DELETE FROM task_records WHERE task_id = $1 AND source_id = $2', [
+        settlement.taskId,
+        settlement.sourceId,
+      ]);
       await manager.query('UPDATE tasks SET sources_failed = sources_failed + 1, updated_at = now() WHERE id = $1', [
         settlement.taskId,
       ]);
