@@ -21,7 +21,7 @@ export class GatewayModule {
         PersistenceModule.forRoot(options.database),
         RedisModule.forRoot(options.redis),
         QueuesModule.forRoot(options.redis, options.queues),
-        EventsModule.forRoot(options.redis),
+        EventsModule.forRoot(options),
         AccessModule.forRoot(options.access),
         TasksModule.forRoot(options.admission, options.sources),
         ProcessingModule,

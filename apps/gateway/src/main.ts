@@ -51,7 +51,7 @@ async function bootstrap(): Promise<void> {
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
   // Listens to progress broadcasts for this replica's live (SSE) clients.
-  await listenToBroadcasts(app, options.redis);
+  await listenToBroadcasts(app, options);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   await app.listen(http.port, http.host);
   const dashboard = options.dashboard

@@ -1,30 +1,32 @@
 import type { INestApplication } from '@nestjs/common';
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientProxy, ClientsModule, RedisOptions as RedisTransportOptions, Transport } from '@nestjs/microservices';
+import { ClientProxy, RedisOptions as RedisTransportOptions } from '@nestjs/microservices';
 import { EventPattern, TaskCancelledEvent, TaskProgressEvent, TaskStage, TaskStatus } from '@app/contracts';
-import type { RedisOptions } from '@app/config';
+import type { AppOptions, RedisOptions } from '@app/config';
 import type Redis from 'ioredis';
 import { redisConnection } from '@app/redis';
 import { BroadcastLinks } from './broadcast-links';
+import { DeploymentRedisClient, DeploymentRedisServer } from './deployment-channels';
 
 const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
+/** Where broadcasts go: the Redis, and the deployment's prefix that scopes their channels. */
+export type BroadcastOptions = Pick<AppOptions, 'redis' | 'queues'>;
+
 /**
- * Options for an app's Redis-transport listener and publisher; broadcasts reach every replica that
- * listens. Nest's transport stops reconnecting after `retryAttempts` and never tries again, which
- * would leave a replica deaf to cancels after a long outage: it retries forever instead.
+ * Options for an app's Redis-transport listener and publisher; broadcasts reach every replica of the
+ * deployment that listens. Nest's transport stops reconnecting after `retryAttempts` and never tries
+ * again, which would leave a replica deaf to cancels after a long outage: it retries forever instead.
  */
-export function redisTransport(redis: RedisOptions): RedisTransportOptions {
+export function redisTransport(redis: RedisOptions): Required<RedisTransportOptions>['options'] {
   const { host, port, password, db } = redisConnection(redis);
-  return {
-    transport: Transport.REDIS,
-    options: { host, port, password, db, retryAttempts: Infinity, retryDelay: redis.reconnectMaxDelayMs },
-  };
+  return { host, port, password, db, retryAttempts: Infinity, retryDelay: redis.reconnectMaxDelayMs };
 }
 
 /** Starts the app's listener on the Redis transport (cancels, progress) and has readiness watch it. */
-export async function listenToBroadcasts(app: INestApplication, redis: RedisOptions): Promise<void> {
-  const listener = app.connectMicroservice(redisTransport(redis), { inheritAppConfig: true });
+export async function listenToBroadcasts(app: INestApplication, options: BroadcastOptions): Promise<void> {
+  const strategy = new DeploymentRedisServer(options.queues.prefix, redisTransport(options.redis));
+  const listener = app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(BroadcastLinks).watch('listener', () => listener.unwrap<[Redis, Redis]>());
 }
@@ -74,13 +76,15 @@ export class TaskEventsPublisher implements OnApplicationBootstrap {
 
 @Module({})
 export class EventsModule {
-  static forRoot(redis: RedisOptions): DynamicModule {
-    const clients = ClientsModule.register([{ name: EVENTS_CLIENT, ...redisTransport(redis) }]);
+  static forRoot(options: BroadcastOptions): DynamicModule {
+    const client = {
+      provide: EVENTS_CLIENT,
+      useFactory: () => new DeploymentRedisClient(options.queues.prefix, redisTransport(options.redis)),
+    };
     return {
       module: EventsModule,
       global: true,
-      imports: [clients],
-      providers: [TaskEventsPublisher, BroadcastLinks],
+      providers: [client, TaskEventsPublisher, BroadcastLinks],
       exports: [TaskEventsPublisher, BroadcastLinks],
     };
   }

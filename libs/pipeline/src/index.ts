@@ -1,5 +1,6 @@
 export * from './broadcast-links';
 export * from './cancellation';
+export * from './deployment-channels';
 export * from './events.module';
 export * from './queues.module';
 export * from './stage-dispatcher';

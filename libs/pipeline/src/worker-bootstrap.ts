@@ -30,7 +30,7 @@ export async function bootstrapWorker(
   usePinoLogger(nest);
   instrumentHttp(nest);
   nest.enableShutdownHooks();
-  await listenToBroadcasts(nest, options.redis);
+  await listenToBroadcasts(nest, options);
   await nest.listen(options.health.port, options.health.host);
   const { port } = nest.getHttpServer().address() as { port: number };
   new Logger(name).log({

@@ -26,7 +26,7 @@ export class WorkerModule {
         PersistenceModule.forRoot(options.database),
         RedisModule.forRoot(options.redis),
         QueuesModule.forRoot(options.redis, options.queues, options.locks),
-        EventsModule.forRoot(options.redis),
+        EventsModule.forRoot(options),
         CancellationModule,
       ],
       providers: [{ provide: RECOVERY_OPTIONS, useValue: recovery }, StageRecovery, StageWorkers, StageRunner],
