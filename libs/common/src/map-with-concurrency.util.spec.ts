@@ -40,6 +40,37 @@ describe('mapWithConcurrency', () => {
     expect(started).toEqual([0, 1, 2]);
   });
 
+  it('aborts the calls in flight beside a failed one and settles only once they have ended', async () => {
+    const events: string[] = [];
+    const run = mapWithConcurrency([0, 1, 2], 3, async (item, _index, signal) => {
+      if (item === 1) throw new Error('item 1 failed');
+      // Would never end on its own: only the abort of its signal stops it.
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      events.push(`item ${item} stopped: ${(signal.reason as Error).message}`);
+    });
+    await run.catch((error: Error) => events.push(`map rejected: ${error.message}`));
+    expect(events).toEqual([
+      'item 0 stopped: item 1 failed',
+      'item 2 stopped: item 1 failed',
+      'map rejected: item 1 failed',
+    ]);
+  });
+
+  it("passes the caller's abort to every call", async () => {
+    const caller = new AbortController();
+    const run = mapWithConcurrency(
+      [0, 1],
+      2,
+      (_item, _index, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        ),
+      { signal: caller.signal },
+    );
+    caller.abort(new Error('job cancelled'));
+    await expect(run).rejects.toThrow('job cancelled');
+  });
+
   it('handles an empty list', async () => {
     await expect(mapWithConcurrency([], 3, async () => 1)).resolves.toEqual([]);
   });

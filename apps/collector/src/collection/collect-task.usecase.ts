@@ -56,13 +56,17 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     const chain = new ProcessingChain(task.spec.processing);
     // LLM enrichments run in the evaluate stage too: records that have one wait there.
     const evaluate = task.spec.dimensions.length > 0 || chain.llmEnrichments.length > 0;
-    const outcomes = await mapWithConcurrency(pending, this.options.sourceConcurrency, (source) =>
-      this.collectSource(
-        taskId,
-        source,
-        (records) => chainSourceRecords(chain, source.id, records, { evaluate, now: new Date() }),
-        signal,
-      ),
+    const outcomes = await mapWithConcurrency(
+      pending,
+      this.options.sourceConcurrency,
+      (source, _index, sourceSignal) =>
+        this.collectSource(
+          taskId,
+          source,
+          (records) => chainSourceRecords(chain, source.id, records, { evaluate, now: new Date() }),
+          sourceSignal,
+        ),
+      { signal },
     );
 
     const after = await this.collection.finishCollection(taskId, this.options.chunkSize);

@@ -40,8 +40,12 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     if (await this.evaluations.isChunkDone(taskId, chunk)) return skipped('already-done');
 
     const records = await this.evaluations.chunkRecords(taskId, chunk);
-    const outcomes = await mapWithConcurrency(records, this.recordConcurrency, (record) =>
-      this.scorer.score(record, task.spec, signal),
+    // A record that throws (rather than fails) stops its siblings before the job fails and is retried.
+    const outcomes = await mapWithConcurrency(
+      records,
+      this.recordConcurrency,
+      (record, _index, recordSignal) => this.scorer.score(record, task.spec, recordSignal),
+      { signal },
     );
     const after = await this.evaluations.saveChunk(taskId, chunk, outcomes);
     if (!after) return skipped('task-ended');

@@ -99,7 +99,8 @@ const live = (): AbortSignal => new AbortController().signal;
 describe(GenerateResultUseCase.name, () => {
   it('reports every dimension, saves each, and completes the task with the combined result', async () => {
     const { execute, generation, reporter, scoresByDimension } = setup();
-    const signal = live();
+    const job = new AbortController();
+    const { signal } = job;
 
     await expect(execute(signal)).resolves.toEqual(
       done({ ...TASK, status: TaskStatus.COMPLETED }, { dimensions: 3, reported: 3 }),
@@ -109,8 +110,11 @@ describe(GenerateResultUseCase.name, () => {
     for (const [spec, dimension, inputs, passed] of reporter.report.mock.calls) {
       expect(spec).toBe(SPEC);
       expect(inputs.scores).toBe(scoresByDimension.get(dimension.id));
-      expect(passed).toBe(signal);
+      // The job's signal, or one that follows it (and also aborts when a sibling throws).
+      expect(passed.aborted).toBe(false);
     }
+    job.abort();
+    for (const call of reporter.report.mock.calls) expect((call as unknown[])[3]).toHaveProperty('aborted', true);
     expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
       [
         [TASK_ID, 'dim1'],

@@ -57,7 +57,9 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     const dimensions = await mapWithConcurrency(
       task.spec.dimensions,
       this.dimensionConcurrency,
-      async (dimension) => finished.get(dimension.id) ?? this.reportDimension(task, dimension, signal),
+      async (dimension, _index, dimensionSignal) =>
+        finished.get(dimension.id) ?? this.reportDimension(task, dimension, dimensionSignal),
+      { signal },
     );
     const result = await this.combine(task, dimensions);
     const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []));
