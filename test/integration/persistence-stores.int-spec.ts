@@ -649,12 +649,15 @@ describe('persistence stores (Postgres)', () => {
     it('lists the unfinished chunks and tells whether a chunk is done', async () => {
       const { id, state } = await taskInEvaluate({ s1: 12 }, 2);
       expect(state.chunksTotal).toBe(6);
-      expect(await evaluations.unfinishedChunks(id, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 0 })).toEqual([0, 1, 2, 3, 4, 5]);
       for (const chunk of [0, 2, 5]) await evaluateChunk(id, chunk, () => ({ dim1: 0.5 }));
-      expect(await evaluations.unfinishedChunks(id, 6)).toEqual([1, 3, 4]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 })).toEqual([1, 3, 4]);
+      // The lowest ones only, when asked for fewer.
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 }, 2)).toEqual([1, 3]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 }, 1)).toEqual([1]);
       expect(await evaluations.isChunkDone(id, 2)).toBe(true);
       expect(await evaluations.isChunkDone(id, 3)).toBe(false);
-      expect(await evaluations.unfinishedChunks(id, 0)).toEqual([]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 0, chunksDone: 0 })).toEqual([]);
       expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
     });
   });

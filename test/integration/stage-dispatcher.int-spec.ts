@@ -42,7 +42,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     tasks = new TaskRepository(db);
     collection = new CollectionStore(db);
     evaluations = new EvaluationStore(db);
-    dispatcher = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations);
+    dispatcher = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations, 100);
   });
 
   afterAll(async () => {
@@ -154,6 +154,30 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     expect(await evaluateQueue.getJob(jobIds.evaluate(task.id, 0))).toBeNull();
     expect(await jobsOf(collectQueue, task.id)).toHaveLength(0);
     expect(await jobsOf(generateQueue, task.id)).toHaveLength(0);
+  });
+
+  it('queues a window of the lowest unfinished chunks, and the next one as each finishes', async () => {
+    const windowed = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations, 3);
+    const task = await evaluatingTask(20, 2);
+    expect(task.chunksTotal).toBe(10);
+    const queuedChunks = async () => (await jobsOf(evaluateQueue, task.id)).map((job) => job.data.chunk).sort();
+
+    await windowed.dispatch(task);
+    expect(await queuedChunks()).toEqual([0, 1, 2]);
+
+    // Chunk 1 finishes first (its job has run: it is no longer waiting), then chunk 0.
+    for (const chunk of [1, 0]) {
+      const records = await evaluations.chunkRecords(task.id, chunk);
+      const after = await evaluations.saveChunk(
+        task.id,
+        chunk,
+        records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+      );
+      await (await evaluateQueue.getJob(jobIds.evaluate(task.id, chunk)))!.remove();
+      await windowed.dispatch(after!);
+    }
+    // Three unfinished chunks queued at any time: 2 was queued already, 3 and 4 followed.
+    expect(await queuedChunks()).toEqual([2, 3, 4]);
   });
 
   it('queues nothing for a stale evaluate state whose chunks are all done', async () => {

@@ -78,6 +78,13 @@ export class BaseConfig {
   /** Set by the producer of a job: attempts of a stage job when it throws (e.g. Postgres down), with exponential backoff. */
   @IsInt() @Min(1) @Max(100) QUEUE_JOB_ATTEMPTS = 5;
   @IsInt() @Min(10) @Max(600_000) QUEUE_JOB_BACKOFF_MS = 1_000;
+  /**
+   * Chunks of one task on the evaluate queue at once; each finished chunk queues the next. A task
+   * submitted behind a huge one then waits for at most this many of its chunks, not for all of them.
+   * A lone task uses at most this many evaluator slots: keep it at or above evaluator replicas ×
+   * WORKER_CONCURRENCY when single tasks should use the whole fleet.
+   */
+  @IsInt() @Min(1) @Max(100_000) QUEUE_CHUNK_WINDOW = 16;
 
   @IsInt() SIMULATION_SEED = 42;
 

@@ -37,7 +37,7 @@ describe('configuration options', () => {
         reconnectMaxDelayMs: 2_000,
         allowEviction: false,
       },
-      queues: { prefix: 'staging', jobAttempts: 7, jobBackoffMs: 1_000 },
+      queues: { prefix: 'staging', jobAttempts: 7, jobBackoffMs: 1_000, chunkWindow: 16 },
     });
     expect(appOptions(loadConfig(BaseConfig, { REDIS_PASSWORD: 'secret' })).redis.password).toBe('secret');
   });

@@ -38,6 +38,8 @@ export interface QueueOptions {
   /** Set by the producer of a job: attempts of a stage job that throws, with exponential backoff. */
   jobAttempts: number;
   jobBackoffMs: number;
+  /** Chunks of one task queued at once; each finished chunk queues the next (fairness between tasks). */
+  chunkWindow: number;
 }
 
 /** Lock settings of the apps that process jobs; producers keep Bull's defaults. */
@@ -160,6 +162,7 @@ export function appOptions(config: BaseConfig): AppOptions {
       prefix: config.QUEUE_PREFIX,
       jobAttempts: config.QUEUE_JOB_ATTEMPTS,
       jobBackoffMs: config.QUEUE_JOB_BACKOFF_MS,
+      chunkWindow: config.QUEUE_CHUNK_WINDOW,
     },
   };
 }

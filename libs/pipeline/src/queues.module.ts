@@ -4,7 +4,7 @@ import { QueueName } from '@app/contracts';
 import type { QueueLockOptions, QueueOptions, RedisOptions } from '@app/config';
 import { redisConnection } from '@app/redis';
 import { EvictionPolicyCheck } from './eviction-policy';
-import { StageDispatcher } from './stage-dispatcher';
+import { CHUNK_WINDOW, StageDispatcher } from './stage-dispatcher';
 
 /**
  * Registers the three stage queues (every app may produce into any of them) and the dispatcher, and
@@ -39,7 +39,11 @@ export class QueuesModule {
         }),
         registered,
       ],
-      providers: [StageDispatcher, { provide: EvictionPolicyCheck, useFactory: () => new EvictionPolicyCheck(redis) }],
+      providers: [
+        StageDispatcher,
+        { provide: CHUNK_WINDOW, useValue: queues.chunkWindow },
+        { provide: EvictionPolicyCheck, useFactory: () => new EvictionPolicyCheck(redis) },
+      ],
       exports: [registered, StageDispatcher],
     };
   }

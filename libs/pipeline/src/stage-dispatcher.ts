@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bull';
 import {
   CollectTaskJob,
@@ -19,10 +19,17 @@ import { mapWithConcurrency } from '@app/common';
 /** Redis look-ups of single jobs in flight at once. */
 const LOOKUP_CONCURRENCY = 16;
 
+/** Injection token of the number of a task's chunks queued at once (QueueOptions.chunkWindow). */
+export const CHUNK_WINDOW = Symbol('CHUNK_WINDOW');
+
 /**
  * Puts a task's current stage on its queue. Job ids are derived from the task, so calling this again
  * for the same state (after a crash, from the recovery sweep, from a duplicated job) adds nothing
  * while the earlier job is still in Redis, and a job that runs again finds its work done in Postgres.
+ *
+ * The evaluate stage goes on the queue a window at a time: the lowest `chunkWindow` unfinished chunks.
+ * Each finished chunk dispatches again, which adds the next one behind whatever other tasks queued
+ * meanwhile — so tasks take turns on the evaluators instead of each waiting for every chunk before it.
  */
 @Injectable()
 export class StageDispatcher {
@@ -33,6 +40,7 @@ export class StageDispatcher {
     @InjectQueue(QueueName.EVALUATE) evaluateQueue: Queue<EvaluateChunkJob>,
     @InjectQueue(QueueName.GENERATE) generateQueue: Queue<GenerateResultJob>,
     private readonly evaluations: EvaluationStore,
+    @Inject(CHUNK_WINDOW) private readonly chunkWindow: number,
   ) {
     this.queues = {
       [TaskStage.COLLECT]: collectQueue,
@@ -70,7 +78,11 @@ export class StageDispatcher {
       case TaskStage.COLLECT:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
-        const chunks = await this.evaluations.unfinishedChunks(task.id, task.chunksTotal ?? 0);
+        const chunks = await this.evaluations.unfinishedChunks(
+          task.id,
+          { chunksTotal: task.chunksTotal ?? 0, chunksDone: task.chunksDone },
+          this.chunkWindow,
+        );
         return chunks.map((chunk) => ({
           queue,
           name,

@@ -163,13 +163,13 @@ describe(StageRunner.name, () => {
       expect(events.progress).toHaveBeenCalledWith(movedOn, '3 done, 2 chunk(s)');
     });
 
-    it('queues nothing while the task stays in this stage, but still broadcasts its progress', async () => {
+    it('dispatches the task again while it stays in this stage (the next chunks), and broadcasts its progress', async () => {
       const { runner, dispatcher, events } = setup(entity());
       const stays = state({ chunksDone: 1 });
 
       await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(stays, { n: 1 })), live());
 
-      expect(dispatcher.dispatch).not.toHaveBeenCalled();
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(stays);
       expect(events.progress).toHaveBeenCalledWith(stays, '1 done, 1 chunk(s)');
     });
 

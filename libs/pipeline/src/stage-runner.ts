@@ -46,7 +46,8 @@ const STAGE_ORDER: readonly TaskStage[] = [TaskStage.COLLECT, TaskStage.EVALUATE
  * What every stage job does around its use case, in one place: load the task (the first job of a
  * pending task starts it), skip it when it is gone or not running, queue its current stage again
  * when it is past this one (the run that moved it on may have died before queueing); then, after
- * the use case, queue the next stage when the task moved on and broadcast its progress.
+ * the use case, queue what the task needs next (the next stage, or the next chunks) and broadcast
+ * its progress.
  */
 @Injectable()
 export class StageRunner {
@@ -72,7 +73,8 @@ export class StageRunner {
     }
     const outcome = await useCase.execute(job, task, signal);
     if (outcome.kind === 'done') {
-      if (outcome.task.stage !== stage) await this.dispatcher.dispatch(outcome.task);
+      // The next stage when the task moved on; in the evaluate stage, the next chunk of its window.
+      await this.dispatcher.dispatch(outcome.task);
       this.events.progress(outcome.task, useCase.progress(outcome.task, outcome.detail));
     }
     return outcome;

@@ -48,13 +48,22 @@ export class EvaluationStore {
     );
   }
 
-  async unfinishedChunks(taskId: string, chunksTotal: number): Promise<number[]> {
+  /**
+   * The task's chunks not stored yet, lowest first; at most `limit` of them. The lowest `limit` lie
+   * below chunksDone + limit (at most chunksDone of those are done), so only that range is searched.
+   */
+  async unfinishedChunks(
+    taskId: string,
+    progress: { chunksTotal: number; chunksDone: number },
+    limit = progress.chunksTotal,
+  ): Promise<number[]> {
+    const searched = Math.min(progress.chunksTotal, progress.chunksDone + limit);
     const rows = await selectRows<{ chunk: number }>(
       this.db.manager,
       `SELECT g.chunk FROM generate_series(0, $2 - 1) AS g(chunk)
        WHERE NOT EXISTS (SELECT 1 FROM evaluation_chunks c WHERE c.task_id = $1 AND c.chunk = g.chunk)
-       ORDER BY g.chunk`,
-      [taskId, chunksTotal],
+       ORDER BY g.chunk LIMIT $3`,
+      [taskId, searched, limit],
     );
     return rows.map((row) => row.chunk);
   }
