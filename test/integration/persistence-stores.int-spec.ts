@@ -176,8 +176,10 @@ describe('persistence stores (Postgres)', () => {
   // ---------------------------------------------------------------------------------------------
 
   describe(TaskRepository.name, () => {
-    it('creates a pending task in collect with the totals of its spec', async () => {
+    it('creates a pending task without a stage (not queued yet) with the totals of its spec', async () => {
       const id = await createTask(['s1', 's2', 's3']);
+      expect(await taskRow(id)).toMatchObject({ status: TaskStatus.PENDING, stage: null });
+      await tasks.markQueued(id);
       const row = await taskRow(id);
       expect(row).toMatchObject({
         status: TaskStatus.PENDING,

@@ -15,7 +15,8 @@ const TASKS_PER_SWEEP = 500;
 /**
  * Postgres, not Redis, decides what is left to do: active tasks in this app's stage whose record has
  * not moved for a while are dispatched again. That re-queues work whose jobs Redis lost (a Redis
- * restart, a crash between a commit and an enqueue); for work still queued it adds nothing.
+ * restart, a crash between a commit and an enqueue); for work still queued it adds nothing. The
+ * collector's sweep also removes tasks that a failed submission stored but never queued.
  */
 @Injectable()
 export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +41,7 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
 
   async sweep(): Promise<number> {
     try {
+      if (this.options.stage === TaskStage.COLLECT) await this.removeUnqueued();
       const idle = await this.tasks.findIdle(this.options.stage, this.options.staleAfterMs, TASKS_PER_SWEEP);
       for (const task of idle) {
         await this.dispatcher.redispatch(task);
@@ -49,6 +51,13 @@ export class StageRecovery implements OnApplicationBootstrap, OnApplicationShutd
     } catch (error) {
       this.logger.warn(`recovery sweep failed: ${describeError(error)}`);
       return 0;
+    }
+  }
+
+  /** Submissions whose task was stored but never queued: their client got an error, nothing may run. */
+  private async removeUnqueued(): Promise<void> {
+    for (const id of await this.tasks.removeUnqueued(this.options.staleAfterMs)) {
+      this.logger.warn({ task_id: id, msg: `removed task ${id}: stored by a submission that failed, never queued` });
     }
   }
 }

@@ -10,6 +10,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
   const tasks = {
     create: jest.fn().mockResolvedValue(undefined),
     remove: jest.fn().mockResolvedValue(undefined),
+    markQueued: jest.fn().mockResolvedValue(undefined),
     cancel: jest.fn(),
     findById: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
@@ -77,6 +78,25 @@ describe(TasksService.name, () => {
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
     );
     expect(tasks.remove).not.toHaveBeenCalled();
+    expect(tasks.markQueued).toHaveBeenCalledWith(id);
+    expect(tasks.create.mock.invocationCallOrder[0]).toBeLessThan(dispatcher.dispatch.mock.invocationCallOrder[0]);
+    expect(dispatcher.dispatch.mock.invocationCallOrder[0]).toBeLessThan(tasks.markQueued.mock.invocationCallOrder[0]);
+  });
+
+  it('still answers 503, and marks nothing queued, when removing the unqueued task fails too', async () => {
+    const { service, tasks } = setup(async () => {
+      throw new Error('Redis is down');
+    });
+    tasks.remove.mockRejectedValue(new Error('Connection terminated'));
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(ServiceUnavailableException);
+    expect(tasks.remove).toHaveBeenCalledTimes(1);
+    expect(tasks.markQueued).not.toHaveBeenCalled();
+  });
+
+  it('accepts a queued task even when marking it queued fails (its job starts it all the same)', async () => {
+    const { service, tasks } = setup(async () => undefined);
+    tasks.markQueued.mockRejectedValue(new Error('Connection terminated'));
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).resolves.toEqual(expect.any(String));
   });
 
   it('removes the stored task again and answers 503 when it cannot be queued', async () => {

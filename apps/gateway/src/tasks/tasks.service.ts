@@ -40,7 +40,9 @@ export class TasksService {
 
   /**
    * Checks what the sources need to be fetched, admits the task, stores it and queues its first stage;
-   * if queueing fails, the task is removed again.
+   * if queueing fails, the task is removed again. A task is stored without a stage until its job is
+   * queued, so when the removal fails too, the recovery sweep removes it later instead of running a
+   * task its client was told was not stored.
    */
   async submit(spec: TaskSpec, owner: string | null = null): Promise<string> {
     const sourceProblems = this.sourceRules.check(spec.sources);
@@ -62,9 +64,20 @@ export class TasksService {
       );
     } catch (error) {
       this.logger.error({ task_id: id, msg: `could not queue task ${id}: ${describeError(error)}` });
-      await this.tasks.remove(id);
+      await this.tasks.remove(id).catch((removeError: unknown) =>
+        this.logger.warn({
+          task_id: id,
+          msg: `could not remove unqueued task ${id} (the recovery sweep will): ${describeError(removeError)}`,
+        }),
+      );
       throw new ServiceUnavailableException('The task queue is unavailable; the task was not stored. Try again later.');
     }
+    // Its job is queued whether or not this lands: the job's start sets the stage as well.
+    await this.tasks
+      .markQueued(id)
+      .catch((error: unknown) =>
+        this.logger.warn({ task_id: id, msg: `could not mark task ${id} queued: ${describeError(error)}` }),
+      );
     this.logger.log({ task_id: id, msg: `task ${id} accepted` });
     return id;
   }

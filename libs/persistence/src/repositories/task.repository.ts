@@ -26,19 +26,16 @@ export interface TaskFailure {
 export class TaskRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /**
+   * Stores a submitted task as pending without a stage: not queued yet, so the recovery sweep leaves
+   * it alone until markQueued() (or its first job) says its collect job exists. A task whose
+   * submission failed and whose removal failed too is then never run, but removed by the sweep.
+   */
   async create(id: string, spec: TaskSpec, owner: string | null = null): Promise<void> {
     await this.db.query(
       `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total, owner)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
-      [
-        id,
-        TaskStatus.PENDING,
-        TaskStage.COLLECT,
-        JSON.stringify(spec),
-        spec.sources.length,
-        spec.dimensions.length,
-        owner,
-      ],
+       VALUES ($1, $2, NULL, $3::jsonb, $4, $5, $6)`,
+      [id, TaskStatus.PENDING, JSON.stringify(spec), spec.sources.length, spec.dimensions.length, owner],
     );
   }
 
@@ -63,6 +60,29 @@ export class TaskRepository {
   /** Undoes create() when the task could not be queued, so no half-stored task remains. */
   async remove(id: string): Promise<void> {
     await this.db.query('DELETE FROM tasks WHERE id = $1', [id]);
+  }
+
+  /** The submitted task's collect job is queued: from now on the recovery sweep looks after it. */
+  async markQueued(id: string): Promise<void> {
+    await this.db.query(
+      'UPDATE tasks SET stage = $2, updated_at = now() WHERE id = $1 AND status = $3 AND stage IS NULL',
+      [id, TaskStage.COLLECT, TaskStatus.PENDING],
+    );
+  }
+
+  /**
+   * Removes pending tasks that were never queued (their submission failed, and so did its removal,
+   * or the gateway died in between) once they are older than `olderThanMs`; their client was told
+   * nothing was stored. Returns their ids.
+   */
+  async removeUnqueued(olderThanMs: number): Promise<string[]> {
+    const rows = await selectRows<{ id: string }>(
+      this.db.manager,
+      `DELETE FROM tasks WHERE status = $1 AND stage IS NULL AND created_at < now() - make_interval(secs => $2)
+       RETURNING id`,
+      [TaskStatus.PENDING, olderThanMs / 1000],
+    );
+    return rows.map((row) => row.id);
   }
 
   findById(id: string): Promise<TaskEntity | null> {
@@ -111,13 +131,16 @@ export class TaskRepository {
     return current ? { kind: 'already-ended', status: current.status } : { kind: 'not-found' };
   }
 
-  /** Moves a pending task to running; returns the task's state either way (undefined if it is gone). */
+  /**
+   * Moves a pending task to running, in collect (its job may run before the gateway marked it
+   * queued); returns the task's state either way (undefined if it is gone).
+   */
   async start(id: string): Promise<TaskState | undefined> {
     const started = await selectRow<TaskState>(
       this.db.manager,
-      `UPDATE tasks SET status = $2, started_at = now(), updated_at = now()
+      `UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now()
        WHERE id = $1 AND status = $3 RETURNING ${TASK_STATE_COLUMNS}`,
-      [id, TaskStatus.RUNNING, TaskStatus.PENDING],
+      [id, TaskStatus.RUNNING, TaskStatus.PENDING, TaskStage.COLLECT],
     );
     return started ?? this.state(id);
   }
