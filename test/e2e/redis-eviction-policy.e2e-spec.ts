@@ -1,19 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { connect } from 'node:net';
-import { delay, freePort, TestSystem } from './support/test-system';
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
+import { RedisServer } from '../support/redis-server';
+import { TestSystem } from './support/test-system';
 
 /**
  * A gateway pointed at a Redis that may evict keys (a private redis-server of the test's own, so the
@@ -21,30 +7,16 @@ function accepts(port: number): Promise<boolean> {
  * it start.
  */
 describe('the queue Redis must not evict', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer;
   let port: number;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = spawn('redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'allkeys-lru',
-    ]);
-    const deadline = Date.now() + 10_000;
-    while (!(await accepts(port)) && Date.now() < deadline) await delay(100);
+    redis = await RedisServer.start(['--maxmemory-policy', 'allkeys-lru']);
+    port = redis.port;
   }, 20_000);
 
   afterAll(async () => {
-    redis.kill('SIGTERM');
-    await once(redis, 'exit');
+    await redis?.stop();
   });
 
   const gatewayOnly = { collector: 0, evaluator: 0, 'result-generator': 0 };

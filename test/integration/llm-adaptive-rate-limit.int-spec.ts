@@ -49,7 +49,12 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
     return new LlmClient({
       provider,
       limiter: rateLimiter(redis),
-      cache: new RedisResponseCache(redis, { prefix: `${prefix}:cache:${randomUUID()}`, ttlSeconds: 60 }),
+      cache: new RedisResponseCache(redis, {
+        prefix: `${prefix}:cache:${randomUUID()}`,
+        ttlSeconds: 60,
+        maxEntries: 10_000,
+        maxEntryBytes: 8_192,
+      }),
       concurrency: new Semaphore(IN_FLIGHT_PER_REPLICA),
       options: { timeoutMs: 5_000, maxAttempts: 20, baseDelayMs: 50, maxDelayMs: 400 },
     });

@@ -150,6 +150,16 @@ export class LlmWorkerConfig extends WorkerConfig {
   @IsInt() @Min(1) @Max(60_000) LLM_BACKOFF_BASE_MS = 250;
   @IsInt() @Min(1) @Max(600_000) LLM_BACKOFF_MAX_MS = 10_000;
   @IsInt() @Min(1) @Max(30 * 86_400) LLM_CACHE_TTL_SECONDS = 86_400;
+  /**
+   * The response cache's own Redis (redis://[:password@]host:port[/db]), bounded by its maxmemory and
+   * an evicting policy such as allkeys-lru; empty: the queue Redis, which never evicts, so the cache
+   * keeps to its budget below there. See docs/adr (response cache).
+   */
+  @Matches(/^(rediss?:\/\/\S+)?$/, { message: 'CACHE_REDIS_URL must be empty or a redis:// or rediss:// URL' })
+  CACHE_REDIS_URL = '';
+  /** Entries the cache keeps at most (the oldest go first), and the longest answer it keeps, in bytes. */
+  @IsInt() @Min(1) @Max(10_000_000) LLM_CACHE_MAX_ENTRIES = 50_000;
+  @IsInt() @Min(256) @Max(1_048_576) LLM_CACHE_MAX_ENTRY_BYTES = 8_192;
 
   @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MIN_MS = 20;
   @IsInt() @Min(0) @Max(600_000) SIM_LLM_LATENCY_MAX_MS = 120;

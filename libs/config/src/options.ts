@@ -93,6 +93,10 @@ export interface LlmClientOptions {
   /** Calls in flight in this process, retries included. */
   maxConcurrency: number;
   cacheTtlSeconds: number;
+  /** The cache's own Redis; undefined: the queue Redis (the budget below bounds it there). */
+  cacheRedisUrl: string | undefined;
+  cacheMaxEntries: number;
+  cacheMaxEntryBytes: number;
   /** Limit of one provider call; a call that runs out of time is retried. */
   timeoutMs: number;
   maxAttempts: number;
@@ -190,6 +194,9 @@ export function llmOptions(config: LlmWorkerConfig): LlmOptions {
       requestsPerMinute: config.LLM_RATE_LIMIT_RPM,
       maxConcurrency: config.LLM_MAX_CONCURRENCY,
       cacheTtlSeconds: config.LLM_CACHE_TTL_SECONDS,
+      cacheRedisUrl: config.CACHE_REDIS_URL || undefined,
+      cacheMaxEntries: config.LLM_CACHE_MAX_ENTRIES,
+      cacheMaxEntryBytes: config.LLM_CACHE_MAX_ENTRY_BYTES,
       timeoutMs: config.LLM_TIMEOUT_MS,
       maxAttempts: config.LLM_MAX_ATTEMPTS,
       baseDelayMs: config.LLM_BACKOFF_BASE_MS,

@@ -8,6 +8,7 @@ export type { RedisRateLimiterOptions } from './redis-rate-limiter';
 export { RedisRateLimiter } from './redis-rate-limiter';
 export type { RedisResponseCacheOptions } from './redis-response-cache';
 export { RedisResponseCache } from './redis-response-cache';
+export { cacheBoundProblem, cacheConnection, CacheRedisCheck } from './cache-redis';
 export type { AnalysisKindDefinition, KindParams, Summarizer } from './analysis/analysis-kinds';
 export { ANALYSIS_KINDS, analysisKind, parseAnalysis } from './analysis/analysis-kinds';
 export { checkJsonSchema } from './analysis/json-schema.check';

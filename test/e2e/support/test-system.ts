@@ -2,7 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../support/net';
+
+export { freePort };
 import { join } from 'node:path';
 
 export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator';
@@ -310,14 +313,4 @@ export async function startLlmSimulator(
     return response.json();
   };
   return { app, apiUrl: `${base}/v1`, admin };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
