@@ -28,6 +28,8 @@ module.exports = {
       testRegex: '\\.e2e-spec\\.ts$',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
+    // Not a tier of `npm test`: `npm run test:chaos` (README "Testing"), minutes of injected faults.
+    { ...common, displayName: 'chaos', roots: ['<rootDir>/test/chaos'], testRegex: '\\.chaos-spec\\.ts$' },
     {
       ...common,
       displayName: 'deploy',
