@@ -63,6 +63,7 @@ describe('the pipeline under faults (chaos)', () => {
     await proxy.open();
     system = await TestSystem.start({
       replicas: { collector: 2, evaluator: 2, 'result-generator': 2 },
+      readyTimeoutMs: 180_000,
       env: {
         DATABASE_HOST: '127.0.0.1',
         DATABASE_PORT: String(pg.port),
@@ -83,7 +84,7 @@ describe('the pipeline under faults (chaos)', () => {
     db = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', database: DATABASE });
     db.on('error', () => undefined);
     await db.connect();
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
     await db?.end().catch(() => undefined);

@@ -131,6 +131,8 @@ export class AppProcess {
 
 export interface SystemOptions {
   replicas?: Partial<Record<AppName, number>>;
+  /** How long each app may take to start (default 60 s; a loaded machine running many apps needs more). */
+  readyTimeoutMs?: number;
   env?: Record<string, string>;
 }
 
@@ -143,6 +145,7 @@ export class TestSystem {
   private constructor(
     readonly env: NodeJS.ProcessEnv,
     readonly baseUrl: string,
+    private readonly readyTimeoutMs: number,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
@@ -160,7 +163,7 @@ export class TestSystem {
       QUEUE_STALLED_INTERVAL_MS: '1000',
       ...options.env,
     };
-    const system = new TestSystem(env, `http://127.0.0.1:${port}`);
+    const system = new TestSystem(env, `http://127.0.0.1:${port}`, options.readyTimeoutMs ?? 60_000);
     const counts: Record<AppName, number> = {
       gateway: 1,
       collector: 1,
@@ -172,7 +175,7 @@ export class TestSystem {
       for (let replica = 0; replica < count; replica += 1) system.launch(name);
     }
     try {
-      await Promise.all(system.apps.map((app) => app.waitForLine(READY_LINE[app.name], 60_000)));
+      await Promise.all(system.apps.map((app) => app.waitForLine(READY_LINE[app.name], system.readyTimeoutMs)));
     } catch (error) {
       await system.stop();
       throw error;
@@ -183,7 +186,7 @@ export class TestSystem {
   /** Starts one more replica of an app (e.g. to replace a killed one) and waits until it is ready. */
   async add(name: AppName, env: Record<string, string> = {}): Promise<AppProcess> {
     const app = this.launch(name, env);
-    await app.waitForLine(READY_LINE[name], 60_000);
+    await app.waitForLine(READY_LINE[name], this.readyTimeoutMs);
     return app;
   }
 
