@@ -162,7 +162,7 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     const cases: [string, unknown, number, RegExp][] = [
       ['malformed JSON', '{"data_sources": [', 400, /JSON/],
       ['a JSON array', '[1, 2]', 400, /must be a JSON object/],
-      ['an unknown field', { ...EXAMPLE_TASK, priority: 'high' }, 400, /priority: property priority should not exist/],
+      ['an unknown field', { ...EXAMPLE_TASK, colour: 'blue' }, 400, /colour: property colour should not exist/],
       [
         'a threshold above 1',
         { ...EXAMPLE_TASK, dimensions: [{ id: 'd', name: 'n', threshold: 1.5 }] },
@@ -240,7 +240,7 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
       .map((line) => JSON.parse(line.slice('data: '.length)));
     expect(events[0].id).toBe(id);
     const last = events[events.length - 1];
-    expect(last).toMatchObject({ taskId: id, status: 'completed' });
+    expect(last).toMatchObject({ id, status: 'completed', progress: { records_total: 100, records_evaluated: 100 } });
     expect(events.some((event) => /chunk \d+: 25 record\(s\) evaluated/.test(event.message ?? ''))).toBe(true);
   }, 60_000);
 

@@ -49,7 +49,7 @@ describe('database deadlines', () => {
     const tasks = new TaskRepository(db);
     const id = randomUUID();
     ids.push(id);
-    await tasks.create(id, SPEC);
+    await tasks.create({ id, spec: SPEC, limits: { softSeconds: 3300, hardSeconds: 3600 } });
 
     // Another worker holds the task's row lock and does not let go (cut off mid-transaction).
     const holder = new Client({

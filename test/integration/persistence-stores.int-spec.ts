@@ -2,7 +2,14 @@ import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { appOptions } from '@app/config';
 import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
-import { AnalysisKind, DataSourceType, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  AnalysisKind,
+  DataSourceType,
+  RecordEvaluationStatus,
+  TaskPriority,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import type { CollectedRecord, RecordOutcome, TaskState } from '@app/persistence';
 import {
   CollectionStore,
@@ -42,6 +49,8 @@ describe('persistence stores (Postgres)', () => {
   // ---------------------------------------------------------------------------------------------
   // fixtures
 
+  const LIMITS = { softSeconds: 3300, hardSeconds: 3600 };
+
   const DIMENSIONS = [
     { id: 'dim1', name: 'quality', threshold: 0.6 },
     { id: 'dim2', name: 'relevance', threshold: 0.5 },
@@ -61,7 +70,7 @@ describe('persistence stores (Postgres)', () => {
   ): Promise<string> {
     const id = randomUUID();
     created.push(id);
-    await tasks.create(id, spec(sources, dimensions));
+    await tasks.create({ id, spec: spec(sources, dimensions), limits: LIMITS });
     return id;
   }
 
@@ -201,6 +210,7 @@ describe('persistence stores (Postgres)', () => {
         chunksTotal: null,
         chunksDone: 0,
         recordsTotal: 0,
+        priority: TaskPriority.NORMAL,
       });
       expect(await tasks.findById(randomUUID())).toBeNull();
     });
@@ -437,6 +447,7 @@ describe('persistence stores (Postgres)', () => {
         chunksTotal,
         chunksDone: 0,
         recordsTotal: total,
+        priority: TaskPriority.NORMAL,
       });
       // A second call (a re-run) moves nothing and answers with the same state.
       expect(await collection.finishCollection(id, 2)).toEqual(state);
@@ -801,6 +812,7 @@ describe('persistence stores (Postgres)', () => {
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
         );
         expect(tables.map((row) => row.table_name)).toEqual([
+          'batches',
           'deliveries',
           'dimension_results',
           'evaluation_chunks',

@@ -54,7 +54,7 @@ describe('processing, analyses and outputs in Postgres', () => {
       llm: { model: 'm' },
       dimensions: withDimension ? [{ id: 'dim1', name: 'q', threshold: 0.5 }] : [],
     };
-    await tasks.create(id, spec);
+    await tasks.create({ id, spec, limits: { softSeconds: 3300, hardSeconds: 3600 } });
     await tasks.start(id);
     return id;
   }

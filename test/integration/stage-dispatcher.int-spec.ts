@@ -8,6 +8,7 @@ import {
   JobName,
   QueueName,
   RecordEvaluationStatus,
+  TaskPriority,
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
@@ -63,6 +64,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     stage: TaskStage.COLLECT,
     chunksTotal: null,
     chunksDone: 0,
+    priority: TaskPriority.NORMAL,
     recordsTotal: 0,
     ...overrides,
   });
@@ -77,10 +79,14 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
   async function evaluatingTask(records: number, chunkSize: number): Promise<TaskState> {
     const id = randomUUID();
     created.push(id);
-    await tasks.create(id, {
-      sources: [{ id: 's1', type: DataSourceType.API, url: 'https://example.test/s1' }],
-      llm: { model: 'test-model' },
-      dimensions: [{ id: 'dim1', name: 'quality', threshold: 0.5 }],
+    await tasks.create({
+      id,
+      spec: {
+        sources: [{ id: 's1', type: DataSourceType.API, url: 'https://example.test/s1' }],
+        llm: { model: 'test-model' },
+        dimensions: [{ id: 'dim1', name: 'quality', threshold: 0.5 }],
+      },
+      limits: { softSeconds: 3300, hardSeconds: 3600 },
     });
     await tasks.start(id);
     await storeSource(
@@ -126,6 +132,18 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     // Nothing crossed over to another stage's queue.
     expect(await jobsOf(evaluateQueue, collecting.id)).toHaveLength(0);
     expect(await jobsOf(generateQueue, collecting.id)).toHaveLength(0);
+  });
+
+  it("gives every job the task's priority, so a high-priority task's jobs are taken first", async () => {
+    const low = state({ stage: TaskStage.GENERATE, priority: TaskPriority.LOW });
+    const high = state({ stage: TaskStage.GENERATE, priority: TaskPriority.HIGH });
+    await dispatcher.dispatch(low);
+    await dispatcher.dispatch(high);
+    expect((await generateQueue.getJob(jobIds.generate(low.id)))?.opts.priority).toBe(3);
+    expect((await generateQueue.getJob(jobIds.generate(high.id)))?.opts.priority).toBe(1);
+    // The job a worker would take next (no worker listens on this prefix, so this one takes it).
+    const next = await generateQueue.getNextJob();
+    expect(next?.id).toBe(jobIds.generate(high.id));
   });
 
   it('puts only the unfinished chunks of the evaluate stage on the queue, once each', async () => {

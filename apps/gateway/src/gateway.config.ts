@@ -1,6 +1,8 @@
-import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
 import type { AppOptions, ListenerOptions } from '@app/config';
 import { appOptions, BaseConfig, parseConnections } from '@app/config';
+import type { EffectiveLimits } from '@app/contracts';
+import { BATCH_HARD_CAP, MAX_TIME_LIMIT_S } from '@app/contracts';
 import type { AdminCredentials } from './admin/basic-auth';
 import { ApiKeys } from './auth/api-keys';
 import type { RateLimitOptions } from './auth/rate-limit';
@@ -33,6 +35,26 @@ export class GatewayConfig extends BaseConfig {
   @IsInt() @Min(1) @Max(100_000_000) MAX_RECORDS_PER_TASK = 100_000;
   @IsInt() @Min(1) @Max(1_000_000_000) MAX_SCORES_PER_TASK = 1_000_000;
   @IsInt() @Min(1) @Max(10_000_000) MAX_ACTIVE_TASKS = 10_000;
+
+  /** Time limits of a task that sets none (seconds from its start); the soft one may not exceed the hard one. */
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIME_LIMIT_S)
+  @ValidateBy({
+    name: 'notAboveHardLimit',
+    validator: {
+      validate: (soft: unknown, args) =>
+        typeof soft === 'number' && soft <= (args?.object as GatewayConfig).TASK_HARD_TIME_LIMIT_S,
+      defaultMessage: () => 'TASK_SOFT_TIME_LIMIT_S must not exceed TASK_HARD_TIME_LIMIT_S',
+    },
+  })
+  TASK_SOFT_TIME_LIMIT_S = 3_300;
+  @IsInt() @Min(1) @Max(MAX_TIME_LIMIT_S) TASK_HARD_TIME_LIMIT_S = 3_600;
+  /** Live streams: a heartbeat this often, and the task re-read this often besides on every broadcast. */
+  @IsInt() @Min(100) @Max(300_000) SSE_HEARTBEAT_MS = 15_000;
+  @IsInt() @Min(100) @Max(300_000) SSE_POLL_MS = 5_000;
+  /** Tasks one POST /batches may hold; more get 413. */
+  @IsInt() @Min(1) @Max(BATCH_HARD_CAP) BATCH_MAX_TASKS = 1_000;
 }
 
 export interface AccessOptions {
@@ -50,6 +72,10 @@ export interface GatewayOptions extends AppOptions {
   admission: AdmissionLimits;
   /** What the checks of a submitted task's sources need to know. */
   sources: SourceRulesSettings;
+  /** Limits of a task that sets none. */
+  taskLimits: EffectiveLimits;
+  batches: { maxTasks: number };
+  stream: { heartbeatMs: number; pollMs: number };
 }
 
 export function gatewayOptions(config: GatewayConfig): GatewayOptions {
@@ -74,5 +100,8 @@ export function gatewayOptions(config: GatewayConfig): GatewayOptions {
       mode: config.DATA_SOURCE_MODE,
       connections: new Set(parseConnections(config.DATA_SOURCE_CONNECTIONS).keys()),
     },
+    taskLimits: { softSeconds: config.TASK_SOFT_TIME_LIMIT_S, hardSeconds: config.TASK_HARD_TIME_LIMIT_S },
+    batches: { maxTasks: config.BATCH_MAX_TASKS },
+    stream: { heartbeatMs: config.SSE_HEARTBEAT_MS, pollMs: config.SSE_POLL_MS },
   };
 }

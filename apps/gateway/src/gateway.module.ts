@@ -6,6 +6,7 @@ import { RedisModule } from '@app/redis';
 import { PersistenceModule } from '@app/persistence';
 import { queueDashboardModules } from './admin/queue-dashboard.module';
 import { AccessModule } from './auth';
+import { BatchesModule } from './batches/batches.module';
 import type { GatewayOptions } from './gateway.config';
 import { HealthModule } from './health/health.module';
 import { ProcessingModule } from './processing/processing.module';
@@ -14,6 +15,12 @@ import { TasksModule } from './tasks/tasks.module';
 @Module({})
 export class GatewayModule {
   static forRoot(options: GatewayOptions): DynamicModule {
+    const tasks = TasksModule.forRoot({
+      admission: options.admission,
+      sources: options.sources,
+      taskLimits: options.taskLimits,
+      stream: options.stream,
+    });
     return {
       module: GatewayModule,
       imports: [
@@ -23,7 +30,8 @@ export class GatewayModule {
         QueuesModule.forRoot(options.redis, options.queues),
         EventsModule.forRoot(options),
         AccessModule.forRoot(options.access),
-        TasksModule.forRoot(options.admission, options.sources),
+        tasks,
+        BatchesModule.forRoot(options.batches, tasks),
         ProcessingModule,
         HealthModule,
         // Tasks are counted here only: one query per scrape of a gateway, not of every replica of every app.

@@ -127,6 +127,8 @@ export class WorkerConfig extends BaseConfig {
   /** Running tasks whose record has not moved for this long are re-queued at start-up and periodically. */
   @IsInt() @Min(1_000) @Max(86_400_000) RECOVERY_STALE_AFTER_MS = 120_000;
   @IsInt() @Min(1_000) @Max(86_400_000) RECOVERY_INTERVAL_MS = 60_000;
+  /** How often running tasks are checked against their time limits (so a limit holds to within this). */
+  @IsInt() @Min(100) @Max(600_000) TASK_LIMIT_SWEEP_INTERVAL_MS = 1_000;
 }
 
 /** Settings of the apps that call the LLM (evaluator, result-generator). */

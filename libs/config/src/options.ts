@@ -54,6 +54,11 @@ export interface RecoveryOptions {
   intervalMs: number;
 }
 
+export interface TimeLimitOptions {
+  /** How often running tasks are checked against their soft and hard deadlines. */
+  sweepIntervalMs: number;
+}
+
 export interface ListenerOptions {
   port: number;
   host: string;
@@ -83,6 +88,7 @@ export interface WorkerOptions extends AppOptions {
   jobTimeoutMs: number;
   locks: QueueLockOptions;
   recovery: RecoveryOptions;
+  timeLimits: TimeLimitOptions;
   health: ListenerOptions;
 }
 
@@ -182,6 +188,7 @@ export function workerOptions(config: WorkerConfig): WorkerOptions {
       maxStalledCount: config.QUEUE_MAX_STALLED_COUNT,
     },
     recovery: { staleAfterMs: config.RECOVERY_STALE_AFTER_MS, intervalMs: config.RECOVERY_INTERVAL_MS },
+    timeLimits: { sweepIntervalMs: config.TASK_LIMIT_SWEEP_INTERVAL_MS },
     health: { port: config.HEALTH_PORT, host: config.HEALTH_HOST },
   };
 }

@@ -25,6 +25,8 @@ import {
 import { AnalysisKind, DEFAULT_TOP_K, MAX_TOP_K } from './analysis';
 import type { OutputSpec } from './outputs';
 import type { ProcessingSpec } from './processing';
+import { IsLabels, LABEL_KEY_RULE, LABEL_RULES } from './labels';
+import { TaskLimitsDto, TaskPriority } from './task-options';
 
 /** Temperature of the LLM calls when the task does not set one. */
 export const DEFAULT_TEMPERATURE = 0.7;
@@ -305,6 +307,33 @@ export class CreateTaskDto {
   @IsOptional()
   @IsArray()
   outputs?: OutputSpec[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: LABEL_RULES.maxValueLength },
+    maxProperties: LABEL_RULES.maxLabels,
+    example: { team: 'search', run: 'nightly' },
+    description: `Tags to find the task by (GET /tasks?label=key:value); ${LABEL_KEY_RULE}`,
+  })
+  @IsOptional()
+  @IsLabels()
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    enum: TaskPriority,
+    default: TaskPriority.NORMAL,
+    description: "Carried into every stage's jobs: a high-priority task overtakes queued normal and low ones",
+  })
+  @IsOptional()
+  @IsEnum(TaskPriority)
+  priority?: TaskPriority;
+
+  @ApiPropertyOptional({ type: TaskLimitsDto, description: 'Time limits, counted from when the task starts' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TaskLimitsDto)
+  limits?: TaskLimitsDto;
 }
 
 /** The example of the product's design card; Swagger shows it as the request example. */

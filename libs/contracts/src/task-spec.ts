@@ -2,6 +2,7 @@ import type { AnalysisKind } from './analysis';
 import type { DataSourceType } from './create-task.dto';
 import type { OutputSpec } from './outputs';
 import type { ProcessingSpec } from './processing';
+import type { TaskPriority } from './task-options';
 
 /**
  * What a task asks for, as everything past the gateway sees it: plain data, stored as the task's
@@ -17,6 +18,17 @@ export interface TaskSpec {
   /** The steps' own documented shape (README "Processing chain"), kept as the request gave it. */
   processing?: ProcessingSpec;
   outputs?: OutputSpec[];
+  /** Tags to find the task by. */
+  labels?: Record<string, string>;
+  /** NORMAL when the request left it out. */
+  priority?: TaskPriority;
+  /** As requested; the server's defaults fill in the rest when the task is accepted. */
+  limits?: RequestedLimits;
+}
+
+export interface RequestedLimits {
+  softSeconds?: number;
+  hardSeconds?: number;
 }
 
 export interface SourceSpec {

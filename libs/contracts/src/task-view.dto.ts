@@ -3,18 +3,7 @@ import { AnalysisKind, AnalysisSummary } from './analysis';
 import { CreateTaskDto } from './create-task.dto';
 import type { AggregateResult } from './processing';
 import { TaskStage, TaskStatus } from './task-status';
-
-export class TaskProgressDto {
-  @ApiProperty() sources_total: number;
-  @ApiProperty() sources_collected: number;
-  @ApiProperty() sources_failed: number;
-  @ApiProperty({ description: 'Records collected from all sources' }) records_total: number;
-  @ApiProperty() records_evaluated: number;
-  @ApiProperty({ description: 'Refused by the processing chain or the LLM' }) records_failed: number;
-  @ApiProperty({ description: 'Left out by the processing chain (filtered, or duplicates)' }) records_dropped: number;
-  @ApiProperty() dimensions_total: number;
-  @ApiProperty() dimensions_done: number;
-}
+import { TaskSummaryDto } from './task-summary.dto';
 
 export class TaskErrorDto {
   @ApiProperty({ enum: TaskStage }) stage: TaskStage;
@@ -100,22 +89,9 @@ export class DeliveryViewDto {
   @ApiProperty({ nullable: true, type: String }) delivered_at: string | null;
 }
 
-export class TaskViewDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: TaskStatus }) status: TaskStatus;
-  @ApiProperty({
-    enum: TaskStage,
-    nullable: true,
-    description: 'Stage a running task is in; the last stage reached once it ended',
-  })
-  stage: TaskStage | null;
-  @ApiProperty({ type: TaskProgressDto }) progress: TaskProgressDto;
+/** A task with its request, its errors and, once finished, its result. */
+export class TaskViewDto extends TaskSummaryDto {
   @ApiProperty({ type: CreateTaskDto }) request: CreateTaskDto;
-  @ApiProperty() created_at: string;
-  @ApiProperty() updated_at: string;
-  @ApiProperty({ nullable: true, type: String }) started_at: string | null;
-  @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the task failed, when it did' }) error: string | null;
   @ApiProperty({ type: [TaskErrorDto], description: 'Failed sources and records (the first 100)' })
   errors: TaskErrorDto[];
   @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' })

@@ -7,5 +7,6 @@ export * from './stage-dispatcher';
 export * from './stage-recovery';
 export * from './stage-runner';
 export * from './stage-worker';
+export * from './task-deadlines';
 export * from './worker-bootstrap';
 export * from './worker.module';

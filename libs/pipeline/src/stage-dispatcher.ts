@@ -5,6 +5,7 @@ import {
   CollectTaskJob,
   EvaluateChunkJob,
   GenerateResultJob,
+  JOB_PRIORITY,
   jobIds,
   JobName,
   QueueName,
@@ -50,9 +51,21 @@ export class StageDispatcher {
   }
 
   async dispatch(task: TaskState): Promise<void> {
-    const jobs = await this.jobsFor(task);
-    if (jobs.length === 0) return;
-    await jobs[0].queue.addBulk(jobs.map(({ name, data, id }) => ({ name, data, opts: { jobId: id } })));
+    await this.dispatchAll([task]);
+  }
+
+  /** dispatch() for many tasks at once (a batch): one addBulk per queue instead of one per task. */
+  async dispatchAll(tasks: readonly TaskState[]): Promise<void> {
+    const byQueue = new Map<Queue, { name: JobName; data: StageJob; opts: { jobId: string; priority: number } }[]>();
+    for (const task of tasks) {
+      const priority = JOB_PRIORITY[task.priority];
+      for (const { queue, name, data, id } of await this.jobsFor(task)) {
+        const jobs = byQueue.get(queue) ?? [];
+        jobs.push({ name, data, opts: { jobId: id, priority } });
+        byQueue.set(queue, jobs);
+      }
+    }
+    await Promise.all([...byQueue].map(([queue, jobs]) => queue.addBulk(jobs)));
   }
 
   /**
@@ -97,18 +110,57 @@ export class StageDispatcher {
 
   /** Drops a cancelled task's jobs that are still waiting; jobs already running stop on the broadcast. */
   async discardQueued(taskId: string, chunksTotal: number | null): Promise<void> {
-    const ids: [Queue, string][] = [
-      [this.queues[TaskStage.COLLECT], jobIds.collect(taskId)],
-      [this.queues[TaskStage.GENERATE], jobIds.generate(taskId)],
-      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [
-        this.queues[TaskStage.EVALUATE],
-        jobIds.evaluate(taskId, chunk),
-      ]),
-    ];
-    await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async ([queue, id]) => {
+    await mapWithConcurrency(this.allJobsOf(taskId, chunksTotal), LOOKUP_CONCURRENCY, async ([queue, id]) => {
       const job = await queue.getJob(id);
       // A job that turned active meanwhile is locked and cannot be removed: it stops on the broadcast.
       if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);
     });
+  }
+
+  /**
+   * Removes every job an ended task ever had, in any state, stage by stage: a job still in hand is
+   * locked, so it is waited for (it stops on the cancel broadcast) — and a job in hand may queue the
+   * next stage's jobs as it ends, which is why the stages are cleared in their order. Returns the ids
+   * of the jobs still there at the deadline (none, unless a worker hangs).
+   */
+  async removeAll(taskId: string, chunksTotal: number | null, deadlineMs: number): Promise<string[]> {
+    const deadline = Date.now() + deadlineMs;
+    const left: string[] = [];
+    for (const stage of [TaskStage.COLLECT, TaskStage.EVALUATE, TaskStage.GENERATE]) {
+      const ids = this.allJobsOf(taskId, chunksTotal).filter(([queue]) => queue === this.queues[stage]);
+      await mapWithConcurrency(ids, LOOKUP_CONCURRENCY, async ([queue, id]) => {
+        if (!(await removeWhenUnlocked(queue, id, deadline))) left.push(id);
+      });
+    }
+    return left;
+  }
+
+  private allJobsOf(taskId: string, chunksTotal: number | null): [Queue, string][] {
+    return [
+      [this.queues[TaskStage.COLLECT], jobIds.collect(taskId)],
+      ...Array.from({ length: chunksTotal ?? 0 }, (_, chunk): [Queue, string] => [
+        this.queues[TaskStage.EVALUATE],
+        jobIds.evaluate(taskId, chunk),
+      ]),
+      [this.queues[TaskStage.GENERATE], jobIds.generate(taskId)],
+    ];
+  }
+}
+
+const REMOVE_POLL_MS = 100;
+
+/** Removes the job once no worker holds its lock; true when it is gone (or never was there). */
+async function removeWhenUnlocked(queue: Queue, id: string, deadline: number): Promise<boolean> {
+  for (;;) {
+    const job = await queue.getJob(id);
+    if (!job) return true;
+    // Bull refuses to remove a locked (active) job; anything else goes at once.
+    const removed = await job.remove().then(
+      () => true,
+      () => false,
+    );
+    if (removed) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, REMOVE_POLL_MS));
   }
 }

@@ -1,4 +1,4 @@
-import { TaskStage, TaskStatus } from '@app/contracts';
+import { TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskRepository, TaskState } from '@app/persistence';
 import type { StageDispatcher } from './stage-dispatcher';
 import { StageRecovery } from './stage-recovery';
@@ -10,6 +10,7 @@ const idle = (id: string): TaskState => ({
   chunksTotal: 4,
   chunksDone: 1,
   recordsTotal: 100,
+  priority: TaskPriority.NORMAL,
 });
 
 function setup(findIdle: () => Promise<TaskState[]>) {

@@ -1,5 +1,5 @@
 import type { StageJob } from '@app/contracts';
-import { TaskStage, TaskStatus } from '@app/contracts';
+import { TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEntity, TaskRepository, TaskState } from '@app/persistence';
 import type { TaskEventsPublisher } from './events.module';
 import type { StageDispatcher } from './stage-dispatcher';
@@ -28,6 +28,7 @@ function state(overrides: Partial<TaskState> = {}): TaskState {
     chunksTotal: 2,
     chunksDone: 1,
     recordsTotal: 4,
+    priority: TaskPriority.NORMAL,
     ...overrides,
   };
 }

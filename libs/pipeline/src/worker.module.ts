@@ -10,10 +10,11 @@ import { RECOVERY_OPTIONS, StageRecovery } from './stage-recovery';
 import type { StageRecoveryOptions } from './stage-recovery';
 import { StageRunner } from './stage-runner';
 import { StageWorkers } from './stage-worker';
+import { TaskDeadlines, TIME_LIMIT_OPTIONS } from './task-deadlines';
 
 /**
  * What every stage worker app is made of: Postgres, Redis, the queues, broadcasts, cancellation,
- * the stage-worker binding and the recovery sweep of its own stage. The app adds its feature module.
+ * the stage-worker binding, the recovery sweep of its own stage and the time-limit sweep. The app adds its feature module.
  */
 @Module({})
 export class WorkerModule {
@@ -29,7 +30,14 @@ export class WorkerModule {
         EventsModule.forRoot(options),
         CancellationModule,
       ],
-      providers: [{ provide: RECOVERY_OPTIONS, useValue: recovery }, StageRecovery, StageWorkers, StageRunner],
+      providers: [
+        { provide: RECOVERY_OPTIONS, useValue: recovery },
+        { provide: TIME_LIMIT_OPTIONS, useValue: options.timeLimits },
+        StageRecovery,
+        TaskDeadlines,
+        StageWorkers,
+        StageRunner,
+      ],
       exports: [StageWorkers, StageRunner, CancellationModule],
     };
   }

@@ -1,6 +1,13 @@
 import { CancelledError } from '@app/common';
 import type { TaskSpec, SourceSpec, DataSourceReader, SourceRecord } from '@app/contracts';
-import { DataSourceType, ProviderError, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import {
+  DataSourceType,
+  ProviderError,
+  RecordEvaluationStatus,
+  TaskPriority,
+  TaskStage,
+  TaskStatus,
+} from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
 import type {
@@ -9,6 +16,7 @@ import type {
   SourceSettlement,
   StreamedSource,
   TaskEntity,
+  TaskRepository,
   TaskState,
 } from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
@@ -36,6 +44,7 @@ function state(overrides: Partial<TaskState> = {}): TaskState {
     chunksTotal: null,
     chunksDone: 0,
     recordsTotal: 0,
+    priority: TaskPriority.NORMAL,
     ...overrides,
   };
 }
@@ -140,14 +149,16 @@ function setup(options: { reader: DataSourceReader; spec?: TaskSpec; collect?: P
   const task = { ...state(), spec: options.spec ?? spec('a', 'b') } as TaskEntity;
   const collection = new FakeCollectionStore();
   const events = { progress: jest.fn() };
+  const tasks = { isSoftLimited: jest.fn(async () => false) };
   const useCase = new CollectTaskUseCase(
     collection as unknown as CollectionStore,
+    tasks as unknown as TaskRepository,
     events as unknown as TaskEventsPublisher,
     options.reader,
     { ...OPTIONS, ...options.collect },
   );
   const execute = (signal: AbortSignal) => useCase.execute({ taskId: TASK_ID }, task, signal);
-  return { useCase, execute, collection, events };
+  return { useCase, execute, collection, events, tasks };
 }
 
 const okReader = (): FakeReader => new FakeReader(async (s) => records(s.id));

@@ -4,8 +4,8 @@ import type { CollectTaskJob, DataSourceReader, SourceRecord, SourceSpec } from 
 import { ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
-import type { CollectedRecord, TaskEntity, TaskState } from '@app/persistence';
-import { CollectionStore } from '@app/persistence';
+import type { CollectedRecord, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
+import { CollectionStore, TaskRepository } from '@app/persistence';
 import { ProcessingChain } from '@app/processing';
 import { chainSourceRecords } from './chain-source-records';
 
@@ -40,6 +40,7 @@ export interface CollectDetail {
 export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectDetail> {
   constructor(
     private readonly collection: CollectionStore,
+    private readonly tasks: TaskRepository,
     private readonly events: TaskEventsPublisher,
     @Inject(DATA_SOURCE_READER) private readonly reader: DataSourceReader,
     @Inject(COLLECT_OPTIONS) private readonly options: CollectOptions,
@@ -102,6 +103,11 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     signal: AbortSignal,
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
+    // Past the soft time limit the task takes no new work: a source not fetched yet stays unfetched.
+    if (await this.tasks.isSoftLimited(taskId)) {
+      const message = `source ${source.id} not fetched: the task reached its soft time limit`;
+      return this.settleFailed({ taskId, sourceId: source.id, attempts: 0, durationMs: 0 }, message);
+    }
     let attempts = 0;
     let stored = 0;
     let dropped = 0;
@@ -137,12 +143,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
       if (error instanceof SourceClosed) return 'skipped';
       const reason = isAbortError(error) ? `timed out after ${this.options.sourceTimeoutMs} ms` : describeError(error);
       const message = `source ${source.id} failed after ${attempts} attempt(s): ${reason}`;
-      const settled = await this.collection.saveFailed(
-        { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
-        message,
-      );
-      if (settled) this.events.progress(COLLECTING(taskId), message);
-      return settled ? 'failed' : 'skipped';
+      return this.settleFailed({ taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt }, message);
     }
     const settled = await this.collection.saveCollected(
       { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
@@ -155,6 +156,12 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
       `source ${source.id} collected (${settled.records} records${droppedNote})`,
     );
     return 'collected';
+  }
+
+  private async settleFailed(settlement: SourceSettlement, message: string): Promise<'failed' | 'skipped'> {
+    const settled = await this.collection.saveFailed(settlement, message);
+    if (settled) this.events.progress(COLLECTING(settlement.taskId), message);
+    return settled ? 'failed' : 'skipped';
   }
 }
 

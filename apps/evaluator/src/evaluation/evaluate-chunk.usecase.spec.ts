@@ -1,8 +1,8 @@
 import type { TaskSpec } from '@app/contracts';
-import { DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
+import { DataSourceType, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import { done, skipped } from '@app/pipeline';
 import type { ChunkRecord, EvaluationStore, RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
-import { EvaluateChunkUseCase } from './evaluate-chunk.usecase';
+import { EvaluateChunkUseCase, SOFT_LIMIT_REACHED } from './evaluate-chunk.usecase';
 import type { RecordScorer } from './record-scorer';
 
 const TASK_ID = 'task-1';
@@ -31,6 +31,7 @@ function state(overrides: Partial<TaskState> = {}): TaskState {
     chunksTotal: 2,
     chunksDone: 1,
     recordsTotal: 3,
+    priority: TaskPriority.NORMAL,
     ...overrides,
   };
 }
@@ -65,8 +66,8 @@ function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskS
     scorer as unknown as RecordScorer,
     2,
   );
-  const execute = (chunk: number, signal: AbortSignal = live()) =>
-    useCase.execute({ taskId: TASK_ID, chunk }, TASK, signal);
+  const execute = (chunk: number, signal: AbortSignal = live(), task: TaskEntity = TASK) =>
+    useCase.execute({ taskId: TASK_ID, chunk }, task, signal);
   return { useCase, execute, evaluations, scorer };
 }
 
@@ -108,6 +109,18 @@ describe(EvaluateChunkUseCase.name, () => {
     expect(outcomes.map((entry) => entry.recordId)).toEqual(['r1', 'bad2', 'r3', 'r4', 'bad5']);
     expect(outcomes.filter((entry) => 'error' in entry).map((entry) => entry.recordId)).toEqual(['bad2', 'bad5']);
     expect(outcome).toEqual(done(state(), { chunk: 3, evaluated: 3, failed: 2 }));
+  });
+
+  it('past the soft time limit scores nothing: every record of the chunk is saved as not evaluated', async () => {
+    const { execute, scorer, evaluations } = setup();
+
+    await execute(1, live(), { ...TASK, softLimitedAt: new Date() });
+
+    expect(scorer.score).not.toHaveBeenCalled();
+    const [[, , outcomes]] = evaluations.saveChunk.mock.calls;
+    expect(outcomes).toEqual(
+      ['r1', 'r2', 'r3'].map((recordId) => ({ sourceId: 'src', recordId, error: SOFT_LIMIT_REACHED })),
+    );
   });
 
   it('is done with the state the fan-in left, in evaluate or moved on to generate', async () => {

@@ -4,11 +4,12 @@ import { EvaluateChunkJob } from '@app/contracts';
 import { PipelineMetrics } from '@app/observability';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { TaskEntity, TaskState } from '@app/persistence';
+import type { RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
 import { EvaluationStore } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
 export const RECORD_CONCURRENCY = Symbol('RECORD_CONCURRENCY');
+export const SOFT_LIMIT_REACHED = 'not evaluated: the task reached its soft time limit';
 
 /** What one evaluate job did: its chunk's records scored, or failed. */
 export interface EvaluateDetail {
@@ -40,13 +41,16 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     if (await this.evaluations.isChunkDone(taskId, chunk)) return skipped('already-done');
 
     const records = await this.evaluations.chunkRecords(taskId, chunk);
-    // A record that throws (rather than fails) stops its siblings before the job fails and is retried.
-    const outcomes = await mapWithConcurrency(
-      records,
-      this.recordConcurrency,
-      (record, _index, recordSignal) => this.scorer.score(record, task.spec, recordSignal),
-      { signal },
-    );
+    // Past the soft time limit the task takes no new work: the chunk's records stay unscored. A record
+    // that throws (rather than fails) stops its siblings before the job fails and is retried.
+    const outcomes: RecordOutcome[] = task.softLimitedAt
+      ? records.map(({ sourceId, recordId }) => ({ sourceId, recordId, error: SOFT_LIMIT_REACHED }))
+      : await mapWithConcurrency(
+          records,
+          this.recordConcurrency,
+          (record, _index, recordSignal) => this.scorer.score(record, task.spec, recordSignal),
+          { signal },
+        );
     const after = await this.evaluations.saveChunk(taskId, chunk, outcomes);
     if (!after) return skipped('task-ended');
     const failed = outcomes.filter((outcome) => 'error' in outcome).length;

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { TaskRepository } from '@app/persistence';
 import type { Principal } from './api-keys';
 
@@ -18,14 +19,25 @@ export class ActiveTaskCap {
     private readonly tasks: TaskRepository,
   ) {}
 
-  /** The number of active tasks when the caller is at its cap, else undefined. */
-  async exceeded(principal: Principal): Promise<number | undefined> {
-    if (this.max === 0 || principal.name === null) return undefined;
+  /**
+   * 429 with Retry-After when the caller's active tasks and the `adding` it submits now would pass
+   * its cap (a submission or retry adds one, a batch all its tasks); nothing is stored then.
+   */
+  async enforce(principal: Principal, reply: FastifyReply, adding = 1): Promise<void> {
+    if (this.max === 0 || principal.name === null) return;
     const active = await this.tasks.countActive(principal.name);
-    return active >= this.max ? active : undefined;
-  }
-
-  get limit(): number {
-    return this.max;
+    if (active + adding <= this.max) return;
+    void reply.header('Retry-After', String(ACTIVE_CAP_RETRY_AFTER_SECONDS));
+    throw new HttpException(
+      {
+        statusCode: HttpStatus.TOO_MANY_REQUESTS,
+        error: 'Too Many Requests',
+        message:
+          adding === 1
+            ? `This key has ${active} active tasks, its cap is ${this.max}; submit again when some have ended`
+            : `This key has ${active} active tasks; ${adding} more would pass its cap of ${this.max}; submit again when some have ended`,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }

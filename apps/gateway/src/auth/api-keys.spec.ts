@@ -1,4 +1,4 @@
-import { ApiKeys, presentedKey, sha256 } from './api-keys';
+import { ApiKeys, ownerScope, presentedKey, sha256 } from './api-keys';
 
 describe(ApiKeys.name, () => {
   const bobDigest = sha256('bob-secret-22').toString('hex');
@@ -36,5 +36,13 @@ describe('presentedKey', () => {
     expect(presentedKey({ authorization: 'Basic dXNlcjpwYXNz' })).toBeUndefined();
     expect(presentedKey({ 'x-api-key': '' })).toBeUndefined();
     expect(presentedKey({})).toBeUndefined();
+  });
+});
+
+describe('ownerScope', () => {
+  it("scopes a key to its own tasks, an admin key and the open API to everyone's", () => {
+    expect(ownerScope({ name: 'alice', admin: false })).toBe('alice');
+    expect(ownerScope({ name: 'root', admin: true })).toBeUndefined();
+    expect(ownerScope({ name: null, admin: true })).toBeUndefined();
   });
 });

@@ -86,3 +86,11 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
 }
+
+/**
+ * Whose tasks a caller's lists and statistics cover: its own (the key's name), or everyone's
+ * (undefined) for an admin key and when the API is open.
+ */
+export function ownerScope(principal: Principal): string | undefined {
+  return principal.admin || principal.name === null ? undefined : principal.name;
+}

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
+import { CreateBatchDto, CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
 import type { FieldError } from '@app/contracts';
 import { RequestValidationPipe, toFieldErrors, unstorableTextFields } from './validation';
 
@@ -103,13 +103,46 @@ describe(RequestValidationPipe.name, () => {
     expect(JSON.parse(JSON.stringify(result))).toEqual(EXAMPLE_TASK);
   });
 
+  it('accepts labels, a priority and time limits', async () => {
+    const task = {
+      ...example(),
+      labels: { team: 'search' },
+      priority: 'high',
+      limits: { soft_seconds: 5, hard_seconds: 9 },
+    };
+    const result = await new RequestValidationPipe().transform(task, { type: 'body', metatype: CreateTaskDto });
+    expect(JSON.parse(JSON.stringify(result))).toEqual(task);
+  });
+
+  it.each([
+    [{ priority: 'urgent' }, 'priority'],
+    [{ limits: { hard_seconds: 0 } }, 'limits.hard_seconds'],
+    [{ limits: { soft_seconds: 1.5 } }, 'limits.soft_seconds'],
+    [{ limits: { minutes: 1 } }, 'limits.minutes'],
+    [{ labels: { 'bad key': 'x' } }, 'labels'],
+    [{ labels: { team: 7 } }, 'labels'],
+    [{ labels: ['team'] }, 'labels'],
+  ])('rejects %p naming %s', async (fields, field) => {
+    expect(fieldNames(await rejectionOf({ ...example(), ...fields }))).toEqual([field]);
+  });
+
+  it('names the index and the field of a bad task in a batch', async () => {
+    const bad = { ...example(), dimensions: [{ id: 'd', name: 'n', threshold: 2 }] };
+    const error = await new RequestValidationPipe()
+      .transform({ tasks: [example(), bad] }, { type: 'body', metatype: CreateBatchDto })
+      .catch((caught: unknown) => caught);
+    expect(((error as BadRequestException).getResponse() as ErrorBody).fields?.map((entry) => entry.field)).toEqual([
+      'tasks[1].dimensions[0].threshold',
+    ]);
+  });
+
   it('rejects an unknown field and names it', async () => {
-    const body = await rejectionOf({ ...example(), priority: 'high' });
+    const body = await rejectionOf({ ...example(), colour: 'blue' });
 
     expect(body.statusCode).toBe(400);
     expect(body.error).toBe('Bad Request');
-    expect(fieldNames(body)).toEqual(['priority']);
-    expect(body.message).toContain('priority');
+    expect(fieldNames(body)).toEqual(['colour']);
+    expect(body.message).toContain('colour');
   });
 
   it('rejects an unknown field inside a nested object with its full path', async () => {

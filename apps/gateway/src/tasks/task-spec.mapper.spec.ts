@@ -1,5 +1,5 @@
 import type { CreateTaskDto } from '@app/contracts';
-import { DataSourceType, EXAMPLE_TASK } from '@app/contracts';
+import { DataSourceType, EXAMPLE_TASK, TaskPriority } from '@app/contracts';
 import { toTaskRequest, toTaskSpec } from './task-spec.mapper';
 
 const REQUEST: CreateTaskDto = {
@@ -74,6 +74,19 @@ describe('task spec mapper', () => {
       { id: 'api', type: DataSourceType.API, url: 'https://x.test', recordsPath: 'data.items' },
       { id: 'in', type: DataSourceType.INLINE, records: [{ a: 1 }] },
     ]);
+    expect(toTaskRequest(spec)).toStrictEqual(request);
+  });
+
+  it("carries labels, priority and limits across, in each side's names", () => {
+    const request: CreateTaskDto = {
+      ...REQUEST,
+      labels: { team: 'search' },
+      priority: TaskPriority.HIGH,
+      limits: { hard_seconds: 60 },
+    };
+    const spec = toTaskSpec(request);
+    expect(spec).toMatchObject({ labels: { team: 'search' }, priority: 'high', limits: { hardSeconds: 60 } });
+    expect(spec.limits).toStrictEqual({ hardSeconds: 60 });
     expect(toTaskRequest(spec)).toStrictEqual(request);
   });
 });

@@ -21,6 +21,10 @@ export function toTaskSpec(request: CreateTaskDto): TaskSpec {
     ...(llm ? { llm: { model: llm.model, ...defined({ temperature: llm.temperature }) } } : {}),
     dimensions: request.dimensions.map(toDimensionSpec),
     ...defined({ processing: request.processing, outputs: request.outputs }),
+    ...defined({ labels: request.labels, priority: request.priority }),
+    ...(request.limits
+      ? { limits: defined({ softSeconds: request.limits.soft_seconds, hardSeconds: request.limits.hard_seconds }) }
+      : {}),
   };
 }
 
@@ -46,6 +50,10 @@ export function toTaskRequest(spec: TaskSpec): CreateTaskDto {
     ...(spec.llm ? { llm_config: { model: spec.llm.model, ...defined({ temperature: spec.llm.temperature }) } } : {}),
     dimensions: spec.dimensions.map(toDimensionDto),
     ...defined({ processing: spec.processing, outputs: spec.outputs }),
+    ...defined({ labels: spec.labels, priority: spec.priority }),
+    ...(spec.limits
+      ? { limits: defined({ soft_seconds: spec.limits.softSeconds, hard_seconds: spec.limits.hardSeconds }) }
+      : {}),
   };
 }
 

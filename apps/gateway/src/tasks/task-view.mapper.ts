@@ -1,6 +1,54 @@
-import type { DeliveryViewDto, TaskResultDto, TaskViewDto } from '@app/contracts';
-import type { DeliveryState, TaskEntity, TaskFailure } from '@app/persistence';
+import type { DeliveryViewDto, TaskProgressDto, TaskResultDto, TaskSummaryDto, TaskViewDto } from '@app/contracts';
+import type { DeliveryState, TaskEntity, TaskFailure, TaskSummaryRow } from '@app/persistence';
 import { toTaskRequest } from './task-spec.mapper';
+
+type ProgressCounters = Pick<
+  TaskEntity,
+  | 'sourcesTotal'
+  | 'sourcesCollected'
+  | 'sourcesFailed'
+  | 'recordsTotal'
+  | 'recordsEvaluated'
+  | 'recordsFailed'
+  | 'recordsDropped'
+  | 'dimensionsTotal'
+  | 'dimensionsDone'
+>;
+
+/** The counters under the snake_case names every view (GET, lists, live events) uses. */
+export function toProgress(task: ProgressCounters): TaskProgressDto {
+  return {
+    sources_total: task.sourcesTotal,
+    sources_collected: task.sourcesCollected,
+    sources_failed: task.sourcesFailed,
+    records_total: task.recordsTotal,
+    records_evaluated: task.recordsEvaluated,
+    records_failed: task.recordsFailed,
+    records_dropped: task.recordsDropped,
+    dimensions_total: task.dimensionsTotal,
+    dimensions_done: task.dimensionsDone,
+  };
+}
+
+export function toTaskSummary(task: TaskSummaryRow | TaskEntity): TaskSummaryDto {
+  return {
+    id: task.id,
+    status: task.status,
+    stage: task.stage,
+    progress: toProgress(task),
+    labels: task.labels,
+    priority: task.priority,
+    limits: { soft_seconds: task.softLimitS, hard_seconds: task.hardLimitS },
+    soft_limit_reached_at: task.softLimitedAt?.toISOString() ?? null,
+    batch_id: task.batchId,
+    retry_of: task.retryOf,
+    created_at: task.createdAt.toISOString(),
+    updated_at: task.updatedAt.toISOString(),
+    started_at: task.startedAt?.toISOString() ?? null,
+    finished_at: task.finishedAt?.toISOString() ?? null,
+    error: task.error,
+  };
+}
 
 export function toTaskView(
   task: TaskEntity,
@@ -9,26 +57,8 @@ export function toTaskView(
   deliveries: readonly DeliveryState[] = [],
 ): TaskViewDto {
   return {
-    id: task.id,
-    status: task.status,
-    stage: task.stage,
-    progress: {
-      sources_total: task.sourcesTotal,
-      sources_collected: task.sourcesCollected,
-      sources_failed: task.sourcesFailed,
-      records_total: task.recordsTotal,
-      records_evaluated: task.recordsEvaluated,
-      records_failed: task.recordsFailed,
-      records_dropped: task.recordsDropped,
-      dimensions_total: task.dimensionsTotal,
-      dimensions_done: task.dimensionsDone,
-    },
+    ...toTaskSummary(task),
     request: toTaskRequest(task.spec),
-    created_at: task.createdAt.toISOString(),
-    updated_at: task.updatedAt.toISOString(),
-    started_at: task.startedAt?.toISOString() ?? null,
-    finished_at: task.finishedAt?.toISOString() ?? null,
-    error: task.error,
     errors: failures.map((failure) => ({
       stage: failure.stage,
       source_id: failure.sourceId,

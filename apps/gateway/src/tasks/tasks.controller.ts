@@ -1,22 +1,10 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpException,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Res,
-  Sse,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, Sse } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -27,29 +15,31 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { concat, filter, from, map, Observable, takeWhile } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
   CreateTaskDto,
   ErrorResponseDto,
   EXAMPLE_TASK,
-  isTerminal,
   TaskAcceptedDto,
   TaskStatus,
   TaskViewDto,
 } from '@app/contracts';
 import type { Principal } from '../auth';
-import { ACTIVE_CAP_RETRY_AFTER_SECONDS, ActiveTaskCap, CurrentPrincipal } from '../auth';
+import { ActiveTaskCap, CurrentPrincipal } from '../auth';
 import { TaskRequestPipe } from '../http/task-request.pipe';
-import { ProgressFeed } from './progress-feed';
+import { DeleteTaskQueryDto } from './dto/task-queries.dto';
 import { toTaskSpec } from './task-spec.mapper';
+import type { SseMessage } from './task-stream';
+import { TaskStream } from './task-stream';
 import { TasksService } from './tasks.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
-interface SseMessage {
-  type: string;
-  data: object;
-}
+const TOO_MANY = {
+  type: ErrorResponseDto,
+  description:
+    'Over the request rate of the key (Retry-After says when to retry), its active tasks at the cap, or the service at MAX_ACTIVE_TASKS; nothing was stored',
+};
 
 @ApiTags('tasks')
 @ApiUnauthorizedResponse({
@@ -60,7 +50,7 @@ interface SseMessage {
 export class TasksController {
   constructor(
     private readonly tasks: TasksService,
-    private readonly progress: ProgressFeed,
+    private readonly stream: TaskStream,
     private readonly cap: ActiveTaskCap,
   ) {}
 
@@ -84,32 +74,14 @@ export class TasksController {
     type: ErrorResponseDto,
     description: 'The queue is unreachable; nothing was stored',
   })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description:
-      'Over the request rate of the key (Retry-After says when to retry), its active tasks at the cap, or the service at MAX_ACTIVE_TASKS; nothing was stored',
-  })
+  @ApiTooManyRequestsResponse(TOO_MANY)
   async submit(
     @Body(TaskRequestPipe) request: CreateTaskDto,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskAcceptedDto> {
-    const active = await this.cap.exceeded(principal);
-    if (active !== undefined) {
-      void reply.header('Retry-After', String(ACTIVE_CAP_RETRY_AFTER_SECONDS));
-      throw new HttpException(
-        {
-          statusCode: HttpStatus.TOO_MANY_REQUESTS,
-          error: 'Too Many Requests',
-          message: `This key has ${active} active tasks, its cap is ${this.cap.limit}; submit again when some have ended`,
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
-    const id = await this.tasks.submit(toTaskSpec(request), principal.name);
-    const url = `/api/v1/tasks/${id}`;
-    void reply.header('Location', url);
-    return { id, status: TaskStatus.PENDING, url };
+    await this.cap.enforce(principal, reply);
+    return accepted(await this.tasks.submit(toTaskSpec(request), principal.name), reply);
   }
 
   @Get(':id')
@@ -123,10 +95,36 @@ export class TasksController {
 
   @Delete(':id')
   @ApiOperation({
-    summary: 'Cancel a task',
-    description: 'Stops the task everywhere; a task that has ended cannot be cancelled (409).',
+    summary: 'Cancel a task, or purge it',
+    description:
+      'Stops the task everywhere; a task that has ended cannot be cancelled (409). With purge=true the task is ' +
+      'cancelled if active, then removed with all its data from Postgres and Redis (204), whatever its status.',
   })
   @ApiOkResponse({ type: TaskViewDto, description: 'The cancelled task' })
+  @ApiNoContentResponse({ description: 'Purged' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID, or purge is not true/false' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The task has already ended; the body carries its status',
+  })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'A purge could not remove every job yet' })
+  async delete(
+    @Param('id', uuid) id: string,
+    @Query() query: DeleteTaskQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskViewDto | undefined> {
+    if (query.purge !== 'true') return this.tasks.cancel(id);
+    await this.tasks.purge(id);
+    void reply.status(204);
+    return undefined;
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a task (the same as DELETE /tasks/{id})' })
+  @ApiOkResponse({ type: TaskViewDto, description: 'The cancelled task' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({
     type: ErrorResponseDto,
@@ -136,17 +134,44 @@ export class TasksController {
     return this.tasks.cancel(id);
   }
 
-  @Sse(':id/events')
-  @ApiOperation({ summary: 'Live progress (server-sent events): the task now, then each change until it ends' })
-  async events(@Param('id', uuid) id: string): Promise<Observable<SseMessage>> {
-    const current = await this.tasks.view(id);
-    const snapshot = from([{ type: 'task', data: current }]);
-    if (isTerminal(current.status)) return snapshot;
-    const updates = this.progress.events.pipe(
-      filter((event) => event.taskId === id),
-      takeWhile((event) => !isTerminal(event.status), true),
-      map((event) => ({ type: 'progress', data: event })),
-    );
-    return concat(snapshot, updates);
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Run an ended task again',
+    description: 'Submits a new task with the same specification; its retry_of names this one.',
+  })
+  @ApiAcceptedResponse({ type: TaskAcceptedDto, description: 'The new task; the Location header points at it' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task is still active' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'The queue is unreachable; nothing was stored',
+  })
+  @ApiTooManyRequestsResponse(TOO_MANY)
+  async retry(
+    @Param('id', uuid) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskAcceptedDto> {
+    await this.cap.enforce(principal, reply);
+    return accepted(await this.tasks.retry(id, principal.name), reply);
   }
+
+  @Sse(':id/events')
+  @ApiOperation({
+    summary: 'Live progress (server-sent events)',
+    description:
+      'A `task` event with the task now, then a `progress` event (the task summary with its snake_case counters and ' +
+      'what happened) on every change, a `heartbeat` every 15 s, and the end of the stream once the task has ended.',
+  })
+  events(@Param('id', uuid) id: string): Promise<Observable<SseMessage>> {
+    return this.stream.open(id);
+  }
+}
+
+function accepted(id: string, reply: FastifyReply): TaskAcceptedDto {
+  const url = `/api/v1/tasks/${id}`;
+  void reply.header('Location', url);
+  return { id, status: TaskStatus.PENDING, url };
 }

@@ -1,10 +1,13 @@
 import { BadRequestException, ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
+import { EXAMPLE_TASK, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import type { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { SourceRules } from './source-rules';
+import { TaskAdmission } from './task-admission';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
+
+const DEFAULTS = { softSeconds: 3300, hardSeconds: 3600 };
 
 function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 'simulated', connections: new Set() })) {
   const tasks = {
@@ -13,11 +16,16 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     markQueued: jest.fn().mockResolvedValue(undefined),
     cancel: jest.fn(),
     findById: jest.fn(),
+    state: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
     result: jest.fn().mockResolvedValue(undefined),
     countAllActive: jest.fn().mockResolvedValue(0),
   };
-  const dispatcher = { dispatch: jest.fn(dispatch), discardQueued: jest.fn().mockResolvedValue(undefined) };
+  const dispatcher = {
+    dispatch: jest.fn(dispatch),
+    discardQueued: jest.fn().mockResolvedValue(undefined),
+    removeAll: jest.fn().mockResolvedValue([]),
+  };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
   const outbox = { forTask: jest.fn().mockResolvedValue([]) };
   const service = new TasksService(
@@ -25,8 +33,12 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
     outbox as unknown as OutboxStore,
-    { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
-    rules,
+    new TaskAdmission(
+      DEFAULTS,
+      { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
+      rules,
+      tasks as unknown as TaskRepository,
+    ),
   );
   return { service, tasks, dispatcher, events };
 }
@@ -48,10 +60,22 @@ const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
   dimensionsDone: 0,
   chunksTotal: 2,
   chunksDone: 0,
+  labels: {},
+  priority: TaskPriority.NORMAL,
+  softLimitS: 3300,
+  hardLimitS: 3600,
+  softDeadlineAt: null,
+  hardDeadlineAt: null,
+  softLimitedAt: null,
+  retryOf: null,
+  batchId: null,
+  batchIndex: null,
   error: null,
   createdAt: new Date(),
   updatedAt: new Date(),
   startedAt: new Date(),
+  collectedAt: new Date(),
+  evaluatedAt: null,
   finishedAt: null,
 });
 
@@ -61,7 +85,7 @@ describe(TasksService.name, () => {
       async () => undefined,
       new SourceRules({ mode: 'live', connections: new Set(['warehouse']) }),
     );
-    const submission = service.submit(toTaskSpec(EXAMPLE_TASK));
+    const submission = service.submit(toTaskSpec(EXAMPLE_TASK), null);
     await expect(submission).rejects.toBeInstanceOf(BadRequestException);
     await expect(submission).rejects.toMatchObject({
       response: { fields: expect.arrayContaining([expect.objectContaining({ field: 'data_sources[0].connection' })]) },
@@ -72,8 +96,8 @@ describe(TasksService.name, () => {
 
   it('stores the task, then queues its collect stage', async () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
-    const id = await service.submit(toTaskSpec(EXAMPLE_TASK));
-    expect(tasks.create).toHaveBeenCalledWith(id, toTaskSpec(EXAMPLE_TASK), null);
+    const id = await service.submit(toTaskSpec(EXAMPLE_TASK), 'alice');
+    expect(tasks.create).toHaveBeenCalledWith({ id, spec: toTaskSpec(EXAMPLE_TASK), limits: DEFAULTS, owner: 'alice' });
     expect(dispatcher.dispatch).toHaveBeenCalledWith(
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
     );
@@ -88,7 +112,7 @@ describe(TasksService.name, () => {
       throw new Error('Redis is down');
     });
     tasks.remove.mockRejectedValue(new Error('Connection terminated'));
-    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(ServiceUnavailableException);
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK), null)).rejects.toBeInstanceOf(ServiceUnavailableException);
     expect(tasks.remove).toHaveBeenCalledTimes(1);
     expect(tasks.markQueued).not.toHaveBeenCalled();
   });
@@ -96,15 +120,15 @@ describe(TasksService.name, () => {
   it('accepts a queued task even when marking it queued fails (its job starts it all the same)', async () => {
     const { service, tasks } = setup(async () => undefined);
     tasks.markQueued.mockRejectedValue(new Error('Connection terminated'));
-    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).resolves.toEqual(expect.any(String));
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK), null)).resolves.toEqual(expect.any(String));
   });
 
   it('removes the stored task again and answers 503 when it cannot be queued', async () => {
     const { service, tasks } = setup(async () => {
       throw new Error('Redis is down');
     });
-    await expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(ServiceUnavailableException);
-    const [[id]] = tasks.create.mock.calls;
+    await expect(service.submit(toTaskSpec(EXAMPLE_TASK), 'alice')).rejects.toBeInstanceOf(ServiceUnavailableException);
+    const [[{ id }]] = tasks.create.mock.calls;
     expect(tasks.remove).toHaveBeenCalledWith(id);
   });
 
@@ -112,7 +136,7 @@ describe(TasksService.name, () => {
     jest.useFakeTimers();
     try {
       const { service, tasks } = setup(() => new Promise(() => undefined));
-      const submission = expect(service.submit(toTaskSpec(EXAMPLE_TASK))).rejects.toBeInstanceOf(
+      const submission = expect(service.submit(toTaskSpec(EXAMPLE_TASK), 'alice')).rejects.toBeInstanceOf(
         ServiceUnavailableException,
       );
       await jest.advanceTimersByTimeAsync(5_000);
@@ -143,5 +167,61 @@ describe(TasksService.name, () => {
     tasks.cancel.mockResolvedValueOnce({ kind: 'not-found' });
     await expect(service.cancel('t2')).rejects.toBeInstanceOf(NotFoundException);
     expect(events.cancelled).not.toHaveBeenCalled();
+  });
+
+  it('retries an ended task as a new task with the same spec, linked by retry_of', async () => {
+    const { service, tasks } = setup(async () => undefined);
+    tasks.findById.mockResolvedValue(storedTask('t1', TaskStatus.FAILED));
+    const id = await service.retry('t1', 'bob');
+    expect(id).not.toBe('t1');
+    expect(tasks.create).toHaveBeenCalledWith({
+      id,
+      spec: toTaskSpec(EXAMPLE_TASK),
+      retryOf: 't1',
+      limits: DEFAULTS,
+      owner: 'bob',
+    });
+  });
+
+  it('refuses to retry an active task (409 with its status) and an unknown one (404)', async () => {
+    const { service, tasks } = setup(async () => undefined);
+    tasks.findById.mockResolvedValueOnce(storedTask('t1', TaskStatus.RUNNING));
+    const conflict = await service.retry('t1', null).catch((error: unknown) => error);
+    expect((conflict as ConflictException).getResponse()).toMatchObject({ status: TaskStatus.RUNNING });
+    tasks.findById.mockResolvedValueOnce(null);
+    await expect(service.retry('t2', null)).rejects.toBeInstanceOf(NotFoundException);
+    expect(tasks.create).not.toHaveBeenCalled();
+  });
+
+  it('purges an active task: cancel and broadcast, then its jobs, then its rows', async () => {
+    const { service, tasks, dispatcher, events } = setup(async () => undefined);
+    tasks.cancel.mockResolvedValue({ kind: 'cancelled' });
+    tasks.state.mockResolvedValue({ id: 't1', status: TaskStatus.CANCELLED, chunksTotal: 3 });
+    await service.purge('t1');
+    expect(events.cancelled).toHaveBeenCalledWith('t1');
+    expect(dispatcher.removeAll).toHaveBeenCalledWith('t1', 3, expect.any(Number));
+    expect(tasks.remove).toHaveBeenCalledWith('t1');
+    expect(dispatcher.removeAll.mock.invocationCallOrder[0]).toBeLessThan(tasks.remove.mock.invocationCallOrder[0]);
+  });
+
+  it('purges an ended task without a broadcast; 404 for an unknown one', async () => {
+    const { service, tasks, events } = setup(async () => undefined);
+    tasks.cancel.mockResolvedValueOnce({ kind: 'already-ended', status: TaskStatus.COMPLETED });
+    tasks.state.mockResolvedValue({ id: 't1', status: TaskStatus.COMPLETED, chunksTotal: 1 });
+    await service.purge('t1');
+    expect(events.cancelled).not.toHaveBeenCalled();
+    expect(tasks.remove).toHaveBeenCalledWith('t1');
+
+    tasks.cancel.mockResolvedValueOnce({ kind: 'not-found' });
+    await expect(service.purge('t2')).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('keeps the rows and answers 503 when a job is still held by a worker, so the purge can be repeated', async () => {
+    const { service, tasks, dispatcher } = setup(async () => undefined);
+    tasks.cancel.mockResolvedValue({ kind: 'cancelled' });
+    tasks.state.mockResolvedValue({ id: 't1', status: TaskStatus.CANCELLED, chunksTotal: 1 });
+    dispatcher.removeAll.mockResolvedValue(['t1:evaluate:0']);
+    await expect(service.purge('t1')).rejects.toBeInstanceOf(ServiceUnavailableException);
+    expect(tasks.remove).not.toHaveBeenCalled();
   });
 });

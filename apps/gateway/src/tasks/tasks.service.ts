@@ -1,29 +1,19 @@
-import {
-  BadRequestException,
-  ConflictException,
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { TaskSpec } from '@app/contracts';
-import { TaskStage, TaskStatus, TaskViewDto } from '@app/contracts';
+import { isTerminal, TaskStatus, TaskViewDto } from '@app/contracts';
 import { describeError, withDeadline } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
+import type { NewTask } from '@app/persistence';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
-import type { AdmissionLimits } from './admission';
-import { ADMISSION_LIMITS, oversizeFields } from './admission';
-import { invalidFields } from '../http/validation';
-import { SourceRules } from './source-rules';
+import { initialState, TaskAdmission } from './task-admission';
 import { toTaskView } from './task-view.mapper';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
-const ENQUEUE_DEADLINE_MS = 5_000;
+export const ENQUEUE_DEADLINE_MS = 5_000;
 const FAILURES_SHOWN = 100;
+/** How long a purge waits for the task's jobs in hand to stop (they do on the cancel broadcast, within ms). */
+const PURGE_JOBS_DEADLINE_MS = 10_000;
 
 @Injectable()
 export class TasksService {
@@ -34,34 +24,24 @@ export class TasksService {
     private readonly dispatcher: StageDispatcher,
     private readonly events: TaskEventsPublisher,
     private readonly outbox: OutboxStore,
-    @Inject(ADMISSION_LIMITS) private readonly admission: AdmissionLimits,
-    private readonly sourceRules: SourceRules,
+    private readonly admission: TaskAdmission,
   ) {}
 
   /**
-   * Checks what the sources need to be fetched, admits the task, stores it and queues its first stage;
-   * if queueing fails, the task is removed again. A task is stored without a stage until its job is
+   * Admits the task (400 too large or impossible limits, 429 while the service is full), stores it
+   * for its owner (the API key's name; null when the API is open) and queues its first stage; if
+   * queueing fails, the task is removed again. A task is stored without a stage until its job is
    * queued, so when the removal fails too, the recovery sweep removes it later instead of running a
    * task its client was told was not stored.
    */
-  async submit(spec: TaskSpec, owner: string | null = null): Promise<string> {
-    const sourceProblems = this.sourceRules.check(spec.sources);
-    if (sourceProblems.length > 0) throw invalidFields(sourceProblems);
-    await this.admit(spec);
-    const id = randomUUID();
-    await this.tasks.create(id, spec, owner);
+  async submit(spec: TaskSpec, owner: string | null, origin: { retryOf?: string } = {}): Promise<string> {
+    const limits = this.admission.limitsOrThrow(spec);
+    await this.admission.ensureRoom();
+    const task: NewTask = { id: randomUUID(), spec, limits, owner, ...origin };
+    const { id } = task;
+    await this.tasks.create(task);
     try {
-      await withDeadline(
-        this.dispatcher.dispatch({
-          id,
-          status: TaskStatus.PENDING,
-          stage: TaskStage.COLLECT,
-          chunksTotal: null,
-          chunksDone: 0,
-          recordsTotal: 0,
-        }),
-        ENQUEUE_DEADLINE_MS,
-      );
+      await withDeadline(this.dispatcher.dispatch(initialState(task)), ENQUEUE_DEADLINE_MS);
     } catch (error) {
       this.logger.error({ task_id: id, msg: `could not queue task ${id}: ${describeError(error)}` });
       await this.tasks.remove(id).catch((removeError: unknown) =>
@@ -82,30 +62,6 @@ export class TasksService {
     return id;
   }
 
-  /** Refuses a task too big for one client to ask (400), or any task while the service is full (429). */
-  private async admit(spec: TaskSpec): Promise<void> {
-    const oversize = oversizeFields(spec, this.admission);
-    if (oversize.length > 0) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: `Task too large: ${oversize.map((entry) => `${entry.field}: ${entry.reasons.join(', ')}`).join('; ')}`,
-        fields: oversize,
-      });
-    }
-    const active = await this.tasks.countAllActive();
-    if (active >= this.admission.maxActiveTasks) {
-      throw new HttpException(
-        {
-          statusCode: 429,
-          error: 'Too Many Requests',
-          message: `The service is running ${active} tasks, as many as it takes at once; try again later`,
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
-  }
-
   async view(id: string): Promise<TaskViewDto> {
     return this.render(await this.load(id));
   }
@@ -114,14 +70,7 @@ export class TasksService {
   async cancel(id: string): Promise<TaskViewDto> {
     const outcome = await this.tasks.cancel(id);
     if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
-    if (outcome.kind === 'already-ended') {
-      throw new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        message: `Task ${id} has already ended with status ${outcome.status}`,
-        status: outcome.status,
-      });
-    }
+    if (outcome.kind === 'already-ended') throw this.conflict(id, outcome.status, 'has already ended');
     this.events.cancelled(id);
     const task = await this.load(id);
     this.events.progress(task, 'cancelled');
@@ -132,6 +81,48 @@ export class TasksService {
       );
     this.logger.log({ task_id: id, msg: `task ${id} cancelled` });
     return this.render(task);
+  }
+
+  /**
+   * A new task with the same specification as an ended one, linked to it by retry_of. It belongs to
+   * whoever asked for the retry: the original's owner, or an admin key (which then sees it as its own).
+   */
+  async retry(id: string, owner: string | null): Promise<string> {
+    const task = await this.load(id);
+    if (!isTerminal(task.status)) throw this.conflict(id, task.status, 'is still active; cancel it first');
+    return this.submit(task.spec, owner, { retryOf: id });
+  }
+
+  /**
+   * Cancels the task if it is active, then removes every trace of it: its jobs from Redis (waiting
+   * for those in hand to stop), then its rows from Postgres. When a job cannot be removed in time
+   * the rows stay, so that the purge can simply be repeated.
+   */
+  async purge(id: string): Promise<void> {
+    const outcome = await this.tasks.cancel(id);
+    if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
+    if (outcome.kind === 'cancelled') this.events.cancelled(id);
+    // Read after the cancel: the task can no longer move, so its chunk count is final.
+    const state = await this.tasks.state(id);
+    if (!state) return;
+    const left = await this.dispatcher.removeAll(id, state.chunksTotal, PURGE_JOBS_DEADLINE_MS);
+    if (left.length > 0) {
+      this.logger.warn({ task_id: id, msg: `purge of ${id}: jobs still held by a worker: ${left.join(', ')}` });
+      throw new ServiceUnavailableException(
+        `Task ${id} is cancelled, but ${left.length} of its jobs are still held by a worker; purge again shortly`,
+      );
+    }
+    await this.tasks.remove(id);
+    this.logger.log({ task_id: id, msg: `task ${id} purged` });
+  }
+
+  private conflict(id: string, status: TaskStatus, reason: string): ConflictException {
+    return new ConflictException({
+      statusCode: 409,
+      error: 'Conflict',
+      message: `Task ${id} ${reason} (status ${status})`,
+      status,
+    });
   }
 
   private async load(id: string): Promise<TaskEntity> {

@@ -1,3 +1,4 @@
+import { BatchEntity } from './batch.entity';
 import { DeliveryEntity } from './delivery.entity';
 import { DimensionResultEntity } from './dimension-result.entity';
 import { EvaluationChunkEntity } from './evaluation-chunk.entity';
@@ -7,6 +8,7 @@ import { TaskSourceEntity } from './task-source.entity';
 import { TaskEntity } from './task.entity';
 
 export {
+  BatchEntity,
   DeliveryEntity,
   DimensionResultEntity,
   EvaluationChunkEntity,
@@ -17,6 +19,7 @@ export {
 };
 
 export const ENTITIES = [
+  BatchEntity,
   TaskEntity,
   TaskSourceEntity,
   TaskRecordEntity,

@@ -169,6 +169,9 @@ export class CollectionStore {
          UPDATE tasks SET
            stage = CASE WHEN (SELECT n FROM pending) = 0 THEN $2 ELSE $3 END,
            chunks_total = ceil((SELECT n FROM pending)::numeric / $4)::int,
+           collected_at = now(),
+           -- Without records there is nothing to evaluate: that stage ends as it starts.
+           evaluated_at = CASE WHEN (SELECT n FROM pending) = 0 THEN now() END,
            updated_at = now()
          WHERE id = $1 AND status = $5 AND stage = $6 AND sources_collected + sources_failed = sources_total
          RETURNING ${TASK_STATE_COLUMNS}`,

@@ -133,6 +133,7 @@ export class EvaluationStore {
            error = CASE WHEN $2 THEN 'every record failed evaluation' ELSE error END,
            finished_at = CASE WHEN $2 THEN now() ELSE finished_at END,
            stage = CASE WHEN $2 THEN stage ELSE $4 END,
+           evaluated_at = now(),
            updated_at = now()
          WHERE id = $1 AND status = $5 AND stage = $6 RETURNING ${TASK_STATE_COLUMNS}`,
         [taskId, everyRecordFailed, TaskStatus.FAILED, TaskStage.GENERATE, TaskStatus.RUNNING, TaskStage.EVALUATE],

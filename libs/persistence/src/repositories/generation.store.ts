@@ -126,7 +126,8 @@ export class GenerationStore {
       const ended = await selectRow<{ status: TaskStatus }>(
         manager,
         `UPDATE tasks SET
-           status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 THEN $2 ELSE $3 END,
+           status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 OR soft_limited_at IS NOT NULL
+                         THEN $2 ELSE $3 END,
            finished_at = now(), updated_at = now()
          WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status`,
         [

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import { ACTIVE_STATUSES } from '@app/contracts';
 
 /** Runs raw SQL and returns its rows, whatever the statement (TypeORM shapes UPDATE results differently). */
@@ -31,10 +31,12 @@ export interface TaskState {
   chunksTotal: number | null;
   chunksDone: number;
   recordsTotal: number;
+  /** Carried into every job queued for the task. */
+  priority: TaskPriority;
 }
 
 export const TASK_STATE_COLUMNS =
-  'id, status, stage, chunks_total AS "chunksTotal", chunks_done AS "chunksDone", records_total AS "recordsTotal"';
+  'id, status, stage, chunks_total AS "chunksTotal", chunks_done AS "chunksDone", records_total AS "recordsTotal", priority';
 
 export function currentState(manager: EntityManager, taskId: string): Promise<TaskState | undefined> {
   return selectRow<TaskState>(manager, `SELECT ${TASK_STATE_COLUMNS} FROM tasks WHERE id = $1`, [taskId]);

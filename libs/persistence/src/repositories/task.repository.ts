@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { TaskSpec } from '@app/contracts';
-import { ACTIVE_STATUSES, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
+import type { TaskResultDto } from '@app/contracts';
+import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import type { NewTask } from './task-rows';
+import { insertTasks } from './task-rows';
 
 export type CancelOutcome =
   | { kind: 'cancelled' }
@@ -31,12 +33,8 @@ export class TaskRepository {
    * it alone until markQueued() (or its first job) says its collect job exists. A task whose
    * submission failed and whose removal failed too is then never run, but removed by the sweep.
    */
-  async create(id: string, spec: TaskSpec, owner: string | null = null): Promise<void> {
-    await this.db.query(
-      `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total, owner)
-       VALUES ($1, $2, NULL, $3::jsonb, $4, $5, $6)`,
-      [id, TaskStatus.PENDING, JSON.stringify(spec), spec.sources.length, spec.dimensions.length, owner],
-    );
+  async create(task: NewTask): Promise<void> {
+    await insertTasks(this.db.manager, [task]);
   }
 
   /** The task's owner (null: none), or undefined when there is no such task. */
@@ -57,9 +55,13 @@ export class TaskRepository {
     return row?.count ?? 0;
   }
 
-  /** Undoes create() when the task could not be queued, so no half-stored task remains. */
-  async remove(id: string): Promise<void> {
-    await this.db.query('DELETE FROM tasks WHERE id = $1', [id]);
+  /**
+   * Deletes the task with everything stored for it (its sources, records, chunks and results go by
+   * ON DELETE CASCADE). Undoes create() when the task could not be queued, and purges a task.
+   */
+  async remove(id: string): Promise<boolean> {
+    const removed = await selectRow(this.db.manager, 'DELETE FROM tasks WHERE id = $1 RETURNING id', [id]);
+    return removed !== undefined;
   }
 
   /** The submitted task's collect job is queued: from now on the recovery sweep looks after it. */
@@ -89,11 +91,17 @@ export class TaskRepository {
     return this.db.getRepository(TaskEntity).findOneBy({ id });
   }
 
-  /** Tasks per status, every status present (0 when none): one index-only scan of tasks_active_idx. */
-  async countByStatus(): Promise<Record<TaskStatus, number>> {
+  /**
+   * Tasks per status, every status present (0 when none): one index-only scan of tasks_active_idx,
+   * or of one owner's slice of tasks_owner_status_created_at_idx when `owner` is given.
+   */
+  async countByStatus(owner?: string): Promise<Record<TaskStatus, number>> {
     const rows = await selectRows<{ status: TaskStatus; count: number }>(
       this.db.manager,
-      'SELECT status, count(*)::int AS count FROM tasks GROUP BY status',
+      owner === undefined
+        ? 'SELECT status, count(*)::int AS count FROM tasks GROUP BY status'
+        : 'SELECT status, count(*)::int AS count FROM tasks WHERE owner = $1 GROUP BY status',
+      owner === undefined ? [] : [owner],
     );
     const counts = Object.fromEntries(Object.values(TaskStatus).map((status) => [status, 0])) as Record<
       TaskStatus,
@@ -138,7 +146,9 @@ export class TaskRepository {
   async start(id: string): Promise<TaskState | undefined> {
     const started = await selectRow<TaskState>(
       this.db.manager,
-      `UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now()
+      `UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now(),
+         soft_deadline_at = now() + make_interval(secs => soft_limit_s),
+         hard_deadline_at = now() + make_interval(secs => hard_limit_s)
        WHERE id = $1 AND status = $3 RETURNING ${TASK_STATE_COLUMNS}`,
       [id, TaskStatus.RUNNING, TaskStatus.PENDING, TaskStage.COLLECT],
     );
@@ -154,6 +164,44 @@ export class TaskRepository {
       [id, TaskStatus.FAILED, error.slice(0, 2000), ACTIVE_STATUSES],
     );
     return failed !== undefined;
+  }
+
+  /** Fails running tasks past their hard deadline; returns them, each with the error it was given. */
+  async failPastHardDeadline(limit: number): Promise<(TaskState & { error: string })[]> {
+    return selectRows<TaskState & { error: string }>(
+      this.db.manager,
+      `UPDATE tasks SET status = $1, finished_at = now(), updated_at = now(),
+         error = format('time limit exceeded: the task ran past its hard limit of %s s', hard_limit_s)
+       WHERE id IN (SELECT id FROM tasks WHERE status = $2 AND hard_deadline_at < now()
+                    ORDER BY hard_deadline_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         AND status = $2
+       RETURNING ${TASK_STATE_COLUMNS}, error`,
+      [TaskStatus.FAILED, TaskStatus.RUNNING, limit],
+    );
+  }
+
+  /**
+   * Marks running tasks past their soft deadline (once): from then on the stages take no new work for
+   * them, and they end completed_with_errors. Returns them, each with the note it was given.
+   */
+  async markPastSoftDeadline(limit: number): Promise<(TaskState & { error: string })[]> {
+    return selectRows<TaskState & { error: string }>(
+      this.db.manager,
+      `UPDATE tasks SET soft_limited_at = now(), updated_at = now(),
+         error = format('soft time limit of %s s exceeded: no new work was started after it; the result covers what was done',
+                        soft_limit_s)
+       WHERE id IN (SELECT id FROM tasks WHERE status = $1 AND soft_limited_at IS NULL AND soft_deadline_at < now()
+                    ORDER BY soft_deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         AND status = $1 AND soft_limited_at IS NULL
+       RETURNING ${TASK_STATE_COLUMNS}, error`,
+      [TaskStatus.RUNNING, limit],
+    );
+  }
+
+  /** Whether the task has reached its soft time limit (or is gone): then no new work starts for it. */
+  async isSoftLimited(id: string): Promise<boolean> {
+    const row = await selectRow(this.db.manager, 'SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL', [id]);
+    return row === undefined;
   }
 
   /** Active tasks in a stage whose record has not moved for a while: candidates for re-queueing. */

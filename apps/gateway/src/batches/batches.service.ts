@@ -1,0 +1,119 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { describeError, withDeadline } from '@app/common';
+import type { BatchViewDto, CreateBatchDto, FieldError, TaskPageDto } from '@app/contracts';
+import { TaskStatus } from '@app/contracts';
+import type { NewTask } from '@app/persistence';
+import { BatchStore } from '@app/persistence';
+import { StageDispatcher } from '@app/pipeline';
+import { invalidFields } from '../http/validation';
+import type { ListTasksQueryDto } from '../tasks/dto/task-queries.dto';
+import { initialState, TaskAdmission } from '../tasks/task-admission';
+import { TaskQueriesService } from '../tasks/task-queries.service';
+import { toTaskSpec } from '../tasks/task-spec.mapper';
+import { ENQUEUE_DEADLINE_MS } from '../tasks/tasks.service';
+
+export const BATCH_OPTIONS = Symbol('BATCH_OPTIONS');
+
+export interface BatchOptions {
+  /** Tasks one batch may hold (BATCH_MAX_TASKS). */
+  maxTasks: number;
+}
+
+const ERRORS_SHOWN = 10;
+
+/** Batches: validated whole, stored whole, queued whole; read back as an aggregate of their tasks. */
+@Injectable()
+export class BatchesService {
+  private readonly logger = new Logger(BatchesService.name);
+
+  constructor(
+    @Inject(BATCH_OPTIONS) private readonly options: BatchOptions,
+    private readonly batches: BatchStore,
+    private readonly dispatcher: StageDispatcher,
+    private readonly admission: TaskAdmission,
+    private readonly queries: TaskQueriesService,
+  ) {}
+
+  /**
+   * Every task is checked before anything is stored (the pipe has checked their shapes), and the
+   * service must have room for all of them; then the batch and all its tasks are stored for `owner`
+   * in one transaction and their first stage queued in one go. If that fails, the batch is removed
+   * again: all of it is accepted, or none.
+   */
+  async submit(batch: CreateBatchDto, owner: string | null): Promise<{ id: string; taskIds: string[] }> {
+    this.ensureSize(batch);
+    const tasks: NewTask[] = [];
+    const problems: FieldError[] = [];
+    batch.tasks.map(toTaskSpec).forEach((spec, index) => {
+      const limits = this.admission.check(spec, `tasks[${index}].`);
+      if (Array.isArray(limits)) problems.push(...limits);
+      else tasks.push({ id: randomUUID(), spec, limits, owner });
+    });
+    if (problems.length > 0) throw invalidFields(problems);
+    await this.admission.ensureRoom(tasks.length);
+
+    const id = randomUUID();
+    await this.batches.create(id, owner, tasks);
+    try {
+      await withDeadline(this.dispatcher.dispatchAll(tasks.map(initialState)), ENQUEUE_DEADLINE_MS);
+    } catch (error) {
+      this.logger.error({ batch_id: id, msg: `could not queue batch ${id}: ${describeError(error)}` });
+      await this.batches.remove(id);
+      throw new ServiceUnavailableException(
+        'The task queue is unavailable; the batch was not stored. Try again later.',
+      );
+    }
+    // Their jobs are queued whether or not this lands: each job's start sets the stage as well.
+    await this.batches
+      .markQueued(id)
+      .catch((error: unknown) =>
+        this.logger.warn({ batch_id: id, msg: `could not mark batch ${id} queued: ${describeError(error)}` }),
+      );
+    this.logger.log({ batch_id: id, msg: `batch ${id} of ${tasks.length} tasks accepted` });
+    return { id, taskIds: tasks.map((task) => task.id) };
+  }
+
+  /** 413 naming the cap for a batch over BATCH_MAX_TASKS; checked before anything else about the batch. */
+  ensureSize(batch: CreateBatchDto): void {
+    if (batch.tasks.length <= this.options.maxTasks) return;
+    throw new PayloadTooLargeException({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: `A batch holds at most ${this.options.maxTasks} tasks (BATCH_MAX_TASKS); this one has ${batch.tasks.length}`,
+      max_tasks: this.options.maxTasks,
+    });
+  }
+
+  async view(id: string): Promise<BatchViewDto> {
+    const [aggregate, errors] = await Promise.all([this.batches.aggregate(id), this.batches.errors(id, ERRORS_SHOWN)]);
+    if (!aggregate) throw new NotFoundException(`Batch ${id} not found`);
+    const { counts } = aggregate;
+    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    return {
+      id,
+      total: aggregate.total,
+      counts: { ...counts, total },
+      succeeded: counts[TaskStatus.COMPLETED] + counts[TaskStatus.COMPLETED_WITH_ERRORS],
+      failed: counts[TaskStatus.FAILED],
+      done: aggregate.done,
+      created_at: aggregate.createdAt.toISOString(),
+      started_at: aggregate.startedAt?.toISOString() ?? null,
+      finished_at: aggregate.finishedAt?.toISOString() ?? null,
+      duration_ms: aggregate.finishedAt ? aggregate.finishedAt.getTime() - aggregate.createdAt.getTime() : null,
+      errors: errors.map((entry) => ({ task_id: entry.taskId, status: entry.status, error: entry.error })),
+    };
+  }
+
+  async tasks(id: string, query: ListTasksQueryDto): Promise<TaskPageDto> {
+    if ((await this.batches.ownerOf(id)) === undefined) throw new NotFoundException(`Batch ${id} not found`);
+    return this.queries.list(query, { batchId: id });
+  }
+}

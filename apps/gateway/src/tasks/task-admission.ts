@@ -1,0 +1,82 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { EffectiveLimits, FieldError, TaskSpec } from '@app/contracts';
+import { effectiveLimits, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
+import type { NewTask, TaskState } from '@app/persistence';
+import { TaskRepository } from '@app/persistence';
+import { invalidFields } from '../http/validation';
+import type { AdmissionLimits } from './admission';
+import { ADMISSION_LIMITS, oversizeFields } from './admission';
+import { SourceRules } from './source-rules';
+
+export const DEFAULT_LIMITS = Symbol('DEFAULT_LIMITS');
+
+/**
+ * The checks of a task that need the server's settings (class-validator has checked its shape): what
+ * its sources need to be fetched, its size against the admission limits, the time limits it will run
+ * under with the defaults filled in, and room for it among the service's active tasks. One place for
+ * single tasks, retries and batches.
+ */
+@Injectable()
+export class TaskAdmission {
+  constructor(
+    @Inject(DEFAULT_LIMITS) private readonly defaults: EffectiveLimits,
+    @Inject(ADMISSION_LIMITS) private readonly admission: AdmissionLimits,
+    private readonly sources: SourceRules,
+    private readonly tasks: TaskRepository,
+  ) {}
+
+  /** The task's limits, or every field error that refuses it (`prefix` names the task in a batch). */
+  check(spec: TaskSpec, prefix = ''): EffectiveLimits | FieldError[] {
+    const problems = [...this.sources.check(spec.sources), ...oversizeFields(spec, this.admission)].map((problem) => ({
+      ...problem,
+      field: `${prefix}${problem.field}`,
+    }));
+    const limits = effectiveLimits(spec.limits, this.defaults);
+    if (!limits) {
+      const hard = spec.limits?.hardSeconds ?? this.defaults.hardSeconds;
+      problems.push({
+        field: `${prefix}limits.soft_seconds`,
+        reasons: [`soft_seconds must not exceed hard_seconds (${hard})`],
+      });
+    }
+    return limits && problems.length === 0 ? limits : problems;
+  }
+
+  /** check() for a single task: the field errors become a 400 like the validation pipe's. */
+  limitsOrThrow(spec: TaskSpec): EffectiveLimits {
+    const limits = this.check(spec);
+    if (Array.isArray(limits)) throw invalidFields(limits);
+    return limits;
+  }
+
+  /** 429 while the service already runs MAX_ACTIVE_TASKS tasks, or would with `adding` more. */
+  async ensureRoom(adding = 1): Promise<void> {
+    const active = await this.tasks.countAllActive();
+    if (active + adding > this.admission.maxActiveTasks) {
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message:
+            adding === 1
+              ? `The service is running ${active} tasks, as many as it takes at once; try again later`
+              : `The service is running ${active} tasks; ${adding} more would pass the ${this.admission.maxActiveTasks} it takes at once; try again later`,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+  }
+}
+
+/** The state of a task just stored, as the dispatcher needs it to queue its first stage. */
+export function initialState(task: NewTask): TaskState {
+  return {
+    id: task.id,
+    status: TaskStatus.PENDING,
+    stage: TaskStage.COLLECT,
+    chunksTotal: null,
+    chunksDone: 0,
+    recordsTotal: 0,
+    priority: task.spec.priority ?? TaskPriority.NORMAL,
+  };
+}
