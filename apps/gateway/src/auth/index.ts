@@ -1,4 +1,5 @@
 export { AccessModule } from './access.module';
+export { ApiKeyRequired } from './api-key-docs';
 export { ActiveTaskCap } from './active-task-cap';
 export type { Principal } from './api-keys';
 export { ApiKeys, ownerScope, sha256 } from './api-keys';

@@ -10,7 +10,6 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -22,7 +21,7 @@ import {
   TaskPageDto,
 } from '@app/contracts';
 import type { Principal } from '../auth';
-import { ActiveTaskCap, CurrentPrincipal } from '../auth';
+import { ApiKeyRequired, ActiveTaskCap, CurrentPrincipal } from '../auth';
 import { ListTasksQueryDto } from '../tasks/dto/task-queries.dto';
 import { BatchesService } from './batches.service';
 
@@ -30,10 +29,7 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 
 /** A batch belongs to the key that submitted it, as its tasks do; other keys get 404 (ApiAccessGuard). */
 @ApiTags('batches')
-@ApiUnauthorizedResponse({
-  type: ErrorResponseDto,
-  description: 'API keys are configured and none, or an unknown one, was presented',
-})
+@ApiKeyRequired()
 @Controller('batches')
 export class BatchesController {
   constructor(

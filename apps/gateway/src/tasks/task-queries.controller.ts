@@ -1,15 +1,8 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorResponseDto, TaskPageDto, TaskResultPageDto, TaskStatsDto } from '@app/contracts';
 import type { Principal } from '../auth';
-import { CurrentPrincipal, ownerScope } from '../auth';
+import { ApiKeyRequired, CurrentPrincipal, ownerScope } from '../auth';
 import { ActiveTasksQueryDto, ListTasksQueryDto, TaskResultQueryDto, TaskStatsQueryDto } from './dto/task-queries.dto';
 import { TaskQueriesService } from './task-queries.service';
 
@@ -22,10 +15,7 @@ const BAD_QUERY = {
 
 /** Lists and statistics cover the caller's own tasks; an admin key's (and an open API's) cover all. */
 @ApiTags('tasks')
-@ApiUnauthorizedResponse({
-  type: ErrorResponseDto,
-  description: 'API keys are configured and none, or an unknown one, was presented',
-})
+@ApiKeyRequired()
 @Controller('tasks')
 export class TaskQueriesController {
   constructor(private readonly queries: TaskQueriesService) {}

@@ -12,7 +12,6 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
@@ -25,7 +24,7 @@ import {
   TaskViewDto,
 } from '@app/contracts';
 import type { Principal } from '../auth';
-import { ActiveTaskCap, CurrentPrincipal } from '../auth';
+import { ApiKeyRequired, ActiveTaskCap, CurrentPrincipal } from '../auth';
 import { TaskRequestPipe } from '../http/task-request.pipe';
 import { DeleteTaskQueryDto } from './dto/task-queries.dto';
 import { toTaskSpec } from './task-spec.mapper';
@@ -42,10 +41,7 @@ const TOO_MANY = {
 };
 
 @ApiTags('tasks')
-@ApiUnauthorizedResponse({
-  type: ErrorResponseDto,
-  description: 'API keys are configured and none, or an unknown one, was presented',
-})
+@ApiKeyRequired()
 @Controller('tasks')
 export class TasksController {
   constructor(
