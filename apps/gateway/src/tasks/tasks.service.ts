@@ -70,7 +70,9 @@ export class TasksService {
   async cancel(id: string): Promise<TaskViewDto> {
     const outcome = await this.tasks.cancel(id);
     if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
-    if (outcome.kind === 'already-ended') throw this.conflict(id, outcome.status, 'has already ended');
+    if (outcome.kind === 'already-ended') {
+      throw this.conflict(outcome.status, `Task ${id} has already ended with status ${outcome.status}`);
+    }
     this.events.cancelled(id);
     const task = await this.load(id);
     this.events.progress(task, 'cancelled');
@@ -89,7 +91,9 @@ export class TasksService {
    */
   async retry(id: string, owner: string | null): Promise<string> {
     const task = await this.load(id);
-    if (!isTerminal(task.status)) throw this.conflict(id, task.status, 'is still active; cancel it first');
+    if (!isTerminal(task.status)) {
+      throw this.conflict(task.status, `Task ${id} is still ${task.status}; cancel it first or wait for its end`);
+    }
     return this.submit(task.spec, owner, { retryOf: id });
   }
 
@@ -116,13 +120,9 @@ export class TasksService {
     this.logger.log({ task_id: id, msg: `task ${id} purged` });
   }
 
-  private conflict(id: string, status: TaskStatus, reason: string): ConflictException {
-    return new ConflictException({
-      statusCode: 409,
-      error: 'Conflict',
-      message: `Task ${id} ${reason} (status ${status})`,
-      status,
-    });
+  /** A 409 that carries the task's status beside the message. */
+  private conflict(status: TaskStatus, message: string): ConflictException {
+    return new ConflictException({ statusCode: 409, error: 'Conflict', message, status });
   }
 
   private async load(id: string): Promise<TaskEntity> {
