@@ -78,6 +78,8 @@ describe('processing chains, LLM analyses and outputs (four apps as processes)',
         SIMULATION_SEED: String(SEED),
         SIM_LLM_FAILURE_RATE: '0',
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        // The webhook receiver is on loopback, which the outbound guard refuses unless allowed.
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
         DELIVERY_BACKOFF_BASE_MS: '100',
         DELIVERY_BACKOFF_MAX_MS: '200',
         DELIVERY_POLL_INTERVAL_MS: '100',

@@ -218,7 +218,7 @@ describe('processing, analyses and outputs in Postgres', () => {
 
     it('claims a due delivery once, and again only after its lease ran out; records each outcome', async () => {
       const id = await completedWithDeliveries();
-      const mine = async (claimed: Promise<{ taskId: string; id: string; kind: string; attempts: number }[]>) =>
+      const mine = async (claimed: Promise<{ taskId: string | null; id: string; kind: string; attempts: number }[]>) =>
         (await claimed).filter((entry) => entry.taskId === id);
 
       const [first, second] = await Promise.all([
@@ -231,18 +231,20 @@ describe('processing, analyses and outputs in Postgres', () => {
 
       const exported = [...first, ...second].find((entry) => entry.kind === 'output.export')!;
       const emailed = [...first, ...second].find((entry) => entry.kind === 'output.email')!;
-      await outbox.markDelivered(exported.id);
-      await outbox.markAttemptFailed(emailed.id, 'SMTP: try later', new Date(Date.now() - 1));
+      await outbox.markDelivered(exported.id, { httpStatus: 204 });
+      await outbox.markAttemptFailed(emailed.id, 'SMTP: try later', new Date(Date.now() - 1), {});
       const again = await mine(outbox.claimDue(100, 0));
       expect(again.map((entry) => [entry.kind, entry.attempts])).toEqual([['output.email', 2]]);
       // Its lease of 0 s has run out: another dispatcher may take it over.
       expect((await mine(outbox.claimDue(100, 60_000))).map((entry) => entry.attempts)).toEqual([3]);
-      await outbox.markAttemptFailed(emailed.id, 'SMTP: refused', null);
+      await outbox.markAttemptFailed(emailed.id, 'SMTP: refused', null, {});
 
       const states = await outbox.forTask(id);
-      expect(states.map((entry) => [entry.key, entry.status, entry.attempts, entry.lastError])).toEqual([
-        ['output:0', DeliveryStatus.DELIVERED, 1, null],
-        ['output:1', DeliveryStatus.FAILED, 3, 'SMTP: refused'],
+      expect(
+        states.map((entry) => [entry.key, entry.status, entry.attempts, entry.lastError, entry.lastHttpStatus]),
+      ).toEqual([
+        ['output:0', DeliveryStatus.DELIVERED, 1, null, 204],
+        ['output:1', DeliveryStatus.FAILED, 3, 'SMTP: refused', null],
       ]);
       expect(states[0].deliveredAt).toBeInstanceOf(Date);
     });

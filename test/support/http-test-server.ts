@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 export type Route = (request: IncomingMessage, response: ServerResponse, base: string) => void;
 
-/** A real HTTP server on a free loopback port, answering by path; for tests of HTTP clients. */
+/** A real HTTP server on a free loopback port (127.0.0.1 unless told another), answering by path; for tests of HTTP clients. */
 export class HttpTestServer {
   readonly hits: string[] = [];
   private server: Server | undefined;
@@ -11,7 +11,7 @@ export class HttpTestServer {
 
   constructor(private readonly routes: Record<string, Route>) {}
 
-  async start(): Promise<string> {
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', this.base);
       this.hits.push(`${url.pathname}${url.search}`);
@@ -19,9 +19,9 @@ export class HttpTestServer {
       if (route) route(request, response, this.base);
       else response.writeHead(404).end('not found');
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(0, host, resolve));
     const { port } = this.server.address() as AddressInfo;
-    this.base = `http://127.0.0.1:${port}`;
+    this.base = `http://${host}:${port}`;
     return this.base;
   }
 
@@ -33,4 +33,12 @@ export class HttpTestServer {
 
 export function json(response: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** The whole body of a request, as text. */
+export async function bodyOf(request: IncomingMessage): Promise<string> {
+  let body = '';
+  request.setEncoding('utf8');
+  for await (const chunk of request) body += chunk as string;
+  return body;
 }

@@ -1,7 +1,9 @@
 import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { LlmOptions, WorkerOptions } from '@app/config';
 import { llmOptions, LlmWorkerConfig, workerOptions } from '@app/config';
+import { NOTIFY_DELIVERY } from '@app/contracts';
 import type { DeliveryPolicy } from '@app/delivery';
+import { AllowedHosts } from '@app/outbound';
 
 export class ResultGeneratorConfig extends LlmWorkerConfig {
   /** Next to the gateway's 3000 and the other workers' ports, so `npm start` runs all four on one host. */
@@ -26,6 +28,14 @@ export class ResultGeneratorConfig extends LlmWorkerConfig {
   @IsInt() @Min(10) @Max(600_000) DELIVERY_POLL_INTERVAL_MS = 1_000;
   /** Deliveries one replica attempts at once. */
   @IsInt() @Min(1) @Max(256) DELIVERY_CONCURRENCY = 8;
+
+  /**
+   * Webhook notifications of a task's or batch's end are retried with exponential backoff and jitter
+   * for this long after the end (a day: a receiver down overnight still hears of it), then given up.
+   */
+  @IsInt() @Min(1_000) @Max(7 * 86_400_000) NOTIFY_RETRY_WINDOW_MS = 86_400_000;
+  @IsInt() @Min(10) @Max(3_600_000) NOTIFY_BACKOFF_BASE_MS = 1_000;
+  @IsInt() @Min(10) @Max(86_400_000) NOTIFY_BACKOFF_MAX_MS = 3_600_000;
 }
 
 /** How the outputs of finished tasks leave: e-mail through SMTP, and the outbox's retry policy. */
@@ -34,6 +44,8 @@ export interface OutputsOptions {
   smtpUrl: string;
   smtpFrom: string;
   delivery: DeliveryPolicy;
+  /** Where webhooks may go besides public addresses (OUTBOUND_ALLOWED_HOSTS, as for live sources). */
+  allowedHosts: AllowedHosts;
 }
 
 export interface ResultGeneratorOptions extends WorkerOptions {
@@ -59,7 +71,17 @@ export function resultGeneratorOptions(config: ResultGeneratorConfig): ResultGen
         attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS,
         pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
         batchSize: config.DELIVERY_CONCURRENCY,
+        retryByKind: {
+          // Bounded by time, not by a count of attempts.
+          [NOTIFY_DELIVERY.kind]: {
+            maxAttempts: Number.POSITIVE_INFINITY,
+            baseDelayMs: config.NOTIFY_BACKOFF_BASE_MS,
+            maxDelayMs: config.NOTIFY_BACKOFF_MAX_MS,
+            giveUpAfterMs: config.NOTIFY_RETRY_WINDOW_MS,
+          },
+        },
       },
+      allowedHosts: AllowedHosts.parse(config.OUTBOUND_ALLOWED_HOSTS),
     },
   };
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { CreateTaskDto } from './create-task.dto';
+import { NotificationViewDto, NotifyDto } from './notify';
 import { StatusCountsDto } from './task-list.dto';
 import { TaskStatus } from './task-status';
 
@@ -24,6 +25,18 @@ export class CreateBatchDto {
   @ValidateNested({ each: true })
   @Type(() => CreateTaskDto)
   tasks: CreateTaskDto[];
+
+  @ApiPropertyOptional({
+    type: NotifyDto,
+    description:
+      'When every task of the batch has ended, POST {"event": "batch.completed", ...the batch as GET shows it}; ' +
+      'each task may also carry its own notify',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => NotifyDto)
+  notify?: NotifyDto;
 }
 
 export class BatchAcceptedDto {
@@ -57,4 +70,10 @@ export class BatchViewDto {
   errors: BatchErrorDto[];
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   labels?: Record<string, string>;
+  @ApiProperty({
+    type: NotificationViewDto,
+    nullable: true,
+    description: 'The batch.completed webhook and its delivery; null without notify',
+  })
+  notification: NotificationViewDto | null;
 }

@@ -26,6 +26,7 @@ import { AnalysisKind, DEFAULT_TOP_K, MAX_TOP_K } from './analysis';
 import type { OutputSpec } from './outputs';
 import type { ProcessingSpec } from './processing';
 import { IsLabels, LABEL_KEY_RULE, LABEL_RULES } from './labels';
+import { NotifyDto } from './notify';
 import { TaskLimitsDto, TaskPriority } from './task-options';
 
 /** Temperature of the LLM calls when the task does not set one. */
@@ -334,6 +335,18 @@ export class CreateTaskDto {
   @ValidateNested()
   @Type(() => TaskLimitsDto)
   limits?: TaskLimitsDto;
+
+  @ApiPropertyOptional({
+    type: NotifyDto,
+    description:
+      'When the task ends, POST {"event": "task.completed" | "task.failed" | "task.cancelled", ...its summary} to the ' +
+      'webhook, signed (X-Signature) and with X-Event-Id; retried with backoff on 5xx and timeouts',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => NotifyDto)
+  notify?: NotifyDto;
 }
 
 /** The example of the product's design card; Swagger shows it as the request example. */

@@ -13,3 +13,4 @@ export * from './providers';
 export * from './processing';
 export * from './analysis';
 export * from './outputs';
+export * from './notify';

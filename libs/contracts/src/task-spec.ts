@@ -1,5 +1,6 @@
 import type { AnalysisKind } from './analysis';
 import type { DataSourceType } from './create-task.dto';
+import type { NotifySpec } from './notify';
 import type { OutputSpec } from './outputs';
 import type { ProcessingSpec } from './processing';
 import type { TaskPriority } from './task-options';
@@ -24,6 +25,8 @@ export interface TaskSpec {
   priority?: TaskPriority;
   /** As requested; the server's defaults fill in the rest when the task is accepted. */
   limits?: RequestedLimits;
+  /** The webhook told when the task ends. */
+  notify?: NotifySpec;
 }
 
 export interface RequestedLimits {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AnalysisKind, AnalysisSummary } from './analysis';
 import { CreateTaskDto } from './create-task.dto';
+import { NotificationViewDto } from './notify';
 import type { AggregateResult } from './processing';
 import { TaskStage, TaskStatus } from './task-status';
 import { TaskSummaryDto } from './task-summary.dto';
@@ -98,6 +99,12 @@ export class TaskViewDto extends TaskSummaryDto {
   result?: TaskResultDto;
   @ApiProperty({ type: [DeliveryViewDto], description: "The delivery state of each of the task's outputs" })
   outputs: DeliveryViewDto[];
+  @ApiProperty({
+    type: NotificationViewDto,
+    nullable: true,
+    description: 'The webhook told of the end of the task (notify) and its delivery; null without notify',
+  })
+  notification: NotificationViewDto | null;
 }
 
 export class TaskAcceptedDto {

@@ -1,18 +1,21 @@
 import { DeliveryDispatcher } from './delivery-dispatcher';
-import type { Delivery, DeliveryPolicy, DeliveryStore } from './delivery.types';
+import type { Delivery, DeliveryPolicy, DeliveryReceipt, DeliveryStore } from './delivery.types';
 import { DeliveryError } from './delivery.types';
 
 /** The store's contract in memory: due rows, one claim at a time, attempts counted on claim. */
 class InMemoryDeliveryStore implements DeliveryStore {
   readonly rows = new Map<
     string,
-    Delivery & { status: string; retryAt: number; errors: string[]; leasedUntil: number }
+    Delivery & { status: string; retryAt: number; errors: string[]; leasedUntil: number; httpStatus?: number }
   >();
 
-  add(id: string, kind: string): void {
+  add(id: string, kind: string, createdAt = new Date()): void {
     this.rows.set(id, {
       id,
       taskId: 't1',
+      batchId: null,
+      createdAt,
+      httpStatus: undefined,
       kind,
       spec: {},
       attempts: 0,
@@ -36,15 +39,26 @@ class InMemoryDeliveryStore implements DeliveryStore {
       row.attempts += 1;
       row.leasedUntil = now + leaseMs;
     }
-    return due.map(({ id, taskId, kind, spec, attempts }) => ({ id, taskId, kind, spec, attempts }));
+    return due.map(({ id, taskId, batchId, kind, spec, attempts, createdAt }) => ({
+      id,
+      taskId,
+      batchId,
+      kind,
+      spec,
+      attempts,
+      createdAt,
+    }));
   }
 
-  async markDelivered(id: string): Promise<void> {
-    this.rows.get(id)!.status = 'delivered';
-  }
-
-  async markAttemptFailed(id: string, error: string, retryAt: Date | null): Promise<void> {
+  async markDelivered(id: string, receipt: DeliveryReceipt): Promise<void> {
     const row = this.rows.get(id)!;
+    row.status = 'delivered';
+    row.httpStatus = receipt.httpStatus;
+  }
+
+  async markAttemptFailed(id: string, error: string, retryAt: Date | null, receipt: DeliveryReceipt): Promise<void> {
+    const row = this.rows.get(id)!;
+    row.httpStatus = receipt.httpStatus;
     row.errors.push(error);
     row.status = retryAt === null ? 'failed' : 'pending';
     row.retryAt = retryAt?.getTime() ?? 0;
@@ -63,13 +77,18 @@ const POLICY: DeliveryPolicy = {
   attemptTimeoutMs: 5_000,
   pollIntervalMs: 10,
   batchSize: 10,
+  // Retried by time: for a minute after the delivery was decided, however many attempts that takes.
+  retryByKind: {
+    notify: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 10_000, maxDelayMs: 10_000, giveUpAfterMs: 60_000 },
+  },
 };
 
 function setup(handlers: ConstructorParameters<typeof DeliveryDispatcher>[1]) {
   const store = new InMemoryDeliveryStore();
   const logger = { log: jest.fn(), warn: jest.fn() };
-  const dispatcher = new DeliveryDispatcher(store, handlers, POLICY, logger, () => 1);
-  return { store, logger, dispatcher };
+  const observed = jest.fn();
+  const dispatcher = new DeliveryDispatcher(store, handlers, POLICY, logger, observed, () => 1);
+  return { store, logger, dispatcher, observed };
 }
 
 describe(DeliveryDispatcher.name, () => {
@@ -149,5 +168,36 @@ describe(DeliveryDispatcher.name, () => {
     await inFlight;
     await dispatcher.stop();
     expect(store.rows.get('a')).toMatchObject({ status: 'delivering', attempts: 1, errors: [] });
+  });
+
+  it('keeps the HTTP status an attempt got, delivered or not', async () => {
+    const { store, dispatcher, observed } = setup({
+      webhook: async () => ({ httpStatus: 202 }),
+      email: async () => Promise.reject(new DeliveryError('answered 503', true, undefined, { httpStatus: 503 })),
+    });
+    store.add('a', 'webhook');
+    store.add('b', 'email');
+    await dispatcher.tick();
+    expect(store.rows.get('a')).toMatchObject({ status: 'delivered', httpStatus: 202 });
+    expect(store.rows.get('b')).toMatchObject({ status: 'pending', httpStatus: 503 });
+    expect(observed.mock.calls.sort()).toEqual([
+      ['email', 'failed'],
+      ['webhook', 'delivered'],
+    ]);
+  });
+
+  it('retries a kind with its own rule: past the attempts of the default, until its time is up', async () => {
+    const { store, dispatcher } = setup({ notify: async () => Promise.reject(new DeliveryError('timeout', true)) });
+    // Decided 55 s ago: the next attempt (10 s on) would come after its minute.
+    store.add('a', 'notify', new Date(Date.now() - 55_000));
+    await dispatcher.tick();
+    expect(store.rows.get('a')).toMatchObject({ status: 'failed', attempts: 1 });
+    store.add('b', 'notify');
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      await dispatcher.tick();
+      store.elapse();
+    }
+    // Four attempts, past the default's three, and still within its minute.
+    expect(store.rows.get('b')).toMatchObject({ status: 'pending', attempts: 4 });
   });
 });

@@ -1,11 +1,14 @@
 import { backoffDelay, describeError, timeoutSignal } from '@app/common';
-import type { Delivery, DeliveryHandler, DeliveryPolicy, DeliveryStore } from './delivery.types';
+import type { Delivery, DeliveryHandler, DeliveryPolicy, DeliveryReceipt, DeliveryStore } from './delivery.types';
 import { DeliveryError } from './delivery.types';
 
 export interface DeliveryLogger {
   log(message: string): void;
   warn(message: string): void;
 }
+
+/** Told of every attempt's outcome (metrics). */
+export type DeliveryObserver = (kind: string, outcome: 'delivered' | 'failed') => void;
 
 /**
  * Delivers the outbox: claims due deliveries, runs each kind's handler under a timeout, and records
@@ -23,6 +26,7 @@ export class DeliveryDispatcher {
     private readonly handlers: Readonly<Record<string, DeliveryHandler>>,
     private readonly policy: DeliveryPolicy,
     private readonly logger: DeliveryLogger,
+    private readonly observe: DeliveryObserver = () => undefined,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -56,31 +60,45 @@ export class DeliveryDispatcher {
 
   private async attempt(delivery: Delivery): Promise<void> {
     const handler = this.handlers[delivery.kind];
+    let receipt: DeliveryReceipt | void;
     try {
       if (!handler) throw new DeliveryError(`no handler for deliveries of kind ${delivery.kind}`, false);
-      await handler(delivery, timeoutSignal(this.stopped.signal, this.policy.attemptTimeoutMs));
+      receipt = await handler(delivery, timeoutSignal(this.stopped.signal, this.policy.attemptTimeoutMs));
     } catch (error) {
       await this.failed(delivery, error);
       return;
     }
-    await this.store.markDelivered(delivery.id);
-    this.logger.log(`delivery ${delivery.id} (${delivery.kind}, task ${delivery.taskId}) delivered`);
+    await this.store.markDelivered(delivery.id, receipt ?? {});
+    this.observe(delivery.kind, 'delivered');
+    this.logger.log(`delivery ${delivery.id} (${delivery.kind}, ${subject(delivery)}) delivered`);
   }
 
   private async failed(delivery: Delivery, error: unknown): Promise<void> {
     // Interrupted by shutdown: the lease runs out and another dispatcher claims the delivery again.
     if (this.stopped.signal.aborted) return;
+    this.observe(delivery.kind, 'failed');
     const retryable = error instanceof DeliveryError ? error.retryable : true;
     const message = error instanceof DeliveryError ? error.message : describeError(error);
-    const final = !retryable || delivery.attempts >= this.policy.maxAttempts;
+    const retry = this.policy.retryByKind?.[delivery.kind] ?? this.policy;
     const delayMs = Math.max(
-      backoffDelay(delivery.attempts, this.policy, this.random),
+      backoffDelay(delivery.attempts, retry, this.random),
       error instanceof DeliveryError ? (error.retryAfterMs ?? 0) : 0,
     );
-    await this.store.markAttemptFailed(delivery.id, message, final ? null : new Date(Date.now() + delayMs));
+    const retryAt = Date.now() + delayMs;
+    const final =
+      !retryable ||
+      delivery.attempts >= retry.maxAttempts ||
+      (retry.giveUpAfterMs !== undefined && retryAt > delivery.createdAt.getTime() + retry.giveUpAfterMs);
+    await this.store.markAttemptFailed(delivery.id, message, final ? null : new Date(retryAt), {
+      httpStatus: error instanceof DeliveryError ? error.httpStatus : undefined,
+    });
     this.logger.warn(
-      `delivery ${delivery.id} (${delivery.kind}, task ${delivery.taskId}) attempt ${delivery.attempts} failed: ${message}; ` +
+      `delivery ${delivery.id} (${delivery.kind}, ${subject(delivery)}) attempt ${delivery.attempts} failed: ${message}; ` +
         (final ? 'giving up' : `retrying in ${Math.round(delayMs)} ms`),
     );
   }
+}
+
+function subject(delivery: Delivery): string {
+  return delivery.taskId === null ? `batch ${delivery.batchId}` : `task ${delivery.taskId}`;
 }

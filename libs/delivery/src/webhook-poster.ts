@@ -1,50 +1,80 @@
+import { createHmac } from 'node:crypto';
+import type { OutboundBody, OutboundHttpClient } from '@app/outbound';
+import { OutboundRefusedError } from '@app/outbound';
+import type { DeliveryReceipt } from './delivery.types';
 import { DeliveryError } from './delivery.types';
 
 export interface WebhookRequest {
   url: string;
   headers: Record<string, string>;
-  /** Sent as it is produced (chunked), so a large body never sits in memory. */
-  body: AsyncIterable<string> | string;
+  /** A string, or pieces sent as they are produced (chunked), so a large body never sits in memory. */
+  body: OutboundBody;
 }
 
+/** Bytes of a receiver's answer read (and dropped); a receiver has nothing to tell but its status. */
+const ANSWER_MAX_BYTES = 64 * 1024;
+
 /**
- * POSTs a body to a receiver and classifies its answer: a 2xx is delivered; 408, 429 and 5xx (and
- * network failures, timeouts) are worth another attempt, honouring retry-after; any other 4xx is the
- * receiver refusing for good.
+ * POSTs a body to a receiver through the outbound guard (OUTBOUND_ALLOWED_HOSTS; private, loopback
+ * and metadata addresses refused otherwise) and classifies its answer: a 2xx is delivered; 408, 429
+ * and 5xx (and network failures, timeouts) are worth another attempt, honouring retry-after; any
+ * other answer, a redirect included, is the receiver refusing for good, and so is a destination
+ * the guard refuses (no request leaves then).
  */
-export async function postWebhook(request: WebhookRequest, signal: AbortSignal): Promise<void> {
-  let response: Response;
+export async function postWebhook(
+  http: OutboundHttpClient,
+  request: WebhookRequest,
+  signal: AbortSignal,
+): Promise<DeliveryReceipt> {
+  let status: number;
+  let retryAfter: string | string[] | undefined;
   try {
-    response = await fetch(request.url, {
+    const response = await http.request({
+      url: request.url,
       method: 'POST',
       headers: request.headers,
-      body: typeof request.body === 'string' ? request.body : encode(request.body),
+      body: request.body,
       signal,
-      redirect: 'manual',
-      // Node's fetch needs this for a streamed body.
-      ...({ duplex: 'half' } as object),
+      maxBytes: ANSWER_MAX_BYTES,
+      maxRedirects: 0,
     });
+    status = response.status;
+    retryAfter = response.headers['retry-after'];
+    // The answer's body is not needed; reading it frees the connection (a larger one is cut).
+    await drain(response.body);
   } catch (error) {
+    if (error instanceof OutboundRefusedError) {
+      throw new DeliveryError(`POST ${request.url} refused: ${error.message}`, false, undefined, { cause: error });
+    }
     throw new DeliveryError(`POST ${request.url} failed: ${describeCause(error)}`, true, undefined, { cause: error });
   }
-  // The answer's body is not needed; reading it frees the connection.
-  await response.arrayBuffer().catch(() => undefined);
-  if (response.status >= 200 && response.status < 300) return;
-  const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
+  if (status >= 200 && status < 300) return { httpStatus: status };
+  const retryable = status === 408 || status === 429 || status >= 500;
   throw new DeliveryError(
-    `POST ${request.url} answered ${response.status}`,
+    `POST ${request.url} answered ${status}`,
     retryable,
-    retryAfterMs(response.headers.get('retry-after')),
+    retryAfterMs(typeof retryAfter === 'string' ? retryAfter : undefined),
+    { httpStatus: status },
   );
 }
 
-async function* encode(pieces: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
-  const encoder = new TextEncoder();
-  for await (const piece of pieces) yield encoder.encode(piece);
+/** `sha256=<hex HMAC-SHA256 of the raw body>`: what X-Signature carries, for the receiver to check. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
+async function drain(body: NodeJS.ReadableStream & { destroy(error?: Error): void }): Promise<void> {
+  try {
+    for await (const _chunk of body) {
+      // dropped
+    }
+  } catch {
+    body.destroy();
+  }
+}
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { OutboundGuard } from './outbound-guard';
 import { OutboundRefusedError } from './outbound-guard';
 
@@ -24,15 +25,21 @@ export class OutboundHttpError extends Error {
   }
 }
 
+/** A request body given whole, or produced as it is sent (chunked), so a large one never sits in memory. */
+export type OutboundBody = string | Buffer | AsyncIterable<string | Uint8Array>;
+
 export interface OutboundRequest {
   url: string | URL;
   method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
-  body?: string | Buffer;
+  body?: OutboundBody;
   signal: AbortSignal;
-  /** The body is cut with an OutboundLimitError past this many bytes. */
+  /** The response body is cut with an OutboundLimitError past this many bytes. */
   maxBytes: number;
-  /** Redirects followed, each checked again; default 5. */
+  /**
+   * Redirects followed, each checked again; default 5. 0: a redirect is the answer (a webhook's
+   * receiver is where it was told to be). A streamed body cannot be sent twice, so it never follows one.
+   */
   maxRedirects?: number;
 }
 
@@ -56,14 +63,15 @@ export class OutboundHttpClient {
   constructor(private readonly guard: OutboundGuard) {}
 
   async request(request: OutboundRequest): Promise<OutboundResponse> {
-    const maxRedirects = request.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const streamed = request.body !== undefined && !isWhole(request.body);
+    const maxRedirects = streamed ? 0 : (request.maxRedirects ?? DEFAULT_MAX_REDIRECTS);
     let url = this.guard.checkUrl(request.url);
     let method = request.method ?? 'GET';
     let body = request.body;
     for (let hop = 0; ; hop++) {
       const response = await this.send(url, method, body, request);
       const location = response.headers.location;
-      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined) {
+      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || maxRedirects === 0) {
         return { url, status: response.statusCode ?? 0, headers: response.headers, body: limit(response, request) };
       }
       response.resume();
@@ -83,7 +91,7 @@ export class OutboundHttpClient {
   private send(
     url: URL,
     method: string,
-    body: string | Buffer | undefined,
+    body: OutboundBody | undefined,
     request: OutboundRequest,
   ): Promise<IncomingMessage> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -92,16 +100,30 @@ export class OutboundHttpClient {
         method,
         headers: {
           ...request.headers,
-          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+          // A streamed body goes chunked: no length is known before its end.
+          ...(body !== undefined && isWhole(body) ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
         },
         lookup: this.guard.lookup,
         signal: request.signal,
       });
       outgoing.once('response', resolve);
       outgoing.once('error', reject);
-      outgoing.end(body);
+      if (body === undefined || isWhole(body)) {
+        outgoing.end(body);
+        return;
+      }
+      // Backpressure from the socket paces the producer; a producer that throws (a database error
+      // mid-export) aborts the request, which then rejects with that error.
+      pipeline(Readable.from(body), outgoing).catch((error: Error) => {
+        outgoing.destroy(error);
+        reject(error);
+      });
     });
   }
+}
+
+function isWhole(body: OutboundBody): body is string | Buffer {
+  return typeof body === 'string' || Buffer.isBuffer(body);
 }
 
 /** The response body, cut with an OutboundLimitError once it passes request.maxBytes. */

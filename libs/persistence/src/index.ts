@@ -12,3 +12,5 @@ export type { TaskState } from './repositories/sql';
 export * from './repositories/task-query.store';
 export * from './repositories/task.repository';
 export type { NewTask } from './repositories/task-rows';
+export { toBatchView } from './views/batch.view';
+export { toProgress, toTaskSummary } from './views/task-summary.view';

@@ -2,7 +2,7 @@ import type { HttpException } from '@nestjs/common';
 import { BadRequestException, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
 import type { CreateBatchDto } from '@app/contracts';
 import { EXAMPLE_TASK, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
-import type { BatchStore, TaskRepository } from '@app/persistence';
+import type { BatchStore, OutboxStore, TaskRepository } from '@app/persistence';
 import type { StageDispatcher } from '@app/pipeline';
 import type { TaskQueriesService } from '../tasks/task-queries.service';
 import { SourceRules } from '../tasks/source-rules';
@@ -20,6 +20,7 @@ function setup(maxTasks = 3, { active = 0, maxActiveTasks = 10_000 } = {}) {
   const service = new BatchesService(
     { maxTasks },
     batches as unknown as BatchStore,
+    {} as OutboxStore,
     dispatcher as unknown as StageDispatcher,
     new TaskAdmission(
       { softSeconds: 3300, hardSeconds: 3600 },
@@ -42,10 +43,15 @@ describe(BatchesService.name, () => {
       'alice',
     );
     expect(taskIds).toHaveLength(2);
-    expect(batches.create).toHaveBeenCalledWith(id, 'alice', [
-      expect.objectContaining({ id: taskIds[0], limits: { softSeconds: 3300, hardSeconds: 3600 }, owner: 'alice' }),
-      expect.objectContaining({ id: taskIds[1], spec: expect.objectContaining({ priority: TaskPriority.LOW }) }),
-    ]);
+    expect(batches.create).toHaveBeenCalledWith(
+      id,
+      'alice',
+      [
+        expect.objectContaining({ id: taskIds[0], limits: { softSeconds: 3300, hardSeconds: 3600 }, owner: 'alice' }),
+        expect.objectContaining({ id: taskIds[1], spec: expect.objectContaining({ priority: TaskPriority.LOW }) }),
+      ],
+      undefined,
+    );
     expect(dispatcher.dispatchAll).toHaveBeenCalledWith([
       expect.objectContaining({
         id: taskIds[0],

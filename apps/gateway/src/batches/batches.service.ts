@@ -9,15 +9,15 @@ import {
 import { randomUUID } from 'node:crypto';
 import { describeError, withDeadline } from '@app/common';
 import type { BatchViewDto, CreateBatchDto, FieldError, TaskPageDto } from '@app/contracts';
-import { TaskStatus } from '@app/contracts';
 import type { NewTask } from '@app/persistence';
-import { BatchStore } from '@app/persistence';
+import { BatchStore, OutboxStore, toBatchView } from '@app/persistence';
 import { StageDispatcher } from '@app/pipeline';
 import { invalidFields } from '../http/validation';
 import type { ListTasksQueryDto } from '../tasks/dto/task-queries.dto';
 import { initialState, TaskAdmission } from '../tasks/task-admission';
 import { TaskQueriesService } from '../tasks/task-queries.service';
-import { toTaskSpec } from '../tasks/task-spec.mapper';
+import { toNotifySpec, toTaskSpec } from '../tasks/task-spec.mapper';
+import { toNotificationView } from '../tasks/task-view.mapper';
 import { ENQUEUE_DEADLINE_MS } from '../tasks/tasks.service';
 
 export const BATCH_OPTIONS = Symbol('BATCH_OPTIONS');
@@ -37,6 +37,7 @@ export class BatchesService {
   constructor(
     @Inject(BATCH_OPTIONS) private readonly options: BatchOptions,
     private readonly batches: BatchStore,
+    private readonly outbox: OutboxStore,
     private readonly dispatcher: StageDispatcher,
     private readonly admission: TaskAdmission,
     private readonly queries: TaskQueriesService,
@@ -61,7 +62,7 @@ export class BatchesService {
     await this.admission.ensureRoom(tasks.length);
 
     const id = randomUUID();
-    await this.batches.create(id, owner, tasks);
+    await this.batches.create(id, owner, tasks, batch.notify && toNotifySpec(batch.notify));
     try {
       await withDeadline(this.dispatcher.dispatchAll(tasks.map(initialState)), ENQUEUE_DEADLINE_MS);
     } catch (error) {
@@ -93,23 +94,13 @@ export class BatchesService {
   }
 
   async view(id: string): Promise<BatchViewDto> {
-    const [aggregate, errors] = await Promise.all([this.batches.aggregate(id), this.batches.errors(id, ERRORS_SHOWN)]);
-    if (!aggregate) throw new NotFoundException(`Batch ${id} not found`);
-    const { counts } = aggregate;
-    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-    return {
-      id,
-      total: aggregate.total,
-      counts: { ...counts, total },
-      succeeded: counts[TaskStatus.COMPLETED] + counts[TaskStatus.COMPLETED_WITH_ERRORS],
-      failed: counts[TaskStatus.FAILED],
-      done: aggregate.done,
-      created_at: aggregate.createdAt.toISOString(),
-      started_at: aggregate.startedAt?.toISOString() ?? null,
-      finished_at: aggregate.finishedAt?.toISOString() ?? null,
-      duration_ms: aggregate.finishedAt ? aggregate.finishedAt.getTime() - aggregate.createdAt.getTime() : null,
-      errors: errors.map((entry) => ({ task_id: entry.taskId, status: entry.status, error: entry.error })),
-    };
+    const [outcome, notify, deliveries] = await Promise.all([
+      this.batches.outcome(id, ERRORS_SHOWN),
+      this.batches.notifyOf(id),
+      this.outbox.forBatch(id),
+    ]);
+    if (!outcome) throw new NotFoundException(`Batch ${id} not found`);
+    return { ...toBatchView(outcome.aggregate, outcome.errors), notification: toNotificationView(notify, deliveries) };
   }
 
   async tasks(id: string, query: ListTasksQueryDto): Promise<TaskPageDto> {

@@ -1,10 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ACTIVE_STATUSES, PAGE_LIMITS, TaskPageDto, TaskResultPageDto, TaskStatsDto } from '@app/contracts';
-import { DurationPercentiles, TaskListFilter, TaskQueryStore, TaskRepository } from '@app/persistence';
+import { DurationPercentiles, TaskListFilter, TaskQueryStore, TaskRepository, toTaskSummary } from '@app/persistence';
 import { resultCursor, taskCursor } from './cursor';
 import { ListTasksQueryDto, TaskResultQueryDto } from './dto/task-queries.dto';
 import { parseWindow } from './dto/window';
-import { toTaskSummary } from './task-view.mapper';
 
 const DEFAULT_WINDOW = '1h';
 

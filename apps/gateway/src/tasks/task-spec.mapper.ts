@@ -3,11 +3,14 @@ import type {
   DataSourceDto,
   DimensionDto,
   DimensionSpec,
+  NotifyDto,
+  NotifySpec,
   SourceSimulation,
   SourceSpec,
   SourceSimulationDto,
   TaskSpec,
 } from '@app/contracts';
+import { HIDDEN_SECRET } from '@app/contracts';
 
 /**
  * The request becomes the domain here, once: the validated CreateTaskDto (snake_case, validation and
@@ -25,7 +28,12 @@ export function toTaskSpec(request: CreateTaskDto): TaskSpec {
     ...(request.limits
       ? { limits: defined({ softSeconds: request.limits.soft_seconds, hardSeconds: request.limits.hard_seconds }) }
       : {}),
+    ...(request.notify ? { notify: toNotifySpec(request.notify) } : {}),
   };
+}
+
+export function toNotifySpec(notify: NotifyDto): NotifySpec {
+  return { webhook: { url: notify.webhook.url, secret: notify.webhook.secret } };
 }
 
 /** The task as it was requested, in the API's shape, for the task view. */
@@ -54,6 +62,8 @@ export function toTaskRequest(spec: TaskSpec): CreateTaskDto {
     ...(spec.limits
       ? { limits: defined({ soft_seconds: spec.limits.softSeconds, hard_seconds: spec.limits.hardSeconds }) }
       : {}),
+    // The secret is the caller's alone: it is used to sign, never shown back.
+    ...(spec.notify ? { notify: { webhook: { url: spec.notify.webhook.url, secret: HIDDEN_SECRET } } } : {}),
   };
 }
 

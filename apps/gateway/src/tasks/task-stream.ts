@@ -17,9 +17,8 @@ import {
 } from 'rxjs';
 import type { TaskSummaryDto } from '@app/contracts';
 import { isTerminal } from '@app/contracts';
-import { TaskRepository } from '@app/persistence';
+import { TaskRepository, toTaskSummary } from '@app/persistence';
 import { ProgressFeed } from './progress-feed';
-import { toTaskSummary } from './task-view.mapper';
 import { TasksService } from './tasks.service';
 
 export const STREAM_OPTIONS = Symbol('STREAM_OPTIONS');

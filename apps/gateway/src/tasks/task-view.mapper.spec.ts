@@ -152,6 +152,7 @@ describe(toTaskView.name, () => {
         status: DeliveryStatus.FAILED,
         attempts: 3,
         lastError: 'SMTP: refused',
+        lastHttpStatus: null,
         nextAttemptAt: new Date(),
         deliveredAt: null,
       },
@@ -160,5 +161,46 @@ describe(toTaskView.name, () => {
       { output: 0, type: 'export', status: 'waiting', attempts: 0, last_error: null, delivered_at: null },
       { output: 1, type: 'email', status: 'failed', attempts: 3, last_error: 'SMTP: refused', delivered_at: null },
     ]);
+  });
+
+  it("shows the webhook told of the task's end, its secret never, and the notification's delivery", () => {
+    const spec = {
+      ...toTaskSpec(EXAMPLE_TASK),
+      notify: { webhook: { url: 'http://x.test/n', secret: 's'.repeat(20) } },
+    };
+    expect(toTaskView(entity({ spec }), [], undefined).notification).toEqual({
+      event: null,
+      url: 'http://x.test/n',
+      status: 'waiting',
+      attempts: 0,
+      last_status: null,
+      last_error: null,
+      next_attempt_at: null,
+      delivered_at: null,
+    });
+    const retrying = new Date('2026-01-01T00:00:05Z');
+    const view = toTaskView(entity({ spec }), [], undefined, [
+      {
+        key: 'notify',
+        kind: 'notify.webhook',
+        spec: { event: 'task.completed', url: 'http://x.test/n' },
+        status: DeliveryStatus.PENDING,
+        attempts: 2,
+        lastError: 'POST http://x.test/n answered 503',
+        lastHttpStatus: 503,
+        nextAttemptAt: retrying,
+        deliveredAt: null,
+      },
+    ]);
+    expect(view.notification).toMatchObject({
+      event: 'task.completed',
+      status: 'pending',
+      attempts: 2,
+      last_status: 503,
+      next_attempt_at: retrying.toISOString(),
+    });
+    expect(view.request.notify).toEqual({ webhook: { url: 'http://x.test/n', secret: '(hidden)' } });
+    expect(JSON.stringify(view)).not.toContain('s'.repeat(20));
+    expect(toTaskView(entity(), [], undefined).notification).toBeNull();
   });
 });

@@ -1,54 +1,15 @@
-import type { DeliveryViewDto, TaskProgressDto, TaskResultDto, TaskSummaryDto, TaskViewDto } from '@app/contracts';
-import type { DeliveryState, TaskEntity, TaskFailure, TaskSummaryRow } from '@app/persistence';
+import type {
+  DeliveryViewDto,
+  NotificationSpec,
+  NotificationViewDto,
+  NotifySpec,
+  TaskResultDto,
+  TaskViewDto,
+} from '@app/contracts';
+import { NOTIFY_DELIVERY } from '@app/contracts';
+import type { DeliveryState, TaskEntity, TaskFailure } from '@app/persistence';
+import { toTaskSummary } from '@app/persistence';
 import { toTaskRequest } from './task-spec.mapper';
-
-type ProgressCounters = Pick<
-  TaskEntity,
-  | 'sourcesTotal'
-  | 'sourcesCollected'
-  | 'sourcesFailed'
-  | 'recordsTotal'
-  | 'recordsEvaluated'
-  | 'recordsFailed'
-  | 'recordsDropped'
-  | 'dimensionsTotal'
-  | 'dimensionsDone'
->;
-
-/** The counters under the snake_case names every view (GET, lists, live events) uses. */
-export function toProgress(task: ProgressCounters): TaskProgressDto {
-  return {
-    sources_total: task.sourcesTotal,
-    sources_collected: task.sourcesCollected,
-    sources_failed: task.sourcesFailed,
-    records_total: task.recordsTotal,
-    records_evaluated: task.recordsEvaluated,
-    records_failed: task.recordsFailed,
-    records_dropped: task.recordsDropped,
-    dimensions_total: task.dimensionsTotal,
-    dimensions_done: task.dimensionsDone,
-  };
-}
-
-export function toTaskSummary(task: TaskSummaryRow | TaskEntity): TaskSummaryDto {
-  return {
-    id: task.id,
-    status: task.status,
-    stage: task.stage,
-    progress: toProgress(task),
-    labels: task.labels,
-    priority: task.priority,
-    limits: { soft_seconds: task.softLimitS, hard_seconds: task.hardLimitS },
-    soft_limit_reached_at: task.softLimitedAt?.toISOString() ?? null,
-    batch_id: task.batchId,
-    retry_of: task.retryOf,
-    created_at: task.createdAt.toISOString(),
-    updated_at: task.updatedAt.toISOString(),
-    started_at: task.startedAt?.toISOString() ?? null,
-    finished_at: task.finishedAt?.toISOString() ?? null,
-    error: task.error,
-  };
-}
 
 export function toTaskView(
   task: TaskEntity,
@@ -73,6 +34,28 @@ export function toTaskView(
         deliveries.find((delivery) => delivery.key === `output:${index}`),
       ),
     ),
+    notification: toNotificationView(task.spec.notify, deliveries),
+  };
+}
+
+/** A task's or batch's webhook and its delivery; `waiting` until the end writes the notification. */
+export function toNotificationView(
+  notify: NotifySpec | null | undefined,
+  deliveries: readonly DeliveryState[],
+): NotificationViewDto | null {
+  if (!notify) return null;
+  const delivery = deliveries.find((entry) => entry.key === NOTIFY_DELIVERY.key);
+  const spec = delivery?.spec as NotificationSpec | undefined;
+  return {
+    event: spec?.event ?? null,
+    url: notify.webhook.url,
+    status: delivery?.status ?? 'waiting',
+    attempts: delivery?.attempts ?? 0,
+    last_status: delivery?.lastHttpStatus ?? null,
+    last_error: delivery?.lastError ?? null,
+    next_attempt_at:
+      delivery && ['pending', 'delivering'].includes(delivery.status) ? delivery.nextAttemptAt.toISOString() : null,
+    delivered_at: delivery?.deliveredAt?.toISOString() ?? null,
   };
 }
 

@@ -1,21 +1,23 @@
 import type { EmailOutput, ExportOutput } from '@app/contracts';
 import { EXPORT_CONTENT_TYPES, OUTPUT_DELIVERY_KINDS } from '@app/contracts';
-import type { Delivery, DeliveryHandler, SmtpMailer } from '@app/delivery';
+import type { Delivery, DeliveryHandler, DeliveryReceipt, SmtpMailer } from '@app/delivery';
 import { DeliveryError, postWebhook } from '@app/delivery';
 import { renderExport } from '@app/export';
+import type { OutboundHttpClient } from '@app/outbound';
 import type { ExportStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { emailSummary } from './email-summary';
 
 /**
  * What each output of a finished task does when the outbox delivers it: an export posted to a
- * webhook (rendered from Postgres as it is sent), or a summary e-mailed. The delivery id travels
- * with both (header, Message-ID) so a receiver can drop a repeat.
+ * webhook (rendered from Postgres as it is sent, through the outbound guard), or a summary e-mailed.
+ * The delivery id travels with both (header, Message-ID) so a receiver can drop a repeat.
  */
 export class OutputDeliveries {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly exports: ExportStore,
     private readonly mailer: SmtpMailer | undefined,
+    private readonly http: OutboundHttpClient,
   ) {}
 
   handlers(): Record<string, DeliveryHandler> {
@@ -25,7 +27,7 @@ export class OutputDeliveries {
     };
   }
 
-  private async postExport(delivery: Delivery, signal: AbortSignal): Promise<void> {
+  private async postExport(delivery: Delivery, signal: AbortSignal): Promise<DeliveryReceipt> {
     const output = delivery.spec as ExportOutput;
     const task = await this.task(delivery.taskId);
     const dimensions = task.spec.dimensions;
@@ -35,7 +37,8 @@ export class OutputDeliveries {
       { fieldNames, dimensionIds: dimensions.map((dimension) => dimension.id) },
       this.exports.records(task.id, dimensions),
     );
-    await postWebhook(
+    return postWebhook(
+      this.http,
       {
         url: output.url,
         headers: {
@@ -66,8 +69,8 @@ export class OutputDeliveries {
     );
   }
 
-  private async task(taskId: string): Promise<TaskEntity> {
-    const task = await this.tasks.findById(taskId);
+  private async task(taskId: string | null): Promise<TaskEntity> {
+    const task = taskId === null ? null : await this.tasks.findById(taskId);
     if (!task) throw new DeliveryError(`task ${taskId} no longer exists`, false);
     return task;
   }

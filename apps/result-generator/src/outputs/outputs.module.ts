@@ -1,11 +1,18 @@
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { NOTIFY_DELIVERY, OUTPUT_DELIVERY_KINDS } from '@app/contracts';
 import { DeliveryDispatcher, SmtpMailer } from '@app/delivery';
-import { ExportStore, OutboxStore, TaskRepository } from '@app/persistence';
+import { PipelineMetrics } from '@app/observability';
+import { OutboundGuard, OutboundHttpClient } from '@app/outbound';
+import { BatchStore, ExportStore, OutboxStore, TaskRepository } from '@app/persistence';
 import type { ResultGeneratorOptions } from '../result-generator.config';
+import { Notifications } from './notifications';
 import { OutputDeliveries } from './output-deliveries';
 
 const MAILER = Symbol('MAILER');
+
+/** The kinds that POST to a webhook (dataproc_webhook_deliveries_total counts their attempts). */
+const WEBHOOK_KINDS = new Set<string>([OUTPUT_DELIVERY_KINDS.export, NOTIFY_DELIVERY.kind]);
 
 /** Runs the outbox dispatcher in this app for as long as it is up. */
 @Injectable()
@@ -25,7 +32,10 @@ class DeliveryLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
-/** Delivers the outputs of finished tasks (webhook exports, e-mails) from the outbox. */
+/**
+ * Delivers the outbox: the outputs of finished tasks (webhook exports, e-mails) and the webhook
+ * notifications of ended tasks and batches. Every webhook goes through the one outbound guard.
+ */
 @Module({})
 export class OutputsModule {
   static forRoot({ outputs }: ResultGeneratorOptions): DynamicModule {
@@ -41,14 +51,29 @@ export class OutputsModule {
         },
         {
           provide: DeliveryDispatcher,
-          inject: [OutboxStore, TaskRepository, ExportStore, MAILER],
-          useFactory: (outbox: OutboxStore, tasks: TaskRepository, exports: ExportStore, mailer?: SmtpMailer) =>
-            new DeliveryDispatcher(
+          inject: [OutboxStore, TaskRepository, BatchStore, ExportStore, MAILER, PipelineMetrics],
+          useFactory: (
+            outbox: OutboxStore,
+            tasks: TaskRepository,
+            batches: BatchStore,
+            exports: ExportStore,
+            mailer: SmtpMailer | undefined,
+            metrics: PipelineMetrics,
+          ) => {
+            const http = new OutboundHttpClient(new OutboundGuard(outputs.allowedHosts));
+            return new DeliveryDispatcher(
               outbox,
-              new OutputDeliveries(tasks, exports, mailer).handlers(),
+              {
+                ...new OutputDeliveries(tasks, exports, mailer, http).handlers(),
+                ...new Notifications(tasks, batches, http).handlers(),
+              },
               outputs.delivery,
               new Logger(DeliveryDispatcher.name),
-            ),
+              (kind, outcome) => {
+                if (WEBHOOK_KINDS.has(kind)) metrics.webhookDelivery(outcome);
+              },
+            );
+          },
         },
         DeliveryLoop,
       ],

@@ -5,6 +5,7 @@ import { TaskOwner1764600000000 } from './1764600000000-task-owner';
 import { TaskListing1764700000000 } from './1764700000000-task-listing';
 import { TaskPriorityLimits1764800000000 } from './1764800000000-task-priority-limits';
 import { Batches1764900000000 } from './1764900000000-batches';
+import { Notifications1765000000000 } from './1765000000000-notifications';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   TaskListing1764700000000,
   TaskPriorityLimits1764800000000,
   Batches1764900000000,
+  Notifications1765000000000,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { NotifySpec } from '@app/contracts';
 import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
 import { selectRow, selectRows } from './sql';
 import type { NewTask } from './task-rows';
@@ -31,11 +32,16 @@ export class BatchStore {
 
   /**
    * The batch and every one of its tasks in one transaction: all of them or none. The batch belongs
-   * to `owner`, as each of its tasks does.
+   * to `owner`, as each of its tasks does; `notify` is told when its last task has ended.
    */
-  async create(batchId: string, owner: string | null, tasks: readonly NewTask[]): Promise<void> {
+  async create(batchId: string, owner: string | null, tasks: readonly NewTask[], notify?: NotifySpec): Promise<void> {
     await this.db.transaction(async (manager) => {
-      await manager.query('INSERT INTO batches (id, total, owner) VALUES ($1, $2, $3)', [batchId, tasks.length, owner]);
+      await manager.query('INSERT INTO batches (id, total, owner, notify) VALUES ($1, $2, $3, $4::jsonb)', [
+        batchId,
+        tasks.length,
+        owner,
+        notify === undefined ? null : JSON.stringify(notify),
+      ]);
       await insertTasks(manager, tasks, batchId);
     });
   }
@@ -46,6 +52,16 @@ export class BatchStore {
       'UPDATE tasks SET stage = $2, updated_at = now() WHERE batch_id = $1 AND status = $3 AND stage IS NULL',
       [batchId, TaskStage.COLLECT, TaskStatus.PENDING],
     );
+  }
+
+  /** The batch's webhook (null: none), or undefined when there is no such batch. */
+  async notifyOf(batchId: string): Promise<NotifySpec | null | undefined> {
+    const row = await selectRow<{ notify: NotifySpec | null }>(
+      this.db.manager,
+      'SELECT notify FROM batches WHERE id = $1',
+      [batchId],
+    );
+    return row?.notify;
   }
 
   /** Undoes create() when the tasks could not be queued (the tasks go by ON DELETE CASCADE). */
@@ -88,6 +104,15 @@ export class BatchStore {
       startedAt: row.startedAt,
       finishedAt: row.done ? row.finishedAt : null,
     };
+  }
+
+  /** The batch's aggregate and its first `errorsShown` errors; undefined when there is no such batch. */
+  async outcome(
+    batchId: string,
+    errorsShown: number,
+  ): Promise<{ aggregate: BatchAggregate; errors: BatchError[] } | undefined> {
+    const [aggregate, errors] = await Promise.all([this.aggregate(batchId), this.errors(batchId, errorsShown)]);
+    return aggregate && { aggregate, errors };
   }
 
   /** The first tasks, in the order they were given, that ended with an error. */
