@@ -90,6 +90,50 @@ describe('the dataproc CLI against the running apps', () => {
     expect((await cli('status', '00000000-0000-4000-8000-000000000000')).stderr).toMatch(/404/);
   }, 60_000);
 
+  it('lists tasks newest first by status and label, page by page, and retries an ended task', async () => {
+    const label = `cli-${Date.now()}`;
+    const labelled = taskFile('labelled.json', { ...EXAMPLE_TASK, labels: { run: label } });
+    const first = /^task +(\S+)$/m.exec((await cli('submit', labelled, '--interval', '100')).stdout)?.[1] ?? '';
+    const second = /^task +(\S+)$/m.exec((await cli('submit', labelled, '--interval', '100')).stdout)?.[1] ?? '';
+
+    const listed = await cli('list', '--label', `run:${label}`, '--status', 'completed,completed_with_errors');
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows[0].split(/ +/)).toEqual(['id', 'status', 'stage', 'progress', 'created']);
+    // Newest first, each as GET /tasks shows it.
+    const page = (await system.request('GET', `/api/v1/tasks?label=run:${label}`)).body;
+    expect(rows.slice(1).map((row) => row.split(/ +/)[0])).toEqual([second, first]);
+    expect(rows.slice(1).map((row) => row.split(/ +/)[1])).toEqual(page.items.map((task: any) => task.status));
+    expect(rows[1]).toContain('100%');
+    expect(await cli('list', '--label', `run:${label}`, '--status', 'failed')).toMatchObject({
+      code: 0,
+      stdout: 'id  status  stage  progress  created\n',
+    });
+
+    // One a page: the first page names the cursor of the next, which holds the older task.
+    const one = await cli('list', '--label', `run:${label}`, '--limit', '1');
+    const cursor = /^more: --cursor (\S+)$/m.exec(one.stdout)?.[1] ?? '';
+    expect(one.stdout).toContain(second);
+    const next = await cli('list', '--label', `run:${label}`, '--limit', '1', '--cursor', cursor);
+    expect(next.stdout).toContain(first);
+    expect(next.stdout).not.toMatch(/^more:/m);
+
+    const retried = await cli('retry', first);
+    expect(retried.code).toBe(0);
+    const copy = retried.stdout.trim();
+    expect(copy).toMatch(/^[0-9a-f-]{36}$/);
+    const task = await system.waitForEnd(copy, 30_000);
+    expect(task).toMatchObject({ retry_of: first, labels: { run: label }, status: 'completed' });
+    expect((await cli('list', '--label', `run:${label}`)).stdout.split('\n')[1]).toContain(copy);
+
+    const bad = await cli('list', '--status', 'sleeping');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^dataproc: 400: .*status/);
+    const unknown = await cli('retry', '00000000-0000-4000-8000-000000000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^dataproc: 404/);
+  }, 90_000);
+
   it('shows the queues, cleans finished jobs and retries failed ones (operators, on Redis)', async () => {
     const queues = await cli('queues');
     expect(queues.code).toBe(0);

@@ -131,6 +131,31 @@ describe('the web page in headless Chromium', () => {
     expect((await system.task(id)).status).toBe('cancelled');
   }, 60_000);
 
+  it('retries an ended task from its page: a new task, linked to it, at the top of the list', async () => {
+    const original = await system.submit(EXAMPLE_TASK);
+    await system.waitForEnd(original, 30_000);
+    await page.goto(`${system.baseUrl}/#/tasks/${original}`);
+    await page.locator('#task-status', { hasText: 'completed' }).waitFor();
+    expect(await page.locator('#retry').isDisabled()).toBe(false);
+    await page.click('#retry');
+    await page.waitForURL((url) => /#\/tasks\/[0-9a-f-]{36}$/.test(url.hash) && !url.hash.endsWith(original));
+    const copy = /#\/tasks\/(.+)$/.exec(page.url())?.[1] ?? '';
+    // The copy's own page (not the original's, still shown for a moment), followed to its end.
+    await page.locator('#task-view h2', { hasText: copy }).waitFor();
+    await page.locator('#task-status', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    await page.locator('#task-view h2', { hasText: copy }).waitFor();
+    expect(await system.task(copy)).toMatchObject({ retry_of: original, status: 'completed' });
+
+    // The list (GET /tasks, newest first) has the copy first, then the original.
+    await page.click('text=← all tasks');
+    await page.locator(`tr[data-id="${copy}"]`).waitFor();
+    const ids = await page
+      .locator('#task-rows tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    expect(ids.indexOf(copy)).toBeLessThan(ids.indexOf(original));
+    expect(ids.indexOf(original)).toBeGreaterThan(-1);
+  }, 90_000);
+
   it('shows the queue dashboard behind its login', async () => {
     const dashboard = await browser
       .browser()

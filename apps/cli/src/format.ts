@@ -16,6 +16,12 @@ export interface TaskView {
   };
 }
 
+/** A page of GET /tasks. */
+export interface TaskPage {
+  items: (TaskView & { created_at: string })[];
+  next_cursor: string | null;
+}
+
 export const ACTIVE = new Set(['pending', 'running']);
 
 /**

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { appOptions, BaseConfig, loadConfig } from '@app/config';
 import { ApiClient, ApiError } from './api-client';
-import type { TaskView } from './format';
+import type { TaskPage, TaskView } from './format';
 import { ACTIVE, describeTask, percentDone, table } from './format';
 import { JOB_STATES, QueueAdmin } from './queue-admin';
 
@@ -96,21 +96,25 @@ program
 
 program
   .command('list')
-  .description('tasks, newest first')
-  .option('--status <status>', 'only tasks with this status')
-  .option('--limit <n>', 'how many', (value) => Number(value), 20)
-  .action(async (options: { status?: string; limit: number }) => {
+  .description('tasks, newest first (your own, or every one with an admin key)')
+  .option('--status <statuses>', 'only tasks with these statuses, comma-separated (e.g. running,failed)')
+  .option('--label <key:value>', 'only tasks with this label')
+  .option('--limit <n>', 'how many, 1-200', (value) => Number(value), 20)
+  .option('--cursor <cursor>', 'the page after this one (the cursor the previous page printed)')
+  .action(async (options: { status?: string; label?: string; limit: number; cursor?: string }) => {
     const query = new URLSearchParams({ limit: String(options.limit) });
     if (options.status) query.set('status', options.status);
+    if (options.label) query.set('label', options.label);
+    if (options.cursor) query.set('cursor', options.cursor);
     const answer = await api().expect('GET', `/tasks?${query.toString()}`, [200]);
-    const body = answer.body as { items?: TaskView[]; tasks?: TaskView[] } | TaskView[];
-    const tasks = Array.isArray(body) ? body : (body.items ?? body.tasks ?? []);
+    const page = answer.body as TaskPage;
     print(
       table(
-        ['id', 'status', 'stage'],
-        tasks.map((task) => [task.id, task.status, task.stage ?? '']),
+        ['id', 'status', 'stage', 'progress', 'created'],
+        page.items.map((task) => [task.id, task.status, task.stage ?? '', `${percentDone(task)}%`, task.created_at]),
       ),
     );
+    if (page.next_cursor) print(`more: --cursor ${page.next_cursor}`);
   });
 
 program
@@ -124,10 +128,12 @@ program
 
 program
   .command('retry')
-  .description('run an ended task again (a new task; its id is printed)')
+  .description(
+    'run an ended task again: a new task with the same specification (its retry_of names this one); its id is printed',
+  )
   .argument('<id>')
   .action(async (id: string) => {
-    const answer = await api().expect('POST', `/tasks/${id}/retry`, [200, 201, 202]);
+    const answer = await api().expect('POST', `/tasks/${id}/retry`, [202]);
     print((answer.body as { id: string }).id);
   });
 

@@ -138,7 +138,6 @@ $('#submit-form').addEventListener('submit', function (event) {
   api('POST', '/tasks', body).then(function (answer) {
     if (answer.status === 202) {
       showSubmitErrors([]);
-      remember(answer.body.id);
       location.hash = '#/tasks/' + answer.body.id;
     } else if (answer.body && Array.isArray(answer.body.fields)) {
       showSubmitErrors(answer.body.fields.map(function (f) { return { field: f.field, text: f.reasons.join(', ') }; }));
@@ -148,47 +147,38 @@ $('#submit-form').addEventListener('submit', function (event) {
   });
 });
 
-/* The tasks this browser submitted, for a gateway without the task list. */
-function remembered() { try { return JSON.parse(localStorage.getItem('dataproc.tasks') || '[]'); } catch (e) { return []; } }
-function remember(id) { var ids = remembered().filter(function (x) { return x !== id; }); ids.unshift(id); localStorage.setItem('dataproc.tasks', JSON.stringify(ids.slice(0, 50))); }
-
-/* Task list */
-function showList() {
+/* Task list: GET /tasks, newest first, 50 a page (More follows next_cursor); live bars from the events. */
+var nextCursor = null;
+function isActive(task) { return task.status === 'pending' || task.status === 'running'; }
+function showList(cursor) {
   var status = $('#status-filter').value;
-  var query = '?limit=50' + (status ? '&status=' + status : '');
+  var query = '?limit=50' + (status ? '&status=' + status : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
   api('GET', '/tasks' + query).then(function (answer) {
-    if (answer.status === 200) {
-      var items = Array.isArray(answer.body) ? answer.body : (answer.body.items || answer.body.tasks || []);
-      return items;
-    }
-    // No list endpoint on this gateway: the tasks submitted from this browser.
-    return Promise.all(remembered().map(function (id) { return api('GET', '/tasks/' + id); })).then(function (answers) {
-      return answers.filter(function (a) { return a.status === 200 && (!status || a.body.status === status); }).map(function (a) { return a.body; });
-    });
-  }).then(function (tasks) {
     var body = $('#task-rows');
-    body.innerHTML = '';
-    tasks.forEach(function (task) {
+    if (!cursor) body.innerHTML = '';
+    if (answer.status !== 200) { body.appendChild(el('tr', {}, [el('td', { class: 'error', colspan: '4', text: errorText(answer) })])); return; }
+    answer.body.items.forEach(function (task) {
       var cell = el('td', {}, [bar(task)]);
       var statusCell = el('td', { text: task.status });
-      var row = el('tr', { 'data-id': task.id }, [
+      body.appendChild(el('tr', { 'data-id': task.id }, [
         el('td', {}, [el('a', { href: '#/tasks/' + task.id, text: task.id.slice(0, 8) })]),
         statusCell, cell, el('td', { text: new Date(task.created_at).toLocaleTimeString() }),
-      ]);
-      body.appendChild(row);
-      if (task.status === 'pending' || task.status === 'running') {
-        // The events say that something moved; the task's counters come with a read.
-        follow(task.id, function () {
-          api('GET', '/tasks/' + task.id).then(function (a) {
-            if (a.status === 200) { cell.replaceChildren(bar(a.body)); statusCell.textContent = a.body.status; }
-          });
+      ]));
+      if (isActive(task)) {
+        // Each progress event carries the task's summary, counters included: the bar needs no read.
+        follow(task.id, function (event) {
+          if (!event || !event.progress) return;
+          cell.replaceChildren(bar(event)); statusCell.textContent = event.status;
         });
       }
     });
-    $('#empty').hidden = tasks.length > 0;
+    nextCursor = answer.body.next_cursor;
+    $('#more').hidden = !nextCursor;
+    $('#empty').hidden = body.children.length > 0;
   });
 }
-$('#status-filter').addEventListener('change', function () { stopStreams(); showList(); });
+$('#more').addEventListener('click', function () { showList(nextCursor); });
+$('#status-filter').addEventListener('change', function () { stopStreams(); showList(null); });
 
 /* One task */
 function histogram(scores, threshold) {
@@ -256,11 +246,11 @@ function renderTask(task) {
   }
   var note = function (text) { $('#action-result').textContent = text; };
   $('#cancel').disabled = task.status !== 'pending' && task.status !== 'running';
-  $('#retry').disabled = task.status === 'pending' || task.status === 'running';
+  $('#retry').disabled = isActive(task);
   $('#cancel').onclick = function () { api('DELETE', '/tasks/' + task.id).then(function (a) { if (a.status === 200) renderTask(a.body); else note(errorText(a)); }); };
   $('#retry').onclick = function () {
     api('POST', '/tasks/' + task.id + '/retry').then(function (a) {
-      if (a.status >= 200 && a.status < 300 && a.body && a.body.id) { remember(a.body.id); location.hash = '#/tasks/' + a.body.id; } else note(errorText(a));
+      if (a.status === 202) location.hash = '#/tasks/' + a.body.id; else note(errorText(a));
     });
   };
   $('#export').onclick = function () {
@@ -277,8 +267,10 @@ function showTask(id) {
   api('GET', '/tasks/' + id).then(function (answer) {
     if (answer.status !== 200) { $('#task-view').replaceChildren(el('p', { class: 'error', text: errorText(answer) })); return; }
     renderTask(answer.body);
-    if (answer.body.status === 'pending' || answer.body.status === 'running') {
-      follow(id, function () {
+    if (isActive(answer.body)) {
+      // A progress event (or the stream's end) says the task moved; its errors and result come with a read.
+      follow(id, function (event) {
+        if (event && !event.progress) return;
         api('GET', '/tasks/' + id).then(function (a) { if (a.status === 200) renderTask(a.body); });
       });
     }
@@ -290,7 +282,7 @@ function route() {
   var match = /^#\/tasks\/([0-9a-f-]{36})$/.exec(location.hash);
   $('#home').hidden = !!match;
   $('#task-page').hidden = !match;
-  if (match) showTask(match[1]); else showList();
+  if (match) showTask(match[1]); else showList(null);
 }
 window.addEventListener('hashchange', route);
 route();

@@ -66,6 +66,7 @@ export function webPage(): string {
       <label>Status <select id="status-filter"><option value="">all</option>${statuses}</select></label>
       <table><thead><tr><th>task</th><th>status</th><th>progress</th><th>created</th></tr></thead><tbody id="task-rows"></tbody></table>
       <p id="empty" class="note" hidden>No tasks yet.</p>
+      <p><button id="more" type="button" hidden>More</button></p>
     </section>
   </div>
   <section id="task-page" class="card" hidden><p><a href="#/">← all tasks</a></p><div id="task-view"></div></section>
