@@ -47,7 +47,7 @@ describe('tasks stored by a failed submission (Postgres)', () => {
   async function submitted(queued: boolean, ageMs: number): Promise<string> {
     const id = randomUUID();
     created.push(id);
-    await tasks.create(id, SPEC);
+    await tasks.create({ id, spec: SPEC, limits: { softSeconds: 3300, hardSeconds: 3600 } });
     if (queued) await tasks.markQueued(id);
     await db.query(
       `UPDATE tasks SET created_at = now() - make_interval(secs => $2), updated_at = now() - make_interval(secs => $2)
