@@ -137,6 +137,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
     }
     const current = (await tasks.state(task.id))!;
@@ -188,6 +189,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
     }
     expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });

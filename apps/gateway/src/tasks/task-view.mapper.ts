@@ -1,4 +1,4 @@
-import type { DeliveryViewDto, TaskResultDto, TaskViewDto } from '@app/contracts';
+import type { DeliveryViewDto, TaskResultDto, TaskUsageDto, TaskViewDto } from '@app/contracts';
 import type { DeliveryState, TaskEntity, TaskFailure } from '@app/persistence';
 import { toTaskRequest } from './task-spec.mapper';
 
@@ -6,6 +6,7 @@ export function toTaskView(
   task: TaskEntity,
   failures: readonly TaskFailure[],
   result: TaskResultDto | undefined,
+  usage: TaskUsageDto,
   deliveries: readonly DeliveryState[] = [],
 ): TaskViewDto {
   return {
@@ -35,6 +36,7 @@ export function toTaskView(
       ...(failure.recordId ? { record_id: failure.recordId } : {}),
       message: failure.message,
     })),
+    usage,
     ...(result ? { result } : {}),
     outputs: (task.spec.outputs ?? []).map((output, index) =>
       toDeliveryView(

@@ -4,6 +4,7 @@ import { EvaluationChunkEntity } from './evaluation-chunk.entity';
 import { TaskRecordEntity } from './task-record.entity';
 import { TaskResultEntity } from './task-result.entity';
 import { TaskSourceEntity } from './task-source.entity';
+import { TaskUsageEntity } from './task-usage.entity';
 import { TaskEntity } from './task.entity';
 
 export {
@@ -14,6 +15,7 @@ export {
   TaskRecordEntity,
   TaskResultEntity,
   TaskSourceEntity,
+  TaskUsageEntity,
 };
 
 export const ENTITIES = [
@@ -24,4 +26,5 @@ export const ENTITIES = [
   DimensionResultEntity,
   TaskResultEntity,
   DeliveryEntity,
+  TaskUsageEntity,
 ];

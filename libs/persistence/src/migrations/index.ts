@@ -2,6 +2,7 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { TaskSpecDomainShape1764100000000 } from './1764100000000-task-spec-domain-shape';
 import { ProcessingAnalysesOutputs1764200000000 } from './1764200000000-processing-analyses-outputs';
 import { TaskOwner1764600000000 } from './1764600000000-task-owner';
+import { TaskUsage1764700000000 } from './1764700000000-task-usage';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   TaskSpecDomainShape1764100000000,
   ProcessingAnalysesOutputs1764200000000,
   TaskOwner1764600000000,
+  TaskUsage1764700000000,
 ];

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { TaskSpec } from '@app/contracts';
+import type { TaskSpec, TaskUsageDto } from '@app/contracts';
 import { ACTIVE_STATUSES, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { readTaskUsage } from './usage.sql';
 
 export type CancelOutcome =
   | { kind: 'cancelled' }
@@ -182,6 +183,10 @@ export class TaskRepository {
        LIMIT $2`,
       [id, limit],
     );
+  }
+
+  usage(id: string): Promise<TaskUsageDto> {
+    return readTaskUsage(this.db.manager, id);
   }
 
   async result(id: string): Promise<TaskResultDto | undefined> {
