@@ -173,6 +173,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
       await (await evaluateQueue.getJob(jobIds.evaluate(task.id, chunk)))!.remove();
       await windowed.dispatch(after!);
