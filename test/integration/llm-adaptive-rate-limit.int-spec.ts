@@ -4,7 +4,7 @@ import { Semaphore } from '@app/common';
 import type { ChatRequest, LlmProvider } from '@app/contracts';
 import { ProviderError } from '@app/contracts';
 import type { RateLimiter } from '@app/llm';
-import { LlmClient, RedisRateLimiter, RedisResponseCache } from '@app/llm';
+import { LlmClient, RedisCircuitBreaker, RedisRateLimiter, RedisResponseCache, UsageMeter } from '@app/llm';
 import { LlmSimulator, RedisRequestWindow } from '@app/simulators';
 import { deleteKeys, openTestRedis } from '../support/redis';
 
@@ -49,6 +49,14 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
     return new LlmClient({
       provider,
       limiter: rateLimiter(redis),
+      // Out of the way here: this spec is about the limiter's pauses.
+      breaker: new RedisCircuitBreaker(redis, {
+        key: `${prefix}:breaker:${randomUUID()}`,
+        threshold: 1000,
+        baseOpenMs: 50,
+        maxOpenMs: 50,
+        probeTimeoutMs: 1000,
+      }),
       cache: new RedisResponseCache(redis, {
         prefix: `${prefix}:cache:${randomUUID()}`,
         ttlSeconds: 60,
@@ -56,7 +64,7 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
         maxEntryBytes: 8_192,
       }),
       concurrency: new Semaphore(IN_FLIGHT_PER_REPLICA),
-      options: { timeoutMs: 5_000, maxAttempts: 20, baseDelayMs: 50, maxDelayMs: 400 },
+      options: { timeoutMs: 5_000, baseDelayMs: 50, maxDelayMs: 400, outageMaxMs: 60_000 },
     });
   }
 
@@ -73,6 +81,7 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
               record: { id: `r${index}`, content: `record ${index} ${randomUUID()}`, fields: {} },
             },
             signal,
+            new UsageMeter(),
           )
           .then((answer) => answer.score),
       ),
@@ -102,7 +111,11 @@ describe('LLM calls from two replicas against a provider over its limit (Redis)'
         requestsPerMinute: 6_000,
         burst: 10,
       });
-      return { acquire: (signal) => limiter.acquire(signal), pause: async () => undefined };
+      return {
+        acquire: (tokens, signal) => limiter.acquire(tokens, signal),
+        pause: async () => undefined,
+        observe: async () => undefined,
+      };
     };
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     await scoreAll([replica(ignoresPauses, deaf), replica(ignoresPauses, deaf)]);

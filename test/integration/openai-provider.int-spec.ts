@@ -1,7 +1,7 @@
 import { loadConfig } from '@app/config';
 import type { ChatRequest } from '@app/contracts';
-import { ProviderError } from '@app/contracts';
-import { OpenAiProvider, PromptBuilder } from '@app/llm';
+import { AnalysisKind, ProviderError } from '@app/contracts';
+import { OpenAiProvider, parseAnalysis, PromptBuilder } from '@app/llm';
 import { SimulatedAnswers } from '@app/simulators';
 import { LlmSimulatorConfig } from '../../apps/llm-simulator/src/llm-simulator.config';
 import { LlmSimulatorServer } from '../../apps/llm-simulator/src/llm-simulator.server';
@@ -49,6 +49,27 @@ describe(`${OpenAiProvider.name} against apps/llm-simulator over HTTP`, () => {
     new OpenAiProvider({ baseUrl: url, apiKey, organization: undefined, jsonMode: true });
 
   afterAll(() => Promise.all(servers.map((server) => server.close())));
+
+  it('answers the analysis kind the prompt asks for, as the in-process simulator does', async () => {
+    const { url } = await start();
+    const prompts = new PromptBuilder();
+    const record = { id: 'r1', content: 'Great lesson, thanks! I forgot to carry the fractions.', fields: {} };
+    for (const kind of [AnalysisKind.SENTIMENT, AnalysisKind.TOPICS, AnalysisKind.ERROR_ANALYSIS]) {
+      const request = prompts.analyseRecord({
+        model: 'gpt-4o-mini',
+        temperature: 0,
+        dimension: { id: 'd', name: 'Learners' },
+        kind,
+        record,
+      });
+      const response = await provider(url).complete(request, live());
+      expect({ kind, content: response.content }).toEqual({
+        kind,
+        content: new SimulatedAnswers(42).answer(request).content,
+      });
+      expect(() => parseAnalysis(kind, response.content)).not.toThrow();
+    }
+  });
 
   it('returns the deterministic answer, its usage and the rate-limit headers', async () => {
     const { url } = await start({ SIM_LLM_RPM: '100', SIM_LLM_TPM: '100000' });

@@ -5,6 +5,7 @@ import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from 
 import {
   AnalysisKind,
   DataSourceType,
+  NO_USAGE,
   RecordEvaluationStatus,
   TaskPriority,
   TaskStage,
@@ -131,7 +132,7 @@ describe('persistence stores (Postgres)', () => {
         ? { sourceId, recordId, scores, analyses: {} }
         : { sourceId, recordId, error: `no score for ${recordId}` };
     });
-    return evaluations.saveChunk(id, chunk, outcomes);
+    return evaluations.saveChunk(id, chunk, outcomes, {});
   }
 
   /** A running task in generate, every record evaluated in one chunk with the given scores. */
@@ -538,6 +539,47 @@ describe('persistence stores (Postgres)', () => {
     });
   });
 
+  describe('LLM usage', () => {
+    const usage = (promptTokens: number, calls: number) => ({
+      promptTokens,
+      completionTokens: calls,
+      calls,
+      cacheHits: 1,
+    });
+
+    it('adds each chunk and each summary once, per dimension, and puts the totals in the result', async () => {
+      const { id } = await taskInEvaluate({ s1: 4 }, 2);
+      const outcomes = async (chunk: number) =>
+        (await evaluations.chunkRecords(id, chunk)).map(({ sourceId, recordId }) => ({
+          sourceId,
+          recordId,
+          scores: { dim1: 0.9, dim2: 0.9 },
+          analyses: {},
+        }));
+      const chunkUsage = { dim1: usage(100, 2), dim2: usage(50, 2) };
+      await evaluations.saveChunk(id, 0, await outcomes(0), chunkUsage);
+      await evaluations.saveChunk(id, 0, await outcomes(0), chunkUsage); // a duplicate counts nothing
+      await evaluations.saveChunk(id, 1, await outcomes(1), chunkUsage);
+      expect(await tasks.usage(id)).toEqual({
+        prompt_tokens: 300,
+        completion_tokens: 8,
+        calls: 8,
+        cache_hits: 4,
+        dimensions: [
+          { dimension_id: 'dim1', prompt_tokens: 200, completion_tokens: 4, calls: 4, cache_hits: 2 },
+          { dimension_id: 'dim2', prompt_tokens: 100, completion_tokens: 4, calls: 4, cache_hits: 2 },
+        ],
+      });
+      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1));
+      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1)); // stored already: not counted
+      await generation.saveDimension(id, dimensionResult('dim2'), usage(9, 1));
+      await generation.complete(id, taskResult());
+      const stored = await tasks.result(id);
+      expect(stored?.usage).toMatchObject({ prompt_tokens: 316, calls: 10, cache_hits: 6 });
+      expect(stored?.usage?.dimensions.map((entry) => entry.prompt_tokens)).toEqual([207, 109]);
+    });
+  });
+
   // ---------------------------------------------------------------------------------------------
 
   describe(EvaluationStore.name, () => {
@@ -561,7 +603,9 @@ describe('persistence stores (Postgres)', () => {
 
       // Each chunk delivered twice, all at once.
       const deliveries = [...outcomes.keys(), ...outcomes.keys()];
-      const states = await Promise.all(deliveries.map((chunk) => evaluations.saveChunk(id, chunk, outcomes[chunk])));
+      const states = await Promise.all(
+        deliveries.map((chunk) => evaluations.saveChunk(id, chunk, outcomes[chunk], {})),
+      );
 
       const row = await taskRow(id);
       expect(row).toMatchObject({
@@ -593,11 +637,16 @@ describe('persistence stores (Postgres)', () => {
 
     it('stores each record outcome: scores for evaluated, the error for failed', async () => {
       const { id } = await taskInEvaluate({ s1: 3 }, 3);
-      await evaluations.saveChunk(id, 0, [
-        { sourceId: 's1', recordId: 's1-0', scores: { dim1: 0.25, dim2: 1 }, analyses: { dim1: { score: 0.25 } } },
-        { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
-        { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 }, analyses: {} },
-      ]);
+      await evaluations.saveChunk(
+        id,
+        0,
+        [
+          { sourceId: 's1', recordId: 's1-0', scores: { dim1: 0.25, dim2: 1 }, analyses: { dim1: { score: 0.25 } } },
+          { sourceId: 's1', recordId: 's1-1', error: 'timed out' },
+          { sourceId: 's1', recordId: 's1-2', scores: { dim1: 0.5, dim2: 0 }, analyses: {} },
+        ],
+        {},
+      );
       const rows = await db.query<
         {
           record_id: string;
@@ -718,9 +767,9 @@ describe('persistence stores (Postgres)', () => {
 
     it('stores a dimension once and counts it once', async () => {
       const id = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
-      await generation.saveDimension(id, dimensionResult('dim1'));
-      await generation.saveDimension(id, { ...dimensionResult('dim1'), summary: 'second' });
-      await Promise.all([1, 2, 3].map(() => generation.saveDimension(id, dimensionResult('dim2'))));
+      await generation.saveDimension(id, dimensionResult('dim1'), NO_USAGE);
+      await generation.saveDimension(id, { ...dimensionResult('dim1'), summary: 'second' }, NO_USAGE);
+      await Promise.all([1, 2, 3].map(() => generation.saveDimension(id, dimensionResult('dim2'), NO_USAGE)));
       expect((await taskRow(id)).dimensionsDone).toBe(2);
       const finished = await generation.finishedDimensions(id);
       expect([...finished.keys()].sort()).toEqual(['dim1', 'dim2']);
@@ -734,11 +783,16 @@ describe('persistence stores (Postgres)', () => {
       const row = await taskRow(id);
       expect(row).toMatchObject({ status: TaskStatus.COMPLETED, stage: TaskStage.GENERATE });
       expect(row.finishedAt).toBeInstanceOf(Date);
-      expect(await tasks.result(id)).toEqual(result);
+      // The stored result gets the task's LLM usage (none here).
+      const stored = {
+        ...result,
+        usage: { prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] },
+      };
+      expect(await tasks.result(id)).toEqual(stored);
 
       expect(await generation.complete(id, { ...result, passed_all_dimensions: 99 })).toBeUndefined();
       expect(await resultRows(id)).toBe(1);
-      expect(await tasks.result(id)).toEqual(result);
+      expect(await tasks.result(id)).toEqual(stored);
       expect((await taskRow(id)).finishedAt).toEqual(row.finishedAt);
     });
 
@@ -820,6 +874,7 @@ describe('persistence stores (Postgres)', () => {
           'task_records',
           'task_results',
           'task_sources',
+          'task_usage',
           'tasks',
         ]);
       } finally {

@@ -123,16 +123,21 @@ describe('processing, analyses and outputs in Postgres', () => {
     const id = await runningTask(['a'], true);
     await storeSource(collection, settlement(id, 'a'), [record('a1'), record('a2'), record('a3')]);
     await collection.finishCollection(id, 10);
-    await evaluations.saveChunk(id, 0, [
-      {
-        sourceId: 'a',
-        recordId: 'a1',
-        scores: { dim1: 0.9 },
-        analyses: { dim1: { label: 'positive', confidence: 0.9 } },
-      },
-      { sourceId: 'a', recordId: 'a2', error: 'bad answer' },
-      { sourceId: 'a', recordId: 'a3', scores: {}, analyses: { dim1: { label: 'negative', confidence: 0.4 } } },
-    ]);
+    await evaluations.saveChunk(
+      id,
+      0,
+      [
+        {
+          sourceId: 'a',
+          recordId: 'a1',
+          scores: { dim1: 0.9 },
+          analyses: { dim1: { label: 'positive', confidence: 0.9 } },
+        },
+        { sourceId: 'a', recordId: 'a2', error: 'bad answer' },
+        { sourceId: 'a', recordId: 'a3', scores: {}, analyses: { dim1: { label: 'negative', confidence: 0.4 } } },
+      ],
+      {},
+    );
     const answers: unknown[] = [];
     for await (const answer of generation.analyses(id, 'dim1')) answers.push(answer);
     expect(answers).toEqual([
@@ -147,11 +152,18 @@ describe('processing, analyses and outputs in Postgres', () => {
     await storeSource(collection, settlement(id, 'a'), many);
     await storeSource(collection, settlement(id, 'b'), [record('b0', { fields: { z: 'last' } })]);
     await collection.finishCollection(id, 5_000);
-    await evaluations.saveChunk(id, 0, [
-      { sourceId: 'a', recordId: 'a1', scores: { dim1: 0.7 }, analyses: { dim1: { score: 0.7 } } },
-      ...many.filter((entry) => entry.id !== 'a1').map((entry) => ({ sourceId: 'a', recordId: entry.id, error: 'x' })),
-      { sourceId: 'b', recordId: 'b0', scores: { dim1: 0.2 }, analyses: { dim1: { score: 0.2 } } },
-    ]);
+    await evaluations.saveChunk(
+      id,
+      0,
+      [
+        { sourceId: 'a', recordId: 'a1', scores: { dim1: 0.7 }, analyses: { dim1: { score: 0.7 } } },
+        ...many
+          .filter((entry) => entry.id !== 'a1')
+          .map((entry) => ({ sourceId: 'a', recordId: entry.id, error: 'x' })),
+        { sourceId: 'b', recordId: 'b0', scores: { dim1: 0.2 }, analyses: { dim1: { score: 0.2 } } },
+      ],
+      {},
+    );
 
     expect(await exports.fieldNames(id)).toEqual(['n', 'only0', 'only1', 'only2', 'z']);
     const seen: string[] = [];

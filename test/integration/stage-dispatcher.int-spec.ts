@@ -155,6 +155,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
     }
     const current = (await tasks.state(task.id))!;
@@ -190,6 +191,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
       await (await evaluateQueue.getJob(jobIds.evaluate(task.id, chunk)))!.remove();
       await windowed.dispatch(after!);
@@ -206,6 +208,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+        {},
       );
     }
     expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { seededRandom, sleep } from '@app/common';
 import type { ChatMessage, ChatRequest } from '@app/contracts';
-import { SimulatedAnswers } from '@app/simulators';
+import { requestedAnalysis, SimulatedAnswers } from '@app/simulators';
 import type { LlmSimulatorConfig } from './llm-simulator.config';
 import { RateWindow, type WindowState } from './rate-window';
 
@@ -249,12 +249,11 @@ function parseChatRequest(body: unknown): ChatRequest | string {
     }
     parsed.push({ role: role as ChatMessage['role'], content });
   }
+  const request = { model, temperature: typeof temperature === 'number' ? temperature : 1, messages: parsed };
+  // The kind a request asks for is in the answer schema of its prompt (over HTTP nothing else says it).
+  const analysis = requestedAnalysis(parsed);
+  if (analysis) return { ...request, response: analysis.kind, schema: analysis.schema };
   const json = (format as { type?: unknown } | undefined)?.type === 'json_object';
   const asksForScore = parsed.some((message) => message.role === 'system' && message.content.includes('{"score"'));
-  return {
-    model,
-    temperature: typeof temperature === 'number' ? temperature : 1,
-    messages: parsed,
-    response: json || asksForScore ? 'score' : 'text',
-  };
+  return { ...request, response: json || asksForScore ? 'score' : 'text' };
 }

@@ -144,13 +144,18 @@ export class LlmWorkerConfig extends WorkerConfig {
   @IsString() LLM_ORGANIZATION = '';
   /** Ask for a JSON object (response_format) on analysis calls; turn off for models that lack JSON mode. */
   @IsBoolean() LLM_JSON_MODE = true;
-  /** Shared by every replica: the limiter's budget, below the provider's own limit. */
+  /** Shared by every replica: the limiter's budgets, below the provider's own limits. */
   @IsInt() @Min(1) @Max(1_000_000) LLM_RATE_LIMIT_RPM = 2400;
+  @IsInt() @Min(1) @Max(1_000_000_000) LLM_RATE_LIMIT_TPM = 2_000_000;
   @IsInt() @Min(1) @Max(1024) LLM_MAX_CONCURRENCY = 16;
   @IsInt() @Min(100) @Max(600_000) LLM_TIMEOUT_MS = 15_000;
-  @IsInt() @Min(1) @Max(20) LLM_MAX_ATTEMPTS = 4;
+  /** Backoff between attempts while the provider is unavailable; also the circuit breaker's open period. */
   @IsInt() @Min(1) @Max(60_000) LLM_BACKOFF_BASE_MS = 250;
   @IsInt() @Min(1) @Max(600_000) LLM_BACKOFF_MAX_MS = 10_000;
+  /** Failures in a row (across replicas) that open the shared circuit breaker. */
+  @IsInt() @Min(1) @Max(1000) LLM_BREAKER_THRESHOLD = 5;
+  /** How long the provider may stay unavailable before the tasks waiting for it fail. */
+  @IsInt() @Min(1000) @Max(7 * 86_400_000) LLM_OUTAGE_MAX_MS = 3_600_000;
   @IsInt() @Min(1) @Max(30 * 86_400) LLM_CACHE_TTL_SECONDS = 86_400;
   /**
    * The response cache's own Redis (redis://[:password@]host:port[/db]), bounded by its maxmemory and

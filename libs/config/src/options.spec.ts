@@ -66,15 +66,17 @@ describe('configuration options', () => {
       client: {
         keyPrefix: 'p1:llm',
         requestsPerMinute: 60,
+        tokensPerMinute: 2_000_000,
         maxConcurrency: 16,
         cacheTtlSeconds: 86_400,
         cacheRedisUrl: undefined,
         cacheMaxEntries: 50_000,
         cacheMaxEntryBytes: 8_192,
         timeoutMs: 15_000,
-        maxAttempts: 4,
         baseDelayMs: 250,
         maxDelayMs: 10_000,
+        breakerThreshold: 5,
+        outageMaxMs: 3_600_000,
       },
       provider: {
         kind: 'simulator',

@@ -96,6 +96,7 @@ export interface LlmClientOptions {
   /** Prefix of the limiter's and the cache's Redis keys, shared by every replica. */
   keyPrefix: string;
   requestsPerMinute: number;
+  tokensPerMinute: number;
   /** Calls in flight in this process, retries included. */
   maxConcurrency: number;
   cacheTtlSeconds: number;
@@ -105,9 +106,13 @@ export interface LlmClientOptions {
   cacheMaxEntryBytes: number;
   /** Limit of one provider call; a call that runs out of time is retried. */
   timeoutMs: number;
-  maxAttempts: number;
+  /** Backoff while the provider is unavailable; also the circuit breaker's open period, doubling per failed probe. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Failures in a row, across replicas, that open the shared circuit breaker. */
+  breakerThreshold: number;
+  /** How long the provider may stay unavailable before the tasks waiting for it fail. */
+  outageMaxMs: number;
 }
 
 export interface SimulatedLlmOptions {
@@ -199,13 +204,15 @@ export function llmOptions(config: LlmWorkerConfig): LlmOptions {
     client: {
       keyPrefix: keys,
       requestsPerMinute: config.LLM_RATE_LIMIT_RPM,
+      tokensPerMinute: config.LLM_RATE_LIMIT_TPM,
       maxConcurrency: config.LLM_MAX_CONCURRENCY,
       cacheTtlSeconds: config.LLM_CACHE_TTL_SECONDS,
       cacheRedisUrl: config.CACHE_REDIS_URL || undefined,
       cacheMaxEntries: config.LLM_CACHE_MAX_ENTRIES,
       cacheMaxEntryBytes: config.LLM_CACHE_MAX_ENTRY_BYTES,
       timeoutMs: config.LLM_TIMEOUT_MS,
-      maxAttempts: config.LLM_MAX_ATTEMPTS,
+      breakerThreshold: config.LLM_BREAKER_THRESHOLD,
+      outageMaxMs: config.LLM_OUTAGE_MAX_MS,
       baseDelayMs: config.LLM_BACKOFF_BASE_MS,
       maxDelayMs: config.LLM_BACKOFF_MAX_MS,
     },

@@ -40,6 +40,7 @@ export const LIMITS = {
   /** Records an `inline` source may carry (the request's size is bounded too, by BODY_LIMIT_BYTES). */
   inlineRecords: 10_000,
   queryLength: 20_000,
+  maxTokens: 128_000,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -176,6 +177,13 @@ export class LlmConfigDto {
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({ example: 256, minimum: 1, maximum: LIMITS.maxTokens, description: 'Sent as max_tokens' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(LIMITS.maxTokens)
+  max_tokens?: number;
 }
 
 function kindOf(dimension: DimensionDto): AnalysisKind {

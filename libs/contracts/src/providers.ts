@@ -93,6 +93,16 @@ export interface ChatResponse {
   rateLimits?: ProviderRateLimits;
 }
 
+/** What LLM calls cost: tokens as the provider billed them, calls made, answers served from the cache. */
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
+  cacheHits: number;
+}
+
+export const NO_USAGE: Readonly<LlmUsage> = { promptTokens: 0, completionTokens: 0, calls: 0, cacheHits: 0 };
+
 export interface LlmProvider {
   /** Rejects with ProviderError (429s carry retryAfterMs) or an AbortError. */
   complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse>;

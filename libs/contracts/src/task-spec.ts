@@ -65,6 +65,8 @@ export interface LlmSpec {
   model: string;
   /** DEFAULT_TEMPERATURE when the request left it out. */
   temperature?: number;
+  /** Sent as max_tokens when set. */
+  maxTokens?: number;
 }
 
 export interface DimensionSpec {

@@ -61,6 +61,23 @@ export class DimensionResultDto {
   analysis?: AnalysisSummary;
 }
 
+export class UsageFiguresDto {
+  @ApiProperty({ description: 'Prompt tokens the provider billed' }) prompt_tokens: number;
+  @ApiProperty({ description: 'Completion tokens the provider billed' }) completion_tokens: number;
+  @ApiProperty({ description: 'Provider calls that were answered (re-asks included)' }) calls: number;
+  @ApiProperty({ description: 'Answers served from the response cache instead' }) cache_hits: number;
+}
+
+export class DimensionUsageDto extends UsageFiguresDto {
+  @ApiProperty({ description: 'A dimension id, or `enrich <field>` for an LLM enrichment of the chain' })
+  dimension_id: string;
+}
+
+export class TaskUsageDto extends UsageFiguresDto {
+  @ApiProperty({ type: [DimensionUsageDto], description: "Each dimension's calls (records and summary)" })
+  dimensions: DimensionUsageDto[];
+}
+
 export class TaskResultDto {
   @ApiProperty({ type: [DimensionResultDto] }) dimensions: DimensionResultDto[];
   @ApiProperty({ description: 'Records that pass every dimension with a threshold' }) passed_all_dimensions: number;
@@ -74,6 +91,8 @@ export class TaskResultDto {
   })
   aggregates?: AggregateResult[];
   @ApiProperty() sources_failed: number;
+  @ApiPropertyOptional({ type: TaskUsageDto, description: 'What the LLM calls of the task cost' })
+  usage?: TaskUsageDto;
   @ApiProperty() generated_at: string;
 }
 
@@ -95,6 +114,8 @@ export class TaskViewDto extends TaskSummaryDto {
   @ApiProperty({ type: CreateTaskDto }) request: CreateTaskDto;
   @ApiProperty({ type: [TaskErrorDto], description: 'Failed sources and records (the first 100)' })
   errors: TaskErrorDto[];
+  @ApiProperty({ type: TaskUsageDto, description: 'What the LLM calls of the task have cost so far' })
+  usage: TaskUsageDto;
   @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' })
   result?: TaskResultDto;
   @ApiProperty({ type: [DeliveryViewDto], description: "The delivery state of each of the task's outputs" })

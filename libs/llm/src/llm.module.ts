@@ -9,6 +9,7 @@ import { LlmClient } from './llm-client';
 import type { LlmObserver } from './llm.ports';
 import { LLM_OBSERVER } from './llm.ports';
 import { OpenAiProvider } from './providers/openai.provider';
+import { RedisCircuitBreaker } from './redis-circuit-breaker';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisResponseCache } from './redis-response-cache';
 import { CacheConnectionCloser, cacheConnection, CacheRedisCheck } from './cache-redis';
@@ -44,7 +45,10 @@ function cacheErrorLogger(logger: Logger): (operation: 'get' | 'set', error: unk
   };
 }
 
-/** Provides the LlmClient: the shared Redis limiter and cache in front of the provider the app gives. */
+/**
+ * Provides the LlmClient: the shared Redis limiter, circuit breaker and cache in front of the provider
+ * the app gives.
+ */
 @Module({})
 export class LlmModule {
   static forRoot(options: LlmClientOptions, provider: LlmProviderFactory): DynamicModule {
@@ -72,6 +76,14 @@ export class LlmModule {
               limiter: new RedisRateLimiter(redis, {
                 key: `${options.keyPrefix}:rate-limit`,
                 requestsPerMinute: options.requestsPerMinute,
+                tokensPerMinute: options.tokensPerMinute,
+              }),
+              breaker: new RedisCircuitBreaker(redis, {
+                key: `${options.keyPrefix}:breaker`,
+                threshold: options.breakerThreshold,
+                baseOpenMs: options.baseDelayMs,
+                maxOpenMs: options.maxDelayMs,
+                probeTimeoutMs: options.timeoutMs,
               }),
               cache: new RedisResponseCache(cacheRedis, {
                 prefix: `${options.keyPrefix}:cache`,
@@ -83,9 +95,9 @@ export class LlmModule {
               concurrency: new Semaphore(options.maxConcurrency),
               options: {
                 timeoutMs: options.timeoutMs,
-                maxAttempts: options.maxAttempts,
                 baseDelayMs: options.baseDelayMs,
                 maxDelayMs: options.maxDelayMs,
+                outageMaxMs: options.outageMaxMs,
               },
               logger: new Logger(LlmClient.name),
               observer,

@@ -7,6 +7,8 @@ import { ANALYSIS_KINDS } from './analysis/analysis-kinds';
 export interface AnalyseRecordInput {
   model: string;
   temperature: number;
+  /** Sent as max_tokens when set. */
+  maxTokens?: number;
   dimension: DimensionSpec;
   kind: AnalysisKind;
   params?: KindParams;
@@ -19,6 +21,7 @@ export type ScoreRecordInput = Omit<AnalyseRecordInput, 'kind' | 'params'>;
 export interface SummarizeDimensionInput {
   model: string;
   temperature: number;
+  maxTokens?: number;
   dimension: DimensionSpec;
   statistics: Record<string, number>;
   samples: { record_id: string; score: number }[];
@@ -32,6 +35,9 @@ const SUMMARY_INSTRUCTIONS = [
   'Write 3 to 5 plain-text sentences for a reader who has not seen the records:',
   'the overall level, the spread, how many records pass the threshold and what that suggests.',
 ].join(' ');
+
+/** Keeps a re-ask small whatever the model rambled. */
+const REPLY_EXCERPT = 2000;
 
 /** Builds the chat requests LlmClient sends; pure, so equal inputs give equal requests (and cache keys). */
 export class PromptBuilder {
@@ -47,6 +53,7 @@ export class PromptBuilder {
     return {
       model: input.model,
       temperature: input.temperature,
+      ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
       response: kind,
       schema: definition.schema(params),
       messages: [
@@ -62,6 +69,21 @@ export class PromptBuilder {
     };
   }
 
+  /** A record's request asked again, after a reply that did not fit its kind: the reply, and what was wrong. */
+  reask(request: ChatRequest, reply: string, problem: string): ChatRequest {
+    return {
+      ...request,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: reply.slice(0, REPLY_EXCERPT) },
+        {
+          role: 'user',
+          content: `That reply does not fit: ${problem.slice(0, REPLY_EXCERPT)}. Answer again with only the JSON object the schema asks for.`,
+        },
+      ],
+    };
+  }
+
   summarizeDimension(input: SummarizeDimensionInput): ChatRequest {
     const statistics = Object.entries(input.statistics).map(([name, value]) => `- ${name}: ${value}`);
     const samples = input.samples
@@ -70,6 +92,7 @@ export class PromptBuilder {
     return {
       model: input.model,
       temperature: input.temperature,
+      ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
       response: 'text',
       messages: [
         { role: 'system', content: SUMMARY_INSTRUCTIONS },

@@ -1,45 +1,48 @@
 import { sleep } from '@app/common';
+import type { ProviderRateLimits } from '@app/contracts';
 import type { Redis } from 'ioredis';
 import type { RateLimiter } from './llm.ports';
+import { RedisScript } from './redis-script';
 
 export interface RedisRateLimiterOptions {
   key: string;
   requestsPerMinute: number;
-  /** Bucket capacity: how many requests may go out back to back; default max(1, rpm / 60). */
+  /** Tokens (prompt + completion) per minute; unlimited when absent. */
+  tokensPerMinute?: number;
+  /** How many requests may go out back to back; default max(1, rpm / 60), one second's worth. */
   burst?: number;
 }
 
 /*
- * Token bucket in one script, so concurrent replicas never take the same token. The clock is Redis's
- * TIME, so replicas' clocks do not matter. Returns 0 when a token was taken, else the ms to wait.
+ * Reserve-and-sleep (GCRA, a virtual schedule per budget): the caller's slot is the earliest moment
+ * both the request budget and the token budget allow, not before a pause set after a 429 or an
+ * exhausted provider window. The slot is booked in the same script, so the caller sleeps until it
+ * and goes: one script call per acquisition, no polling, and no two replicas ever get the same slot.
+ * The clock is Redis's TIME, so replicas' clocks do not matter. Returns the ms to wait.
+ *
+ * KEYS[1] schedule hash (r: next request time, t: next token time), KEYS[2] pause end
+ * ARGV: ms per request, request tolerance (ms), ms per token (0: no token limit), token tolerance (ms), tokens
  */
-const TAKE_SCRIPT = `
+const RESERVE = new RedisScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local paused_until = tonumber(redis.call('GET', KEYS[2]) or '0')
-if paused_until > now then
-  return paused_until - now
-end
-local capacity = tonumber(ARGV[1])
-local ms_per_token = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or capacity
-local at = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - at) / ms_per_token)
-local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-else
-  wait = math.ceil((1 - tokens) * ms_per_token)
-end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
--- Once the bucket would be full again the state carries no information, so let it go.
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * ms_per_token) + 1000)
-return wait
-`;
+local from = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local per_request, request_tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local per_token, token_tolerance, tokens = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 'r', 't')
+local next_request = math.max(tonumber(state[1]) or from, from)
+local next_token = math.max(tonumber(state[2]) or from, from)
+local start = math.max(from, next_request - request_tolerance)
+if per_token > 0 then start = math.max(start, next_token - token_tolerance) end
+next_request = math.max(next_request, start - request_tolerance) + per_request
+next_token = math.max(next_token, start - token_tolerance) + per_token * tokens
+redis.call('HSET', KEYS[1], 'r', next_request, 't', next_token)
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(next_request, next_token) - now) + 60000)
+return start - now
+`);
 
 /* Moves the pause end to now + ARGV[1] ms unless a later one is already set. */
-const PAUSE_SCRIPT = `
+const PAUSE = new RedisScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ms = tonumber(ARGV[1])
@@ -48,49 +51,69 @@ if now + ms > current then
   redis.call('SET', KEYS[1], now + ms, 'PX', ms)
 end
 return 0
-`;
+`);
 
 /**
- * A requests-per-minute limit shared by every replica through Redis. It adapts to the provider: after a
- * 429, pause() holds back every replica until the provider's retry-after has passed.
+ * Request and token limits shared by every replica through Redis, that adapt to the provider: a 429's
+ * retry-after, or an answer saying a provider window is used up (x-ratelimit-remaining-* = 0), holds
+ * back every replica until the provider's window resets.
  */
 export class RedisRateLimiter implements RateLimiter {
-  private readonly burst: number;
+  private readonly msPerRequest: number;
+  private readonly requestTolerance: number;
   private readonly msPerToken: number;
+  private readonly tokenTolerance: number;
   private readonly pausedUntilKey: string;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisRateLimiterOptions,
   ) {
-    const { requestsPerMinute } = options;
+    const { requestsPerMinute, tokensPerMinute } = options;
     if (!(requestsPerMinute > 0)) throw new RangeError(`requestsPerMinute must be positive, got ${requestsPerMinute}`);
-    this.burst = options.burst ?? Math.max(1, Math.floor(requestsPerMinute / 60));
-    if (!(this.burst >= 1)) throw new RangeError(`burst must be at least 1, got ${this.burst}`);
-    this.msPerToken = 60_000 / requestsPerMinute;
+    if (tokensPerMinute !== undefined && !(tokensPerMinute > 0)) {
+      throw new RangeError(`tokensPerMinute must be positive, got ${tokensPerMinute}`);
+    }
+    const burst = options.burst ?? Math.max(1, Math.floor(requestsPerMinute / 60));
+    if (!(burst >= 1)) throw new RangeError(`burst must be at least 1, got ${burst}`);
+    this.msPerRequest = 60_000 / requestsPerMinute;
+    this.requestTolerance = (burst - 1) * this.msPerRequest;
+    this.msPerToken = tokensPerMinute === undefined ? 0 : 60_000 / tokensPerMinute;
+    // One second's worth of tokens may go out at once, as for requests.
+    this.tokenTolerance = 1000;
     this.pausedUntilKey = `${options.key}:paused-until`;
   }
 
-  async acquire(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      signal.throwIfAborted();
-      const waitMs = await this.redis.eval(
-        TAKE_SCRIPT,
-        2,
-        this.options.key,
-        this.pausedUntilKey,
-        this.burst,
-        this.msPerToken,
-      );
-      if (waitMs === 0) return;
-      if (typeof waitMs !== 'number')
-        throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waitMs)}`);
-      await sleep(waitMs, signal);
+  async acquire(tokens: number, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const waitMs = await this.reserve(tokens);
+    // The slot stays booked if the caller gives up meanwhile: a lost slot only slows the others a little.
+    if (waitMs > 0) await sleep(waitMs, signal);
+  }
+
+  /** Books the next slot for a call of `tokens` tokens; resolves with the ms until it. */
+  async reserve(tokens: number): Promise<number> {
+    const waitMs = await RESERVE.run(
+      this.redis,
+      [this.options.key, this.pausedUntilKey],
+      [this.msPerRequest, this.requestTolerance, this.msPerToken, this.tokenTolerance, Math.max(0, Math.ceil(tokens))],
+    );
+    if (typeof waitMs !== 'number') {
+      throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waitMs)}`);
     }
+    return waitMs;
   }
 
   async pause(ms: number): Promise<void> {
     if (ms <= 0) return;
-    await this.redis.eval(PAUSE_SCRIPT, 1, this.pausedUntilKey, Math.ceil(ms));
+    await PAUSE.run(this.redis, [this.pausedUntilKey], [Math.ceil(ms)]);
+  }
+
+  async observe(limits: ProviderRateLimits): Promise<void> {
+    const waits = [
+      limits.remainingRequests === 0 ? limits.resetRequestsMs : undefined,
+      limits.remainingTokens === 0 ? limits.resetTokensMs : undefined,
+    ].filter((ms): ms is number => ms !== undefined);
+    if (waits.length > 0) await this.pause(Math.max(...waits));
   }
 }

@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bull';
 import { CancelledError } from '@app/common';
 import type { StageJob } from '@app/contracts';
-import { JobName, TaskStage, TaskStatus } from '@app/contracts';
+import { JobName, ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
 import type { TaskEventsPublisher } from './events.module';
@@ -43,7 +43,7 @@ function setup() {
     fail: jest.fn().mockResolvedValue(true),
     state: jest.fn().mockResolvedValue({ id: 't1', status: TaskStatus.FAILED, stage: TaskStage.EVALUATE }),
   };
-  const events = { progress: jest.fn() };
+  const events = { progress: jest.fn(), cancelled: jest.fn() };
   const workers = new StageWorkers(
     cancellation,
     tasks as unknown as TaskRepository,
@@ -87,6 +87,27 @@ describe(StageWorkers.name, () => {
       Promise.reject(new Error('Postgres is down')),
     );
     await expect(registered.processor!(job('active'))).rejects.toThrow('Postgres is down');
+    expect(cancellation.tracked).toBe(0);
+  });
+
+  it("fails the task at once, without a retry, when the provider refuses the service, and stops the task's other jobs", async () => {
+    const { workers, cancellation, tasks, events } = setup();
+    const { queue, registered } = fakeQueue();
+    const refusal = new ProviderError('provider answered 401: Incorrect API key provided', {
+      status: 401,
+      retryable: false,
+      fatal: true,
+    });
+    workers.process(queue, JobName.EVALUATE_CHUNK, { concurrency: 1, timeoutMs: 60_000 }, () =>
+      Promise.reject(refusal),
+    );
+    await expect(registered.processor!(job('active'))).resolves.toBeUndefined();
+    expect(tasks.fail).toHaveBeenCalledWith('t1', 'provider answered 401: Incorrect API key provided');
+    expect(events.cancelled).toHaveBeenCalledWith('t1');
+    expect(events.progress).toHaveBeenCalledWith(
+      expect.objectContaining({ status: TaskStatus.FAILED }),
+      'provider answered 401: Incorrect API key provided',
+    );
     expect(cancellation.tracked).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, 
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
 import { CancelledError, describeError, publicReason } from '@app/common';
-import { JobName, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
+import { JobName, ProviderError, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
 import { TaskEventsPublisher } from './events.module';
@@ -79,6 +79,18 @@ export class StageWorkers implements BeforeApplicationShutdown {
           logger.log({ ...fields, event: 'cancelled', duration_ms, msg: `${job.id} stopped: task cancelled` });
           return;
         }
+        // The provider refuses the service itself (a bad key, an outage past LLM_OUTAGE_MAX_MS): no
+        // retry can help, so the task fails now with the provider's answer.
+        if (error instanceof ProviderError && error.fatal) {
+          logger.warn({
+            ...fields,
+            event: 'failed_task',
+            duration_ms,
+            msg: `${job.id} (attempt ${fields.attempt}) failed its task: ${error.message}`,
+          });
+          await this.failTask(job.data.taskId, error.message);
+          return;
+        }
         const reason = describeError(error);
         logger.warn({
           ...fields,
@@ -108,11 +120,19 @@ export class StageWorkers implements BeforeApplicationShutdown {
       msg: `${job.id} given up after ${job.attemptsMade} attempt(s): ${error.message}`,
     });
     // The task's error is shown to clients: the log above keeps the driver's message, the task a safe one.
-    const message = `${job.name} gave up after ${job.attemptsMade} attempt(s): ${publicReason(error)}`;
-    if (await this.tasks.fail(job.data.taskId, message)) {
-      const state = await this.tasks.state(job.data.taskId);
-      if (state) this.events.progress(state, message);
-    }
+    await this.failTask(
+      job.data.taskId,
+      `${job.name} gave up after ${job.attemptsMade} attempt(s): ${publicReason(error)}`,
+    );
+  }
+
+  /** Fails the task and stops the work other jobs are doing on it, in every replica. */
+  private async failTask(taskId: string, message: string): Promise<void> {
+    if (!(await this.tasks.fail(taskId, message))) return;
+    // Reuses the cancel broadcast: it only means "stop working on this task", which is what is wanted.
+    this.events.cancelled(taskId);
+    const state = await this.tasks.state(taskId);
+    if (state) this.events.progress(state, message);
   }
 }
 

@@ -7,6 +7,6 @@ export { REQUEST_WINDOW_MS } from './request-window';
 export { InMemoryRequestWindow } from './in-memory-request-window';
 export { RedisRequestWindow } from './redis-request-window';
 export type { LatencyRange } from './simulation-noise.util';
-export { simulatedLlmProvider } from './simulated-llm.provider';
+export { llmProviderFor, simulatedLlmProvider } from './simulated-llm.provider';
 export { requestedAnalysis, simulatedAnalysis } from './analysis-answers';
 export { SimulatedAnswers } from './simulated-answers';

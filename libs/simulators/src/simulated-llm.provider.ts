@@ -1,5 +1,7 @@
 import type Redis from 'ioredis';
-import type { SimulatedLlmOptions } from '@app/config';
+import type { LlmProviderOptions, SimulatedLlmOptions } from '@app/config';
+import type { LlmProviderFactory } from '@app/llm';
+import { openAiLlmProvider } from '@app/llm';
 import { REDIS_CLIENT } from '@app/redis';
 import { LlmSimulator } from './llm.simulator';
 import { RedisRequestWindow } from './redis-request-window';
@@ -8,7 +10,7 @@ import { RedisRequestWindow } from './redis-request-window';
  * The simulated LLM provider as a Nest factory, for LlmModule. It counts its own per-minute limit in
  * Redis, so replicas share it as they would share a real provider's.
  */
-export function simulatedLlmProvider(options: SimulatedLlmOptions) {
+export function simulatedLlmProvider(options: SimulatedLlmOptions): LlmProviderFactory {
   return {
     inject: [REDIS_CLIENT],
     useFactory: (redis: Redis) =>
@@ -21,4 +23,12 @@ export function simulatedLlmProvider(options: SimulatedLlmOptions) {
         window: new RedisRequestWindow(redis, options.windowKey),
       }),
   };
+}
+
+/**
+ * The provider LLM_PROVIDER names, for LlmModule: the simulator in process, or any OpenAI-compatible
+ * API. Here because it sees both libs (libs/llm must not know the simulators).
+ */
+export function llmProviderFor(options: LlmProviderOptions): LlmProviderFactory {
+  return options.kind === 'openai' ? openAiLlmProvider(options) : simulatedLlmProvider(options);
 }

@@ -6,6 +6,7 @@ import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
 import type { RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
 import { EvaluationStore } from '@app/persistence';
+import { UsageMeters } from '@app/llm';
 import { RecordScorer } from './record-scorer';
 
 export const RECORD_CONCURRENCY = Symbol('RECORD_CONCURRENCY');
@@ -41,6 +42,7 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     if (await this.evaluations.isChunkDone(taskId, chunk)) return skipped('already-done');
 
     const records = await this.evaluations.chunkRecords(taskId, chunk);
+    const meters = new UsageMeters();
     // Past the soft time limit the task takes no new work: the chunk's records stay unscored. A record
     // that throws (rather than fails) stops its siblings before the job fails and is retried.
     const outcomes: RecordOutcome[] = task.softLimitedAt
@@ -48,10 +50,10 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
       : await mapWithConcurrency(
           records,
           this.recordConcurrency,
-          (record, _index, recordSignal) => this.scorer.score(record, task.spec, recordSignal),
+          (record, _index, recordSignal) => this.scorer.score(record, task.spec, recordSignal, meters),
           { signal },
         );
-    const after = await this.evaluations.saveChunk(taskId, chunk, outcomes);
+    const after = await this.evaluations.saveChunk(taskId, chunk, outcomes, meters.usage);
     if (!after) return skipped('task-ended');
     const failed = outcomes.filter((outcome) => 'error' in outcome).length;
     this.metrics?.recordsEvaluated(outcomes.length - failed, failed);

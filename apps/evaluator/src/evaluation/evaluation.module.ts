@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
-import { LlmClient, LlmModule, openAiLlmProvider } from '@app/llm';
+import { LlmClient, LlmModule } from '@app/llm';
 import { stageProcessor } from '@app/pipeline';
-import type { LlmProviderOptions } from '@app/config';
-import { simulatedLlmProvider } from '@app/simulators';
+import { llmProviderFor } from '@app/simulators';
 import type { EvaluatorOptions } from '../evaluator.config';
 import { EvaluateChunkUseCase, RECORD_CONCURRENCY } from './evaluate-chunk.usecase';
 import { RecordScorer } from './record-scorer';
@@ -13,7 +12,7 @@ export class EvaluationModule {
   static forRoot(options: EvaluatorOptions): DynamicModule {
     return {
       module: EvaluationModule,
-      imports: [LlmModule.forRoot(options.llm.client, llmProvider(options.llm.provider))],
+      imports: [LlmModule.forRoot(options.llm.client, llmProviderFor(options.llm.provider))],
       providers: [
         { provide: RECORD_CONCURRENCY, useValue: options.recordConcurrency },
         { provide: RecordScorer, inject: [LlmClient], useFactory: (llm: LlmClient) => new RecordScorer(llm) },
@@ -26,9 +25,4 @@ export class EvaluationModule {
       ],
     };
   }
-}
-
-/** The provider LLM_PROVIDER names. */
-function llmProvider(provider: LlmProviderOptions) {
-  return provider.kind === 'openai' ? openAiLlmProvider(provider) : simulatedLlmProvider(provider);
 }

@@ -1,7 +1,8 @@
 import { CancelledError } from '@app/common';
 import type { AnalysisOutput, TaskSpec } from '@app/contracts';
 import { AnalysisKind, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
-import type { AnalyseRecordInput } from '@app/llm';
+import type { AnalyseRecordInput, UsageMeter } from '@app/llm';
+import { UsageMeters } from '@app/llm';
 import type { ChunkRecord } from '@app/persistence';
 import { RecordScorer } from './record-scorer';
 
@@ -39,7 +40,7 @@ describe(RecordScorer.name, () => {
     const byDimension: Record<string, number> = { quality: 0.8, relevance: 0.3 };
     const { scorer, llm } = scorerWith(async (input) => ({ score: byDimension[input.dimension.id], cached: false }));
 
-    const outcome = await scorer.score(RECORD, spec(0.2), live());
+    const outcome = await scorer.score(RECORD, spec(0.2), live(), new UsageMeters());
 
     expect(outcome).toEqual({
       sourceId: 'src1',
@@ -71,7 +72,7 @@ describe(RecordScorer.name, () => {
       ],
     };
 
-    const outcome = await scorer.score(RECORD, task, live());
+    const outcome = await scorer.score(RECORD, task, live(), new UsageMeters());
 
     expect(outcome).toEqual({
       sourceId: 'src1',
@@ -88,7 +89,7 @@ describe(RecordScorer.name, () => {
   it('uses the default temperature when the task does not set one', async () => {
     const { scorer, llm } = scorerWith(async () => ({ score: 1, cached: true }));
 
-    await scorer.score(RECORD, spec(), live());
+    await scorer.score(RECORD, spec(), live(), new UsageMeters());
 
     for (const [input] of llm.analyseRecord.mock.calls) expect(input.temperature).toBe(DEFAULT_TEMPERATURE);
   });
@@ -96,7 +97,7 @@ describe(RecordScorer.name, () => {
   it('keeps a temperature of 0 rather than replacing it with the default', async () => {
     const { scorer, llm } = scorerWith(async () => ({ score: 1, cached: false }));
 
-    await scorer.score(RECORD, spec(0), live());
+    await scorer.score(RECORD, spec(0), live(), new UsageMeters());
 
     expect(llm.analyseRecord.mock.calls[0][0].temperature).toBe(0);
   });
@@ -108,7 +109,7 @@ describe(RecordScorer.name, () => {
       return { score: 0.9, cached: false };
     });
 
-    const outcome = await scorer.score(RECORD, spec(), live());
+    const outcome = await scorer.score(RECORD, spec(), live(), new UsageMeters());
 
     expect(outcome).not.toHaveProperty('scores');
     expect(outcome).toMatchObject({ sourceId: 'src1', recordId: 'rec1' });
@@ -123,7 +124,7 @@ describe(RecordScorer.name, () => {
       throw new ProviderError(`bad answer for ${input.dimension.id}`, { retryable: false });
     });
 
-    const outcome = await scorer.score(RECORD, spec(), live());
+    const outcome = await scorer.score(RECORD, spec(), live(), new UsageMeters());
 
     expect((outcome as { error: string }).error).toBe(
       'quality: ProviderError: bad answer for quality; relevance: ProviderError: bad answer for relevance',
@@ -136,7 +137,39 @@ describe(RecordScorer.name, () => {
       throw new Error('Connection is closed.');
     });
 
-    await expect(scorer.score(RECORD, spec(), live())).rejects.toThrow('Connection is closed.');
+    await expect(scorer.score(RECORD, spec(), live(), new UsageMeters())).rejects.toThrow('Connection is closed.');
+  });
+
+  it("propagates the provider's refusal of the service itself (a bad key), to fail the task", async () => {
+    const refusal = new ProviderError('provider answered 401: Incorrect API key provided', {
+      status: 401,
+      retryable: false,
+      fatal: true,
+    });
+    const { scorer } = scorerWith(async () => {
+      throw refusal;
+    });
+
+    await expect(scorer.score(RECORD, spec(), live(), new UsageMeters())).rejects.toBe(refusal);
+  });
+
+  it("meters each dimension's calls under its id, and sends max_tokens when the task sets it", async () => {
+    const meters = new UsageMeters();
+    const llm = {
+      analyseRecord: jest.fn(async (input: AnalyseRecordInput, _signal: AbortSignal, meter: UsageMeter) => {
+        meter.call({ promptTokens: input.dimension.id.length, completionTokens: 1 });
+        return { output: { score: 0.5 } as never, cached: false };
+      }),
+    };
+    const task = { ...spec(), llm: { model: 'model-x', maxTokens: 64 } };
+
+    await new RecordScorer(llm).score(RECORD, task, live(), meters);
+
+    expect(meters.usage).toEqual({
+      quality: { promptTokens: 7, completionTokens: 1, calls: 1, cacheHits: 0 },
+      relevance: { promptTokens: 9, completionTokens: 1, calls: 1, cacheHits: 0 },
+    });
+    expect(llm.analyseRecord.mock.calls[0][0]).toMatchObject({ maxTokens: 64 });
   });
 
   it("propagates the task's abort instead of returning an error outcome", async () => {
@@ -147,14 +180,14 @@ describe(RecordScorer.name, () => {
       throw signal.reason;
     });
 
-    await expect(scorer.score(RECORD, spec(), controller.signal)).rejects.toBe(reason);
+    await expect(scorer.score(RECORD, spec(), controller.signal, new UsageMeters())).rejects.toBe(reason);
   });
 
   it('passes the signal to every LLM call', async () => {
     const controller = new AbortController();
     const { scorer, llm } = scorerWith(async () => ({ score: 0.5, cached: false }));
 
-    await scorer.score(RECORD, spec(), controller.signal);
+    await scorer.score(RECORD, spec(), controller.signal, new UsageMeters());
 
     expect(llm.analyseRecord.mock.calls.map(([, signal]) => signal)).toEqual([controller.signal, controller.signal]);
   });
@@ -176,7 +209,7 @@ describe(RecordScorer.name, () => {
       },
     };
 
-    const outcome = await scorer.score(RECORD, task, live());
+    const outcome = await scorer.score(RECORD, task, live(), new UsageMeters());
 
     expect(outcome).toEqual({
       sourceId: 'src1',
@@ -204,7 +237,7 @@ describe(RecordScorer.name, () => {
       processing: { steps: [{ type: 'enrich', llm: { kind: AnalysisKind.SENTIMENT, into: 'mood' } }] },
     };
 
-    const outcome = await scorer.score(RECORD, task, live());
+    const outcome = await scorer.score(RECORD, task, live(), new UsageMeters());
 
     expect(outcome).toEqual({ sourceId: 'src1', recordId: 'rec1', error: 'enrich mood: ProviderError: bad answer' });
     expect(llm.analyseRecord).toHaveBeenCalledTimes(1);

@@ -1,4 +1,4 @@
-import type { TaskResultDto } from '@app/contracts';
+import type { TaskResultDto, TaskUsageDto } from '@app/contracts';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import { DeliveryStatus } from '@app/delivery';
 import type { TaskFailure } from '@app/persistence';
@@ -42,9 +42,17 @@ const RESULT: TaskResultDto = {
   generated_at: '2024-05-01T10:01:00.000Z',
 };
 
+const USAGE: TaskUsageDto = {
+  prompt_tokens: 120,
+  completion_tokens: 30,
+  calls: 6,
+  cache_hits: 2,
+  dimensions: [{ dimension_id: 'dim1', prompt_tokens: 120, completion_tokens: 30, calls: 6, cache_hits: 2 }],
+};
+
 describe(toTaskView.name, () => {
   it('maps identity, request and every counter of a running task', () => {
-    const view = toTaskView(entity(), [], undefined);
+    const view = toTaskView(entity(), [], undefined, USAGE);
 
     expect(view.id).toBe('4b1c7d0e-0000-4000-8000-000000000001');
     expect(view.status).toBe(TaskStatus.RUNNING);
@@ -64,7 +72,7 @@ describe(toTaskView.name, () => {
   });
 
   it('renders timestamps as ISO strings and unset ones as null', () => {
-    const view = toTaskView(entity(), [], undefined);
+    const view = toTaskView(entity(), [], undefined, USAGE);
 
     expect(view.created_at).toBe('2024-05-01T10:00:00.000Z');
     expect(view.updated_at).toBe('2024-05-01T10:00:05.500Z');
@@ -77,6 +85,7 @@ describe(toTaskView.name, () => {
       entity({ status: TaskStatus.PENDING, stage: TaskStage.COLLECT, startedAt: null }),
       [],
       undefined,
+      USAGE,
     );
     expect(view.started_at).toBeNull();
     expect(view.finished_at).toBeNull();
@@ -100,6 +109,7 @@ describe(toTaskView.name, () => {
       }),
       failures,
       undefined,
+      USAGE,
     );
 
     expect(view.error).toBe('every record failed evaluation');
@@ -112,7 +122,7 @@ describe(toTaskView.name, () => {
   });
 
   it('has no result property while there is no result', () => {
-    const view = toTaskView(entity(), [], undefined);
+    const view = toTaskView(entity(), [], undefined, USAGE);
     expect(view).not.toHaveProperty('result');
     expect(view.errors).toEqual([]);
     expect(view.error).toBeNull();
@@ -127,12 +137,14 @@ describe(toTaskView.name, () => {
       }),
       [],
       RESULT,
+      USAGE,
     );
     expect(view.result).toEqual(RESULT);
+    expect(view.usage).toEqual(USAGE);
   });
 
   it('produces a JSON-serialisable view', () => {
-    const view = toTaskView(entity(), [], RESULT);
+    const view = toTaskView(entity(), [], RESULT, USAGE);
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
   });
 
@@ -144,7 +156,7 @@ describe(toTaskView.name, () => {
         { type: 'email' as const, to: ['a@x.test'] },
       ],
     };
-    const view = toTaskView(entity({ spec }), [], undefined, [
+    const view = toTaskView(entity({ spec }), [], undefined, USAGE, [
       {
         key: 'output:1',
         kind: 'output.email',
@@ -168,7 +180,7 @@ describe(toTaskView.name, () => {
       ...toTaskSpec(EXAMPLE_TASK),
       notify: { webhook: { url: 'http://x.test/n', secret: 's'.repeat(20) } },
     };
-    expect(toTaskView(entity({ spec }), [], undefined).notification).toEqual({
+    expect(toTaskView(entity({ spec }), [], undefined, USAGE).notification).toEqual({
       event: null,
       url: 'http://x.test/n',
       status: 'waiting',
@@ -179,7 +191,7 @@ describe(toTaskView.name, () => {
       delivered_at: null,
     });
     const retrying = new Date('2026-01-01T00:00:05Z');
-    const view = toTaskView(entity({ spec }), [], undefined, [
+    const view = toTaskView(entity({ spec }), [], undefined, USAGE, [
       {
         key: 'notify',
         kind: 'notify.webhook',
@@ -201,6 +213,6 @@ describe(toTaskView.name, () => {
     });
     expect(view.request.notify).toEqual({ webhook: { url: 'http://x.test/n', secret: '(hidden)' } });
     expect(JSON.stringify(view)).not.toContain('s'.repeat(20));
-    expect(toTaskView(entity(), [], undefined).notification).toBeNull();
+    expect(toTaskView(entity(), [], undefined, USAGE).notification).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import type {
   NotificationViewDto,
   NotifySpec,
   TaskResultDto,
+  TaskUsageDto,
   TaskViewDto,
 } from '@app/contracts';
 import { NOTIFY_DELIVERY } from '@app/contracts';
@@ -15,6 +16,7 @@ export function toTaskView(
   task: TaskEntity,
   failures: readonly TaskFailure[],
   result: TaskResultDto | undefined,
+  usage: TaskUsageDto,
   deliveries: readonly DeliveryState[] = [],
 ): TaskViewDto {
   return {
@@ -26,6 +28,7 @@ export function toTaskView(
       ...(failure.recordId ? { record_id: failure.recordId } : {}),
       message: failure.message,
     })),
+    usage,
     ...(result ? { result } : {}),
     outputs: (task.spec.outputs ?? []).map((output, index) =>
       toDeliveryView(

@@ -19,6 +19,9 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     state: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
     result: jest.fn().mockResolvedValue(undefined),
+    usage: jest
+      .fn()
+      .mockResolvedValue({ prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] }),
     countAllActive: jest.fn().mockResolvedValue(0),
   };
   const dispatcher = {

@@ -132,11 +132,12 @@ export class TasksService {
   }
 
   private async render(task: TaskEntity): Promise<TaskViewDto> {
-    const [failures, result, deliveries] = await Promise.all([
+    const [failures, result, usage, deliveries] = await Promise.all([
       this.tasks.failures(task.id, FAILURES_SHOWN),
       this.tasks.result(task.id),
+      this.tasks.usage(task.id),
       this.outbox.forTask(task.id),
     ]);
-    return toTaskView(task, failures, result, deliveries);
+    return toTaskView(task, failures, result, usage, deliveries);
   }
 }

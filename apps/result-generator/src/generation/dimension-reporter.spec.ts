@@ -1,6 +1,7 @@
 import type { TaskSpec, DimensionSpec } from '@app/contracts';
 import { AnalysisKind, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { SummarizeDimensionInput } from '@app/llm';
+import type { UsageMeter } from '@app/llm';
 import { MAX_SUMMARY_SAMPLES } from '@app/llm';
 import type { RecordScore } from '@app/persistence';
 import type { DimensionInputs } from './dimension-reporter';
@@ -42,7 +43,7 @@ describe(DimensionReporter.name, () => {
     const { reporter } = reporterWith(100, 'Mostly fine.');
     const scores = scoresOf([0.59, 0.6, 0.9, 0.1, 0.61]);
 
-    const result = await reporter.report(spec(), DIMENSION, scores, live());
+    const { result } = await reporter.report(spec(), DIMENSION, scores, live());
 
     expect(result).toEqual({
       dimension_id: 'dim1',
@@ -65,7 +66,7 @@ describe(DimensionReporter.name, () => {
     const { reporter } = reporterWith(2);
     const scores = scoresOf([0.7, 0.8, 0.9, 0.95, 0.1]);
 
-    const result = await reporter.report(spec(), DIMENSION, scores, live());
+    const { result } = await reporter.report(spec(), DIMENSION, scores, live());
 
     expect(result.passed_records.map((entry) => entry.record_id)).toEqual(['r0', 'r1']);
     expect(result.statistics!.passed).toBe(4);
@@ -74,7 +75,7 @@ describe(DimensionReporter.name, () => {
 
   it('lists no passed records when maxPassedRecords is 0', async () => {
     const { reporter } = reporterWith(0);
-    const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.8]), live());
+    const { result } = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.8]), live());
     expect(result.passed_records).toEqual([]);
     expect(result.statistics!.passed).toBe(2);
   });
@@ -114,7 +115,7 @@ describe(DimensionReporter.name, () => {
   it('reports a dimension without scores: empty statistics, no samples, no passed records', async () => {
     const { reporter, llm } = reporterWith(10);
 
-    const result = await reporter.report(spec(), DIMENSION, scoresOf([]), live());
+    const { result } = await reporter.report(spec(), DIMENSION, scoresOf([]), live());
 
     expect(result.statistics!.count).toBe(0);
     expect(result.passed_records).toEqual([]);
@@ -144,10 +145,28 @@ describe(DimensionReporter.name, () => {
     llm.summarizeDimension.mockRejectedValueOnce(
       new ProviderError('rejected by content policy', { status: 400, retryable: false }),
     );
-    const result = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.1]), live());
+    const { result } = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.1]), live());
     expect(result).toMatchObject({ summary: null, summary_error: 'ProviderError: rejected by content policy' });
     expect(result.statistics).toEqual(scoreStatistics([0.9, 0.1], DIMENSION.threshold));
     expect(result.passed_records).toHaveLength(1);
+  });
+
+  it('propagates a refusal of the service itself (a bad key) instead of keeping the dimension without a summary', async () => {
+    const { reporter, llm } = reporterWith(10);
+    const refusal = new ProviderError('provider answered 401: bad key', { status: 401, retryable: false, fatal: true });
+    llm.summarizeDimension.mockRejectedValueOnce(refusal);
+    await expect(reporter.report(spec(), DIMENSION, scoresOf([0.9]), live())).rejects.toBe(refusal);
+  });
+
+  it("returns what the dimension's summary cost", async () => {
+    const llm = {
+      summarizeDimension: jest.fn(async (_input: SummarizeDimensionInput, _signal: AbortSignal, meter: UsageMeter) => {
+        meter.call({ promptTokens: 40, completionTokens: 12 });
+        return 'Fine.';
+      }),
+    };
+    const { usage } = await new DimensionReporter(llm, 10).report(spec(), DIMENSION, scoresOf([0.9]), live());
+    expect(usage).toEqual({ promptTokens: 40, completionTokens: 12, calls: 1, cacheHits: 0 });
   });
 
   it('reports a sentiment: statistics of the confidences against the threshold, the distribution, both in the prompt', async () => {
@@ -163,7 +182,7 @@ describe(DimensionReporter.name, () => {
     };
     const dimension: DimensionSpec = { id: 'tone', name: 'Tone', kind: AnalysisKind.SENTIMENT, threshold: 0.6 };
 
-    const result = await reporter.report(spec(), dimension, inputs, live());
+    const { result } = await reporter.report(spec(), dimension, inputs, live());
 
     expect(result).toMatchObject({
       kind: AnalysisKind.SENTIMENT,
@@ -186,7 +205,7 @@ describe(DimensionReporter.name, () => {
     };
     const dimension: DimensionSpec = { id: 'about', name: 'About', kind: AnalysisKind.TOPICS };
 
-    const result = await reporter.report(spec(), dimension, inputs, live());
+    const { result } = await reporter.report(spec(), dimension, inputs, live());
 
     expect(result).toEqual({
       dimension_id: 'about',

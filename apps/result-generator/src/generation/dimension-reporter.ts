@@ -1,8 +1,15 @@
 import { describeError } from '@app/common';
-import type { AnalysisOutput, AnalysisSummary, TaskSpec, DimensionSpec, DimensionResultDto } from '@app/contracts';
+import type {
+  AnalysisOutput,
+  AnalysisSummary,
+  TaskSpec,
+  DimensionSpec,
+  DimensionResultDto,
+  LlmUsage,
+} from '@app/contracts';
 import { AnalysisKind, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
-import { analysisKind, MAX_SUMMARY_SAMPLES } from '@app/llm';
+import { analysisKind, MAX_SUMMARY_SAMPLES, UsageMeter } from '@app/llm';
 import type { RecordScore } from '@app/persistence';
 import { scoreStatistics } from './score-statistics';
 
@@ -15,7 +22,7 @@ export interface DimensionInputs {
 /**
  * One dimension of the generate stage, its three steps in order: select the records that pass the
  * threshold, aggregate (statistics of the numbers; the kind's own aggregation of the answers), have
- * the LLM write the summary.
+ * the LLM write the summary. Returns the result with what its summary cost.
  */
 export class DimensionReporter {
   constructor(
@@ -28,7 +35,7 @@ export class DimensionReporter {
     dimension: DimensionSpec,
     inputs: DimensionInputs,
     signal: AbortSignal,
-  ): Promise<DimensionResultDto> {
+  ): Promise<{ result: DimensionResultDto; usage: LlmUsage }> {
     const kind = dimension.kind ?? AnalysisKind.SCORE;
     const definition = analysisKind(kind);
     // A number kind without a threshold (a sentiment's confidence) lets every record pass.
@@ -46,10 +53,13 @@ export class DimensionReporter {
       .sort((a, b) => b.score - a.score)
       .slice(0, MAX_SUMMARY_SAMPLES)
       .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
+    const meter = new UsageMeter();
+    const maxTokens = spec.llm?.maxTokens;
     const summary = await this.summarize(
       {
         model: spec.llm?.model ?? '',
         temperature: spec.llm?.temperature ?? DEFAULT_TEMPERATURE,
+        ...(maxTokens === undefined ? {} : { maxTokens }),
         dimension,
         statistics: {
           ...(statistics ? { ...statistics, threshold } : {}),
@@ -58,8 +68,9 @@ export class DimensionReporter {
         samples,
       },
       signal,
+      meter,
     );
-    return {
+    const result: DimensionResultDto = {
       dimension_id: dimension.id,
       name: dimension.name,
       kind,
@@ -71,6 +82,7 @@ export class DimensionReporter {
       ...summary,
       ...(analysis ? { analysis } : {}),
     };
+    return { result, usage: meter.usage };
   }
 
   private async aggregate(kind: AnalysisKind, answers: AsyncIterable<unknown>): Promise<AnalysisSummary | null> {
@@ -80,17 +92,19 @@ export class DimensionReporter {
   }
 
   /**
-   * The provider's refusal to write a summary (after the client's retries) costs the dimension its
-   * summary, not the task its result; the service's own failures propagate so that Bull retries.
+   * The provider's verdict on a summary request costs the dimension its summary, not the task its
+   * result; a fatal refusal (a bad key, an outage past its limit) and the service's own failures
+   * propagate, to fail the task or have Bull retry.
    */
   private async summarize(
     input: SummarizeDimensionInput,
     signal: AbortSignal,
+    meter: UsageMeter,
   ): Promise<{ summary: string | null; summary_error?: string }> {
     try {
-      return { summary: await this.llm.summarizeDimension(input, signal) };
+      return { summary: await this.llm.summarizeDimension(input, signal, meter) };
     } catch (error) {
-      if (signal.aborted || !(error instanceof ProviderError)) throw error;
+      if (signal.aborted || !(error instanceof ProviderError) || error.fatal) throw error;
       return { summary: null, summary_error: describeError(error) };
     }
   }

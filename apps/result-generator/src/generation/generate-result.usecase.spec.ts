@@ -1,4 +1,4 @@
-import type { TaskSpec, DimensionSpec, DimensionResultDto, TaskResultDto } from '@app/contracts';
+import type { TaskSpec, DimensionSpec, DimensionResultDto, LlmUsage, TaskResultDto } from '@app/contracts';
 import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
@@ -44,6 +44,8 @@ function dimensionResult(dimension: DimensionSpec, summary: string): DimensionRe
   };
 }
 
+const SUMMARY_USAGE: LlmUsage = { promptTokens: 30, completionTokens: 20, calls: 1, cacheHits: 0 };
+
 function setup(
   options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined; task?: TaskEntity } = {},
 ) {
@@ -71,15 +73,18 @@ function setup(
         { n: 4, c: 'a' },
       ];
     }),
-    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto) => undefined),
+    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto, _usage: LlmUsage) => undefined),
     countPassingAll: jest.fn(async () => 5),
     complete: jest.fn(async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[]) =>
       'completed' in options ? options.completed : TaskStatus.COMPLETED,
     ),
   };
   const reporter = {
-    report: jest.fn(async (_spec: TaskSpec, dimension: DimensionSpec, _inputs: DimensionInputs, _signal: AbortSignal) =>
-      dimensionResult(dimension, `fresh ${dimension.id}`),
+    report: jest.fn(
+      async (_spec: TaskSpec, dimension: DimensionSpec, _inputs: DimensionInputs, _signal: AbortSignal) => ({
+        result: dimensionResult(dimension, `fresh ${dimension.id}`),
+        usage: SUMMARY_USAGE,
+      }),
     ),
   };
   const events = { progress: jest.fn() };
@@ -115,6 +120,7 @@ describe(GenerateResultUseCase.name, () => {
     }
     job.abort();
     for (const call of reporter.report.mock.calls) expect((call as unknown[])[3]).toHaveProperty('aborted', true);
+    expect(generation.saveDimension.mock.calls.every(([, , usage]) => usage === SUMMARY_USAGE)).toBe(true);
     expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
       [
         [TASK_ID, 'dim1'],

@@ -82,8 +82,8 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   ): Promise<DimensionResultDto> {
     const scores = await this.generation.scores(task.id, dimension.id);
     const inputs = { scores, analyses: () => this.generation.analyses(task.id, dimension.id) };
-    const result = await this.reporter.report(task.spec, dimension, inputs, signal);
-    await this.generation.saveDimension(task.id, result);
+    const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);
+    await this.generation.saveDimension(task.id, result, usage);
     const passed = result.statistics ? `: ${result.statistics.passed}/${result.statistics.count} passed` : '';
     this.events.progress(task, `dimension ${dimension.id} done${passed}`);
     return result;

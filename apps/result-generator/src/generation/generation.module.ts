@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TaskStage } from '@app/contracts';
-import { LlmClient, LlmModule, openAiLlmProvider } from '@app/llm';
+import { LlmClient, LlmModule } from '@app/llm';
 import { stageProcessor } from '@app/pipeline';
-import type { LlmProviderOptions } from '@app/config';
-import { simulatedLlmProvider } from '@app/simulators';
+import { llmProviderFor } from '@app/simulators';
 import type { ResultGeneratorOptions } from '../result-generator.config';
 import { DimensionReporter } from './dimension-reporter';
 import { DIMENSION_CONCURRENCY, GenerateResultUseCase } from './generate-result.usecase';
@@ -13,7 +12,7 @@ export class GenerationModule {
   static forRoot(options: ResultGeneratorOptions): DynamicModule {
     return {
       module: GenerationModule,
-      imports: [LlmModule.forRoot(options.llm.client, llmProvider(options.llm.provider))],
+      imports: [LlmModule.forRoot(options.llm.client, llmProviderFor(options.llm.provider))],
       providers: [
         { provide: DIMENSION_CONCURRENCY, useValue: options.dimensionConcurrency },
         {
@@ -30,9 +29,4 @@ export class GenerationModule {
       ],
     };
   }
-}
-
-/** The provider LLM_PROVIDER names. */
-function llmProvider(provider: LlmProviderOptions) {
-  return provider.kind === 'openai' ? openAiLlmProvider(provider) : simulatedLlmProvider(provider);
 }

@@ -42,7 +42,7 @@ describe('analysis kinds', () => {
     ])('rejects %s with a non-retryable ProviderError', (_case, content) => {
       const error = rejection(() => parseAnalysis(AnalysisKind.SCORE, content));
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/^unparseable answer/) });
+      expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/^unparseable reply/) });
     });
   });
 

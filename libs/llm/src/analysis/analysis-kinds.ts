@@ -267,10 +267,13 @@ export function analysisKind(kind: AnalysisKind): AnalysisKindDefinition<Analysi
 
 const EXCERPT_LENGTH = 200;
 
+/** How the reason starts when a record fails because the model's reply does not fit its kind, even asked again. */
+export const UNPARSEABLE_REPLY = 'unparseable reply';
+
 /**
- * An answer of the kind: JSON matching the kind's schema, normalised. Anything else is the
- * provider's bad answer; asking again with the same prompt would most likely get the same one, so it
- * is not retryable (the record fails, as a bad score always did).
+ * An answer of the kind: JSON matching the kind's schema (possibly inside a Markdown code fence),
+ * normalised. Anything else is a bad answer, a verdict rather than a transient failure (not
+ * retryable): LlmClient asks once more, saying what was wrong, and then the record fails.
  */
 export function parseAnalysis<K extends AnalysisKind>(
   kind: K,
@@ -280,7 +283,7 @@ export function parseAnalysis<K extends AnalysisKind>(
   const definition = ANALYSIS_KINDS[kind] as AnalysisKindDefinition<K>;
   let answer: unknown;
   try {
-    answer = JSON.parse(content);
+    answer = JSON.parse(withoutCodeFence(content));
   } catch (cause) {
     throw unparseable(content, 'not JSON', cause);
   }
@@ -289,8 +292,14 @@ export function parseAnalysis<K extends AnalysisKind>(
   return definition.normalize(answer as AnalysisOutputs[K]);
 }
 
+/** A JSON answer as models often wrap it, in a Markdown code fence (```json … ```), unwrapped. */
+function withoutCodeFence(content: string): string {
+  const fenced = /^\s*```[a-zA-Z]*\s*\n?([\s\S]*?)\n?\s*```\s*$/.exec(content);
+  return fenced ? fenced[1] : content;
+}
+
 function unparseable(content: string, why: string, cause?: unknown): ProviderError {
-  return new ProviderError(`unparseable answer (${why}): ${content.slice(0, EXCERPT_LENGTH)}`, {
+  return new ProviderError(`${UNPARSEABLE_REPLY} (${why}): ${content.slice(0, EXCERPT_LENGTH)}`, {
     retryable: false,
     cause,
   });

@@ -5,6 +5,7 @@ import { EvaluationChunkEntity } from './evaluation-chunk.entity';
 import { TaskRecordEntity } from './task-record.entity';
 import { TaskResultEntity } from './task-result.entity';
 import { TaskSourceEntity } from './task-source.entity';
+import { TaskUsageEntity } from './task-usage.entity';
 import { TaskEntity } from './task.entity';
 
 export {
@@ -16,6 +17,7 @@ export {
   TaskRecordEntity,
   TaskResultEntity,
   TaskSourceEntity,
+  TaskUsageEntity,
 };
 
 export const ENTITIES = [
@@ -27,4 +29,5 @@ export const ENTITIES = [
   DimensionResultEntity,
   TaskResultEntity,
   DeliveryEntity,
+  TaskUsageEntity,
 ];

@@ -6,6 +6,7 @@ import { TaskListing1764700000000 } from './1764700000000-task-listing';
 import { TaskPriorityLimits1764800000000 } from './1764800000000-task-priority-limits';
 import { Batches1764900000000 } from './1764900000000-batches';
 import { Notifications1765000000000 } from './1765000000000-notifications';
+import { TaskUsage1765100000000 } from './1765100000000-task-usage';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   TaskPriorityLimits1764800000000,
   Batches1764900000000,
   Notifications1765000000000,
+  TaskUsage1765100000000,
 ];

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import type { LlmUsage } from '@app/contracts';
 import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { addTaskUsage } from './usage.sql';
 
 export interface ChunkRecord {
   sourceId: string;
@@ -72,7 +74,12 @@ export class EvaluationStore {
    * Records a chunk's outcomes and counts the chunk once. When it is the last chunk, the task moves to
    * generate — or fails, when not a single record could be evaluated. Returns the task's state after.
    */
-  async saveChunk(taskId: string, chunk: number, outcomes: readonly RecordOutcome[]): Promise<TaskState | undefined> {
+  async saveChunk(
+    taskId: string,
+    chunk: number,
+    outcomes: readonly RecordOutcome[],
+    usage: Readonly<Record<string, LlmUsage>>,
+  ): Promise<TaskState | undefined> {
     const evaluated = outcomes.filter((outcome) => 'scores' in outcome);
     const failed = outcomes.length - evaluated.length;
     return this.db.transaction(async (manager) => {
@@ -85,6 +92,7 @@ export class EvaluationStore {
         [taskId, chunk, evaluated.length, failed],
       );
       if (!marked) return currentState(manager, taskId);
+      await addTaskUsage(manager, taskId, usage);
 
       const rows = outcomes.map((outcome) =>
         'scores' in outcome

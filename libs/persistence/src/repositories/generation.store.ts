@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { LlmUsage } from '@app/contracts';
 import { DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
+import { addTaskUsage, readTaskUsage } from './usage.sql';
 
 /** A side effect to deliver once the task has ended (see libs/delivery). */
 export interface NewDelivery {
@@ -76,7 +78,8 @@ export class GenerationStore {
     return new Map(rows.map((row) => [row.dimension_id, row.result]));
   }
 
-  async saveDimension(taskId: string, result: DimensionResultDto): Promise<void> {
+  /** Stores a finished dimension once, with what its summary cost (`usage`). */
+  async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
     await this.db.transaction(async (manager) => {
       const inserted = await selectRow(
         manager,
@@ -85,6 +88,7 @@ export class GenerationStore {
         [taskId, result.dimension_id, JSON.stringify(result)],
       );
       if (inserted) {
+        await addTaskUsage(manager, taskId, { [result.dimension_id]: usage });
         await manager.query(
           'UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now() WHERE id = $1',
           [taskId],
@@ -112,7 +116,7 @@ export class GenerationStore {
 
   /**
    * Stores the result and ends the task: completed, or completed_with_errors when a source, a record
-   * or a dimension's summary failed. The task's deliveries (its outputs) go into the outbox in the
+   * or a dimension's summary failed; the result gets the task's LLM usage. The task's deliveries (its outputs) go into the outbox in the
    * same transaction, so none is lost and none is sent for a task that did not end here. Returns the
    * final status, or undefined when the task was no longer running (then nothing is stored).
    */
@@ -140,9 +144,10 @@ export class GenerationStore {
         ],
       );
       if (!ended) return undefined;
+      const usage = await readTaskUsage(manager, taskId);
       await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [
         taskId,
-        JSON.stringify(result),
+        JSON.stringify({ ...result, usage }),
       ]);
       if (deliveries.length > 0) {
         await manager.query(

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { TaskResultDto } from '@app/contracts';
+import type { TaskResultDto, TaskUsageDto } from '@app/contracts';
 import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
+import { readTaskUsage } from './usage.sql';
 
 export type CancelOutcome =
   | { kind: 'cancelled' }
@@ -230,6 +231,10 @@ export class TaskRepository {
        LIMIT $2`,
       [id, limit],
     );
+  }
+
+  usage(id: string): Promise<TaskUsageDto> {
+    return readTaskUsage(this.db.manager, id);
   }
 
   async result(id: string): Promise<TaskResultDto | undefined> {

@@ -1,0 +1,51 @@
+import type { EntityManager } from 'typeorm';
+import type { LlmUsage, TaskUsageDto } from '@app/contracts';
+import { selectRows } from './sql';
+
+/** Adds what LLM calls cost to a task's figures per dimension; call it inside the transaction that counts the work. */
+export async function addTaskUsage(
+  manager: EntityManager,
+  taskId: string,
+  byDimension: Readonly<Record<string, LlmUsage>>,
+): Promise<void> {
+  const rows = Object.entries(byDimension).map(([dimension_id, usage]) => ({
+    dimension_id,
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    calls: usage.calls,
+    cache_hits: usage.cacheHits,
+  }));
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO task_usage (task_id, dimension_id, prompt_tokens, completion_tokens, calls, cache_hits)
+     SELECT $1, u.dimension_id, u.prompt_tokens, u.completion_tokens, u.calls, u.cache_hits
+     FROM jsonb_to_recordset($2::jsonb)
+       AS u(dimension_id varchar, prompt_tokens bigint, completion_tokens bigint, calls int, cache_hits int)
+     ON CONFLICT (task_id, dimension_id) DO UPDATE SET
+       prompt_tokens = task_usage.prompt_tokens + EXCLUDED.prompt_tokens,
+       completion_tokens = task_usage.completion_tokens + EXCLUDED.completion_tokens,
+       calls = task_usage.calls + EXCLUDED.calls,
+       cache_hits = task_usage.cache_hits + EXCLUDED.cache_hits`,
+    [taskId, JSON.stringify(rows)],
+  );
+}
+
+/** A task's LLM usage: the totals and each dimension's share. */
+export async function readTaskUsage(manager: EntityManager, taskId: string): Promise<TaskUsageDto> {
+  const dimensions = await selectRows<TaskUsageDto['dimensions'][number]>(
+    manager,
+    `SELECT dimension_id, prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens,
+            calls, cache_hits
+     FROM task_usage WHERE task_id = $1 ORDER BY dimension_id`,
+    [taskId],
+  );
+  const total = (field: 'prompt_tokens' | 'completion_tokens' | 'calls' | 'cache_hits'): number =>
+    dimensions.reduce((sum, row) => sum + row[field], 0);
+  return {
+    prompt_tokens: total('prompt_tokens'),
+    completion_tokens: total('completion_tokens'),
+    calls: total('calls'),
+    cache_hits: total('cache_hits'),
+    dimensions,
+  };
+}
