@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- <scenario> ... ] [--quick] [--<size> N ...] [--out DIR]`: runs the named scenarios
+ * `npm run bench [-- <scenario> ... ] [--quick] [--profile] [--<size> N ...] [--out DIR]`: runs the named scenarios
  * (all six by default) against the built apps, started as processes on a Redis of the bench's own and
  * the database BENCH_DATABASE_NAME (default dataproc_bench), and writes a Markdown table and the JSON
- * of every figure to bench/results/. bench/run.sh builds everything first.
+ * of every figure to bench/results/. bench/run.sh builds everything first. --profile writes a CPU
+ * profile of every process it starts into <out>/profiles (support/profile-hook.ts).
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario, ScenarioContext } from './scenario';
 import { bigTask } from './scenarios/big-task';
@@ -21,15 +23,23 @@ const SCENARIOS: Scenario[] = [ingest, pipeline, quota, scaling, bigTask, manyTa
 interface Arguments {
   names: string[];
   quick: boolean;
+  profile: boolean;
   out: string;
   sizes: Map<string, number>;
 }
 
 function parseArguments(argv: string[]): Arguments {
-  const parsed: Arguments = { names: [], quick: false, out: join(process.cwd(), 'bench', 'results'), sizes: new Map() };
+  const parsed: Arguments = {
+    names: [],
+    quick: false,
+    profile: false,
+    out: join(process.cwd(), 'bench', 'results'),
+    sizes: new Map(),
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
     if (argument === '--quick') parsed.quick = true;
+    else if (argument === '--profile') parsed.profile = true;
     else if (argument === '--out') parsed.out = argv[++index];
     else if (argument.startsWith('--')) {
       const value = Number(argv[++index]);
@@ -48,9 +58,17 @@ function log(message: string): void {
 async function main(): Promise<number> {
   const args = parseArguments(process.argv.slice(2));
   const chosen = args.names.length > 0 ? SCENARIOS.filter((s) => args.names.includes(s.name)) : SCENARIOS;
+  if (args.profile) {
+    // Every process started from here on (the apps, the simulator, the reference) loads the hook.
+    process.env.BENCH_PROFILE_DIR = join(args.out, 'profiles');
+    mkdirSync(process.env.BENCH_PROFILE_DIR, { recursive: true });
+    const hook = `--require ${join(__dirname, 'support', 'profile-hook.js')}`;
+    process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, hook].filter(Boolean).join(' ');
+  }
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     quick: args.quick,
+    profiled: args.profile,
     machine: machineInfo(),
     scenarios: [],
   };

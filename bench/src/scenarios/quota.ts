@@ -91,7 +91,7 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
               name: 'calls answered 429',
               value: round((limited / Math.max(1, requests)) * 100, 2),
               unit: '%',
-              reference: { label: 'calls sent', value: requests },
+              reference: { label: 'calls sent', value: requests, unit: '' },
             },
             1,
             '< 1 %',

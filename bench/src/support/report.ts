@@ -9,7 +9,7 @@ export interface Figure {
   value: number | string;
   unit?: string;
   /** A figure measured in the same run to read this one against (bare server, one replica, R). */
-  reference?: { label: string; value: number | string };
+  reference?: { label: string; value: number | string; /** when not the figure's own */ unit?: string };
   /** The goal of issue 12, in words (e.g. "≥ 1.0× reference"). */
   target?: string;
   /** Whether the target is met; absent when there is none. */
@@ -30,6 +30,8 @@ export interface ScenarioResult {
 export interface BenchReport {
   startedAt: string;
   quick: boolean;
+  /** Run with --profile: every CPU figure includes the profiler's overhead. */
+  profiled: boolean;
   machine: { cores: number; model: string; node: string; loadAverage: number[] };
   scenarios: ScenarioResult[];
 }
@@ -96,6 +98,9 @@ export function toMarkdown(report: BenchReport): string {
     `${machine.cores} cores (${machine.model}), Node ${machine.node}, load average at the end ${machine.loadAverage.join(' / ')}.`,
     'Each figure stands beside its reference measured in the same run where one exists; on a shared',
     'machine read the ratios, not the absolute rates ("everything else on the machine" shows the noise).',
+    ...(report.profiled
+      ? ['', "**Profiled run** (--profile): every CPU figure includes the profiler's overhead."]
+      : []),
   ];
   for (const scenario of report.scenarios) {
     const parameters = Object.entries(scenario.parameters)
@@ -112,7 +117,7 @@ export function toMarkdown(report: BenchReport): string {
     );
     for (const figure of scenario.figures) {
       const reference = figure.reference
-        ? `${cell(figure.reference.value, figure.unit)} (${figure.reference.label})`
+        ? `${cell(figure.reference.value, figure.reference.unit ?? figure.unit)} (${figure.reference.label})`
         : '';
       const met = figure.met === undefined ? '' : figure.met ? 'yes' : '**no**';
       lines.push(
