@@ -108,12 +108,28 @@ export class StageDispatcher {
     }
   }
 
-  /** Drops a cancelled task's jobs that are still waiting; jobs already running stop on the broadcast. */
+  /**
+   * Drops a cancelled task's jobs that are still waiting or delayed; jobs already running stop on the
+   * broadcast. One read of each queue's wait list and delayed set finds them (every job id starts with
+   * the task's id): a look-up per chunk asked Redis to scan the whole wait list for each chunk, seconds
+   * for a big task's thousands of chunks. `chunksTotal` says whether the evaluate queue can hold any.
+   */
   async discardQueued(taskId: string, chunksTotal: number | null): Promise<void> {
-    await mapWithConcurrency(this.allJobsOf(taskId, chunksTotal), LOOKUP_CONCURRENCY, async ([queue, id]) => {
+    const stages = [TaskStage.COLLECT, TaskStage.GENERATE, ...(chunksTotal ? [TaskStage.EVALUATE] : [])];
+    const queued = await Promise.all(
+      stages.map(async (stage): Promise<[Queue, string][]> => {
+        const queue = this.queues[stage];
+        const [waiting, delayed] = await Promise.all([
+          queue.client.lrange(queue.toKey('wait'), 0, -1),
+          queue.client.zrange(queue.toKey('delayed'), 0, -1),
+        ]);
+        return [...waiting, ...delayed].filter((id) => id.startsWith(`${taskId}:`)).map((id) => [queue, id]);
+      }),
+    );
+    await mapWithConcurrency(queued.flat(), LOOKUP_CONCURRENCY, async ([queue, id]) => {
       const job = await queue.getJob(id);
       // A job that turned active meanwhile is locked and cannot be removed: it stops on the broadcast.
-      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);
+      await job?.remove().catch(() => undefined);
     });
   }
 

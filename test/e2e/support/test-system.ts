@@ -2,17 +2,25 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { freePort } from '../../support/net';
 
 export { freePort };
-import { join } from 'node:path';
 
 export type AppName = 'gateway' | 'collector' | 'evaluator' | 'result-generator';
 /** Every process the tests start from the build: the four apps, and the HTTP LLM simulator. */
 export type ProcessName = AppName | 'llm-simulator';
 
-const ROOT = join(__dirname, '..', '..', '..');
+/** The checkout: the nearest folder with a package.json (the bench runs this file compiled under dist/). */
+function checkoutRoot(from: string): string {
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (dirname(folder) === folder) throw new Error(`no package.json above ${from}`);
+  }
+}
+const ROOT = checkoutRoot(__dirname);
 const READY_LINE: Record<ProcessName, RegExp> = {
   gateway: /^listening on http/,
   collector: /^Collector started/,
@@ -20,6 +28,9 @@ const READY_LINE: Record<ProcessName, RegExp> = {
   'result-generator': /^ResultGenerator started/,
   'llm-simulator': /OpenAI-compatible API at/,
 };
+
+/** Output lines an AppProcess always keeps from its start, whatever its `retainLines`. */
+const HEAD_LINES = 200;
 
 /** One JSON log line of an app (pino): the fields every line has, and whatever the line adds. */
 export interface LogLine {
@@ -44,10 +55,15 @@ export class AppProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly process: ChildProcess;
 
+  /**
+   * `retainLines` bounds the output kept (a benchmark's apps log for minutes): beyond it, the first
+   * lines (start-up: ready, health port) and the latest ones are kept.
+   */
   constructor(
     readonly name: ProcessName,
     readonly label: string,
     env: NodeJS.ProcessEnv,
+    retainLines = Number.POSITIVE_INFINITY,
   ) {
     this.process = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
       cwd: ROOT,
@@ -58,6 +74,8 @@ export class AppProcess {
       (...into: string[][]) =>
       (chunk: Buffer): void => {
         for (const line of chunk.toString().split('\n')) if (line.trim()) for (const list of into) list.push(line);
+        for (const list of into)
+          if (list.length > retainLines * 1.5) list.splice(HEAD_LINES, list.length - retainLines);
       };
     // Pino writes whole lines synchronously, so a chunk never splits one.
     this.process.stdout?.on('data', keep(this.output, this.stdout));
@@ -134,6 +152,8 @@ export interface SystemOptions {
   /** How long each app may take to start (default 60 s; a loaded machine running many apps needs more). */
   readyTimeoutMs?: number;
   env?: Record<string, string>;
+  /** Output lines kept per app (see AppProcess); unbounded by default, as the tests read whole logs. */
+  retainLines?: number;
 }
 
 /**
@@ -146,6 +166,7 @@ export class TestSystem {
     readonly env: NodeJS.ProcessEnv,
     readonly baseUrl: string,
     private readonly readyTimeoutMs: number,
+    private readonly retainLines?: number,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
@@ -163,7 +184,12 @@ export class TestSystem {
       QUEUE_STALLED_INTERVAL_MS: '1000',
       ...options.env,
     };
-    const system = new TestSystem(env, `http://127.0.0.1:${port}`, options.readyTimeoutMs ?? 60_000);
+    const system = new TestSystem(
+      env,
+      `http://127.0.0.1:${port}`,
+      options.readyTimeoutMs ?? 60_000,
+      options.retainLines,
+    );
     const counts: Record<AppName, number> = {
       gateway: 1,
       collector: 1,
@@ -290,7 +316,7 @@ export class TestSystem {
 
   private launch(name: AppName, env: Record<string, string> = {}): AppProcess {
     const label = `${name}#${this.replicas(name).length + 1}`;
-    const app = new AppProcess(name, label, { ...this.env, ...env });
+    const app = new AppProcess(name, label, { ...this.env, ...env }, this.retainLines);
     this.apps.push(app);
     return app;
   }

@@ -76,7 +76,9 @@ export class TasksService {
     this.events.cancelled(id);
     const task = await this.load(id);
     this.events.progress(task, 'cancelled');
-    await this.dispatcher
+    // Not awaited: the answer needs Postgres only (a queued job of an ended task does nothing when it
+    // runs), and dropping a big task's thousands of queued chunks took seconds.
+    void this.dispatcher
       .discardQueued(id, task.chunksTotal)
       .catch((error: unknown) =>
         this.logger.warn({ task_id: id, msg: `could not discard queued jobs of ${id}: ${describeError(error)}` }),

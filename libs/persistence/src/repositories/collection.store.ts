@@ -186,11 +186,16 @@ export class CollectionStore {
         ],
       );
       if (moved?.stage === TaskStage.EVALUATE) {
+        // Joined on the row's ctid, not its key: right after collection the table's statistics do not
+        // know the task's rows yet, and with a key join the planner chose a nested loop over an index
+        // scan of the whole source per record (quadratic: 20,000 records outlasted statement_timeout).
+        // A TID scan is one row per record whatever the statistics. The ctids come from the same
+        // statement's snapshot, and nothing else updates the task's records before its chunks exist.
         await manager.query(
           `UPDATE task_records r SET chunk = o.rn / $2
-           FROM (SELECT source_id, record_id, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
+           FROM (SELECT ctid AS row_ctid, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
                  FROM task_records WHERE task_id = $1 AND status = $3) o
-           WHERE r.task_id = $1 AND r.source_id = o.source_id AND r.record_id = o.record_id`,
+           WHERE r.ctid = o.row_ctid`,
           [taskId, chunkSize, RecordEvaluationStatus.PENDING],
         );
       }

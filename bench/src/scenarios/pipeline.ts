@@ -1,0 +1,103 @@
+import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario';
+import { cpuPerCallFigures, peakRssFigures } from '../support/figures';
+import { LatencyProbe, submitTasks, taskBody, waitForTasks } from '../support/load';
+import { atLeast, atMost, round } from '../support/report';
+import { BenchSystem, providerCalls } from '../support/system';
+
+/**
+ * Many small tasks end to end, the issue's first measurement: 10,000 tasks of 2 sources × 2 records ×
+ * 2 dimensions against the simulated LLM at 1 s latency with high limits.
+ */
+async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOutcome> {
+  const tasks = size('tasks', 10_000, 300);
+  const shape = { sources: 2, records: 2, dimensions: 2 };
+  const latencyMs = size('llm-latency', 1000, 1000);
+  const bench = await BenchSystem.start(services, {
+    env: {
+      SIM_LLM_LATENCY_MIN_MS: String(latencyMs),
+      SIM_LLM_LATENCY_MAX_MS: String(latencyMs),
+      LLM_MAX_CONCURRENCY: '1000',
+      WORKER_CONCURRENCY: '100',
+    },
+  });
+  try {
+    const monitor = await bench.monitor();
+    const submitted: string[] = [];
+    const probe = new LatencyProbe(() => {
+      const id = submitted[Math.floor(Math.random() * submitted.length)];
+      return id && `${bench.baseUrl}/api/v1/tasks/${id}`;
+    }, 10).start();
+    await submitTasks(
+      bench.baseUrl,
+      tasks,
+      20,
+      (index) => taskBody(index, shape),
+      (id) => submitted.push(id),
+    );
+    log(`  ${tasks} tasks submitted`);
+    const counts = await waitForTasks(services.database, tasks, 600_000 + tasks * 500, log);
+    const usage = await monitor.stop();
+    const get = await probe.stop();
+    const calls = await bench.llmCalls();
+    const provider = providerCalls(calls);
+    // Every record on every dimension, and one summary per dimension of each task.
+    const expected = tasks * shape.dimensions * (shape.sources * shape.records + 1);
+    const seconds = counts.spanMs / 1000;
+    return {
+      parameters: {
+        tasks,
+        'sources × records × dimensions': `${shape.sources} × ${shape.records} × ${shape.dimensions}`,
+        'LLM latency ms': latencyMs,
+        LLM_MAX_CONCURRENCY: 1000,
+        WORKER_CONCURRENCY: 100,
+      },
+      figures: [
+        atLeast(
+          { name: 'tasks completed', value: counts.completed, reference: { label: 'submitted', value: tasks } },
+          tasks,
+          'all',
+        ),
+        {
+          name: 'wall time, first submit to last end',
+          value: round(seconds, 1),
+          unit: 's',
+          target: tasks === 10_000 ? '< 80 s (today 231 s)' : undefined,
+          met: tasks === 10_000 ? seconds < 80 : undefined,
+        },
+        atLeast({ name: 'tasks/s', value: round(tasks / seconds, 1) }, 125, '≥ 125 (10,000 in 80 s; today 45)'),
+        atLeast({ name: 'LLM calls/s', value: round(provider / seconds, 0) }, 1300, '≥ 1,300 (today 430)'),
+        atMost(
+          {
+            name: 'LLM calls ÷ calls needed (1.00: no work done twice)',
+            value: round(provider / expected, 3),
+            reference: { label: 'calls needed', value: expected },
+          },
+          1,
+          '1.00',
+        ),
+        ...cpuPerCallFigures(usage, provider),
+        ...peakRssFigures(usage),
+        atMost(
+          { name: 'GET /tasks/{id} p99 during the run', value: round(get.p99, 1), unit: 'ms' },
+          50,
+          '< 50 ms (today 44)',
+        ),
+        { name: 'GET /tasks/{id} p50 during the run', value: round(get.p50, 1), unit: 'ms' },
+      ],
+      usage: { run: usage },
+      notes: [
+        `LLM calls by outcome: ${JSON.stringify(calls)}; GETs probed: ${get.count} (${get.errors} failed).`,
+        'CPU per call counts each process from /proc over the whole run (submission included), divided by the provider calls.',
+      ],
+    };
+  } finally {
+    await bench.stop();
+  }
+}
+
+export const pipeline: Scenario = {
+  name: 'pipeline',
+  title: 'small tasks end to end: throughput, CPU per LLM call per app, peak RSS, GET p99',
+  takes: { full: '5–10 min', quick: '1 min' },
+  run,
+};
