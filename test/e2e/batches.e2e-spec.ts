@@ -5,9 +5,14 @@ import { DataSourceType } from '@app/contracts';
 import { openTestDataSource } from '../support/database';
 import { TestSystem } from './support/test-system';
 
-/** One source of one record: the smallest task that still goes through every stage. */
+/**
+ * One source of one record: the smallest task that still goes through every stage. Its source never
+ * fails (the default 10 % per fetch, four attempts, would fail about one task in a thousand).
+ */
 const tiny = (labels: Record<string, string>): CreateTaskDto => ({
-  data_sources: [{ id: 's', type: DataSourceType.API, url: 'x', simulation: { records: 1, latency_ms: 0 } }],
+  data_sources: [
+    { id: 's', type: DataSourceType.API, url: 'x', simulation: { records: 1, latency_ms: 0, failure_rate: 0 } },
+  ],
   llm_config: { model: 'm' },
   dimensions: [{ id: 'd', name: 'quality', threshold: 0.5 }],
   labels,
