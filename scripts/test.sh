@@ -18,8 +18,9 @@ export DATABASE_NAME="$TEST_DATABASE_NAME"
 export ENSURE_MYSQL=1
 
 TIERS=(unit integration e2e deploy)
-# A tier that hangs (a leaked handle keeps jest alive) fails instead of stalling the run.
-TIER_TIMEOUT_SECONDS="${TIER_TIMEOUT_SECONDS:-900}"
+# A tier that hangs (a leaked handle keeps jest alive) fails instead of stalling the run. The e2e tier takes
+# about 10 minutes on a quiet 2-core machine (22 suites, each starting the apps as processes); 20 leaves room.
+TIER_TIMEOUT_SECONDS="${TIER_TIMEOUT_SECONDS:-1200}"
 declare -A TIER_ARGS=(
   [unit]="--selectProjects unit"
   [integration]="--selectProjects integration --runInBand"
