@@ -39,6 +39,9 @@ function baseEnv({ redis, database }: BenchServices): Record<string, string> {
     SIM_LLM_FAILURE_RATE: '0',
     SIM_LLM_RPM: '1000000',
     LLM_RATE_LIMIT_RPM: '1000000',
+    // Tokens too: the default budget (2,000,000 a minute) would cap the small tasks' calls near 100/s.
+    LLM_RATE_LIMIT_TPM: '1000000000',
+    SIM_LLM_TPM: '1000000000',
   };
 }
 

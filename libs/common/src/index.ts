@@ -9,3 +9,5 @@ export { seededRandom, stableHash, unitInterval } from './deterministic-random.u
 export { canonicalJson } from './canonical-json';
 export { describeError, withDeadline } from './errors.util';
 export { isDependencyUnavailable, publicReason } from './dependency-errors';
+export type { GroupOutcome } from './group-commit';
+export { GroupCommit } from './group-commit';

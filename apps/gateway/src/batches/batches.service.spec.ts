@@ -7,30 +7,36 @@ import type { StageDispatcher } from '@app/pipeline';
 import type { TaskQueriesService } from '../tasks/task-queries.service';
 import { SourceRules } from '../tasks/source-rules';
 import { TaskAdmission } from '../tasks/task-admission';
+import { TaskIntake } from '../tasks/task-intake';
 import { BatchesService } from './batches.service';
 
 function setup(maxTasks = 3, { active = 0, maxActiveTasks = 10_000 } = {}) {
-  const tasks = { countAllActive: jest.fn(async () => active) };
+  const tasks = { countAllActive: jest.fn(async () => active), markQueued: jest.fn(async () => undefined) };
   const batches = {
     create: jest.fn(async () => undefined),
     remove: jest.fn(async () => undefined),
-    markQueued: jest.fn(async () => undefined),
   };
   const dispatcher = { dispatchAll: jest.fn(async () => undefined) };
+  const admission = new TaskAdmission(
+    { softSeconds: 3300, hardSeconds: 3600 },
+    { maxRecordsPerTask: 1_000, maxScoresPerTask: 10_000, maxActiveTasks },
+    new SourceRules({ mode: 'simulated', connections: new Set() }),
+    tasks as unknown as TaskRepository,
+  );
   const service = new BatchesService(
     { maxTasks },
     batches as unknown as BatchStore,
     {} as OutboxStore,
-    dispatcher as unknown as StageDispatcher,
-    new TaskAdmission(
-      { softSeconds: 3300, hardSeconds: 3600 },
-      { maxRecordsPerTask: 1_000, maxScoresPerTask: 10_000, maxActiveTasks },
-      new SourceRules({ mode: 'simulated', connections: new Set() }),
+    admission,
+    new TaskIntake(
       tasks as unknown as TaskRepository,
+      batches as unknown as BatchStore,
+      dispatcher as unknown as StageDispatcher,
+      admission,
     ),
     {} as TaskQueriesService,
   );
-  return { service, batches, dispatcher };
+  return { service, tasks, batches, dispatcher };
 }
 
 const batchOf = (...tasks: CreateBatchDto['tasks']): CreateBatchDto => ({ tasks });
@@ -94,6 +100,20 @@ describe(BatchesService.name, () => {
     await expect(service.submit(batchOf(EXAMPLE_TASK), null)).rejects.toBeInstanceOf(ServiceUnavailableException);
     const [[id]] = batches.create.mock.calls as unknown as [[string]];
     expect(batches.remove).toHaveBeenCalledWith(id);
+  });
+
+  it('still answers 503, and marks nothing queued, when removing the unqueued batch fails too', async () => {
+    const { service, tasks, batches, dispatcher } = setup();
+    dispatcher.dispatchAll.mockRejectedValueOnce(new Error('Redis is down'));
+    batches.remove.mockRejectedValueOnce(new Error('Connection terminated'));
+    await expect(service.submit(batchOf(EXAMPLE_TASK), null)).rejects.toBeInstanceOf(ServiceUnavailableException);
+    expect(tasks.markQueued).not.toHaveBeenCalled();
+  });
+
+  it('marks every task of the batch queued once their jobs are', async () => {
+    const { service, tasks } = setup();
+    const { taskIds } = await service.submit(batchOf(EXAMPLE_TASK, EXAMPLE_TASK), null);
+    expect(tasks.markQueued).toHaveBeenCalledWith(...taskIds);
   });
 
   it('names the index of a task over the size limits', async () => {

@@ -1,24 +1,15 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  PayloadTooLargeException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { describeError, withDeadline } from '@app/common';
 import type { BatchViewDto, CreateBatchDto, FieldError, TaskPageDto } from '@app/contracts';
 import type { NewTask } from '@app/persistence';
 import { BatchStore, OutboxStore, toBatchView } from '@app/persistence';
-import { StageDispatcher } from '@app/pipeline';
 import { invalidFields } from '../http/validation';
 import type { ListTasksQueryDto } from '../tasks/dto/task-queries.dto';
-import { initialState, TaskAdmission } from '../tasks/task-admission';
+import { TaskAdmission } from '../tasks/task-admission';
+import { TaskIntake } from '../tasks/task-intake';
 import { TaskQueriesService } from '../tasks/task-queries.service';
 import { toNotifySpec, toTaskSpec } from '../tasks/task-spec.mapper';
 import { toNotificationView } from '../tasks/task-view.mapper';
-import { ENQUEUE_DEADLINE_MS } from '../tasks/tasks.service';
 
 export const BATCH_OPTIONS = Symbol('BATCH_OPTIONS');
 
@@ -38,16 +29,15 @@ export class BatchesService {
     @Inject(BATCH_OPTIONS) private readonly options: BatchOptions,
     private readonly batches: BatchStore,
     private readonly outbox: OutboxStore,
-    private readonly dispatcher: StageDispatcher,
     private readonly admission: TaskAdmission,
+    private readonly intake: TaskIntake,
     private readonly queries: TaskQueriesService,
   ) {}
 
   /**
    * Every task is checked before anything is stored (the pipe has checked their shapes), and the
    * service must have room for all of them; then the batch and all its tasks are stored for `owner`
-   * in one transaction and their first stage queued in one go. If that fails, the batch is removed
-   * again: all of it is accepted, or none.
+   * and queued in one go, or none of it with a 503 (TaskIntake).
    */
   async submit(batch: CreateBatchDto, owner: string | null): Promise<{ id: string; taskIds: string[] }> {
     this.ensureSize(batch);
@@ -59,25 +49,9 @@ export class BatchesService {
       else tasks.push({ id: randomUUID(), spec, limits, owner });
     });
     if (problems.length > 0) throw invalidFields(problems);
-    await this.admission.ensureRoom(tasks.length);
 
     const id = randomUUID();
-    await this.batches.create(id, owner, tasks, batch.notify && toNotifySpec(batch.notify));
-    try {
-      await withDeadline(this.dispatcher.dispatchAll(tasks.map(initialState)), ENQUEUE_DEADLINE_MS);
-    } catch (error) {
-      this.logger.error({ batch_id: id, msg: `could not queue batch ${id}: ${describeError(error)}` });
-      await this.batches.remove(id);
-      throw new ServiceUnavailableException(
-        'The task queue is unavailable; the batch was not stored. Try again later.',
-      );
-    }
-    // Their jobs are queued whether or not this lands: each job's start sets the stage as well.
-    await this.batches
-      .markQueued(id)
-      .catch((error: unknown) =>
-        this.logger.warn({ batch_id: id, msg: `could not mark batch ${id} queued: ${describeError(error)}` }),
-      );
+    await this.intake.acceptBatch(id, owner, tasks, batch.notify && toNotifySpec(batch.notify));
     this.logger.log({ batch_id: id, msg: `batch ${id} of ${tasks.length} tasks accepted` });
     return { id, taskIds: tasks.map((task) => task.id) };
   }

@@ -52,19 +52,31 @@ export class TaskAdmission {
   /** 429 while the service already runs MAX_ACTIVE_TASKS tasks, or would with `adding` more. */
   async ensureRoom(adding = 1): Promise<void> {
     const active = await this.tasks.countAllActive();
-    if (active + adding > this.admission.maxActiveTasks) {
-      throw new HttpException(
-        {
-          statusCode: 429,
-          error: 'Too Many Requests',
-          message:
-            adding === 1
-              ? `The service is running ${active} tasks, as many as it takes at once; try again later`
-              : `The service is running ${active} tasks; ${adding} more would pass the ${this.admission.maxActiveTasks} it takes at once; try again later`,
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    if (active + adding > this.admission.maxActiveTasks) throw this.full(active, adding);
+  }
+
+  /**
+   * For `adding` tasks submitted one by one and stored together: how many of the first of them fit
+   * under MAX_ACTIVE_TASKS, and the 429 that refuses each of the rest.
+   */
+  async roomFor(adding: number): Promise<{ fit: number; refusal?: HttpException }> {
+    const active = await this.tasks.countAllActive();
+    const fit = Math.max(0, Math.min(adding, this.admission.maxActiveTasks - active));
+    return { fit, refusal: fit < adding ? this.full(active + fit, 1) : undefined };
+  }
+
+  private full(active: number, adding: number): HttpException {
+    return new HttpException(
+      {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message:
+          adding === 1
+            ? `The service is running ${active} tasks, as many as it takes at once; try again later`
+            : `The service is running ${active} tasks; ${adding} more would pass the ${this.admission.maxActiveTasks} it takes at once; try again later`,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 

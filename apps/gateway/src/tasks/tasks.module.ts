@@ -15,6 +15,7 @@ import type { StreamOptions } from './task-stream';
 import { STREAM_OPTIONS, TaskStream } from './task-stream';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
+import { TaskIntake } from './task-intake';
 
 export interface TasksModuleOptions {
   admission: AdmissionLimits;
@@ -38,12 +39,13 @@ export class TasksModule {
         { provide: STREAM_OPTIONS, useValue: options.stream },
         TaskStream,
         TaskAdmission,
+        TaskIntake,
         TasksService,
         TaskQueriesService,
         TaskExports,
         ProgressFeed,
       ],
-      exports: [TaskAdmission, TasksService, TaskQueriesService],
+      exports: [TaskAdmission, TaskIntake, TasksService, TaskQueriesService],
     };
   }
 }

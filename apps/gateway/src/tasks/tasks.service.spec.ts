@@ -1,9 +1,10 @@
 import { BadRequestException, ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import type { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
+import type { BatchStore, OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { SourceRules } from './source-rules';
 import { TaskAdmission } from './task-admission';
+import { TaskIntake } from './task-intake';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
@@ -25,22 +26,29 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     countAllActive: jest.fn().mockResolvedValue(0),
   };
   const dispatcher = {
-    dispatch: jest.fn(dispatch),
+    dispatchAll: jest.fn(dispatch),
     discardQueued: jest.fn().mockResolvedValue(undefined),
     removeAll: jest.fn().mockResolvedValue([]),
   };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
   const outbox = { forTask: jest.fn().mockResolvedValue([]) };
+  const admission = new TaskAdmission(
+    DEFAULTS,
+    { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
+    rules,
+    tasks as unknown as TaskRepository,
+  );
   const service = new TasksService(
     tasks as unknown as TaskRepository,
     dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
     outbox as unknown as OutboxStore,
-    new TaskAdmission(
-      DEFAULTS,
-      { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
-      rules,
+    admission,
+    new TaskIntake(
       tasks as unknown as TaskRepository,
+      {} as BatchStore,
+      dispatcher as unknown as StageDispatcher,
+      admission,
     ),
   );
   return { service, tasks, dispatcher, events };
@@ -94,20 +102,22 @@ describe(TasksService.name, () => {
       response: { fields: expect.arrayContaining([expect.objectContaining({ field: 'data_sources[0].connection' })]) },
     });
     expect(tasks.create).not.toHaveBeenCalled();
-    expect(dispatcher.dispatch).not.toHaveBeenCalled();
+    expect(dispatcher.dispatchAll).not.toHaveBeenCalled();
   });
 
   it('stores the task, then queues its collect stage', async () => {
     const { service, tasks, dispatcher } = setup(async () => undefined);
     const id = await service.submit(toTaskSpec(EXAMPLE_TASK), 'alice');
     expect(tasks.create).toHaveBeenCalledWith({ id, spec: toTaskSpec(EXAMPLE_TASK), limits: DEFAULTS, owner: 'alice' });
-    expect(dispatcher.dispatch).toHaveBeenCalledWith(
+    expect(dispatcher.dispatchAll).toHaveBeenCalledWith([
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
-    );
+    ]);
     expect(tasks.remove).not.toHaveBeenCalled();
     expect(tasks.markQueued).toHaveBeenCalledWith(id);
-    expect(tasks.create.mock.invocationCallOrder[0]).toBeLessThan(dispatcher.dispatch.mock.invocationCallOrder[0]);
-    expect(dispatcher.dispatch.mock.invocationCallOrder[0]).toBeLessThan(tasks.markQueued.mock.invocationCallOrder[0]);
+    expect(tasks.create.mock.invocationCallOrder[0]).toBeLessThan(dispatcher.dispatchAll.mock.invocationCallOrder[0]);
+    expect(dispatcher.dispatchAll.mock.invocationCallOrder[0]).toBeLessThan(
+      tasks.markQueued.mock.invocationCallOrder[0],
+    );
   });
 
   it('still answers 503, and marks nothing queued, when removing the unqueued task fails too', async () => {

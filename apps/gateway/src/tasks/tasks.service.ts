@@ -2,15 +2,13 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import type { TaskSpec } from '@app/contracts';
 import { isTerminal, TaskStatus, TaskViewDto } from '@app/contracts';
-import { describeError, withDeadline } from '@app/common';
+import { describeError } from '@app/common';
 import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
-import type { NewTask } from '@app/persistence';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
-import { initialState, TaskAdmission } from './task-admission';
+import { TaskAdmission } from './task-admission';
+import { TaskIntake } from './task-intake';
 import { toTaskView } from './task-view.mapper';
 
-/** How long a submission waits for Redis before it gives up and stores nothing. */
-export const ENQUEUE_DEADLINE_MS = 5_000;
 const FAILURES_SHOWN = 100;
 /** How long a purge waits for the task's jobs in hand to stop (they do on the cancel broadcast, within ms). */
 const PURGE_JOBS_DEADLINE_MS = 10_000;
@@ -25,39 +23,18 @@ export class TasksService {
     private readonly events: TaskEventsPublisher,
     private readonly outbox: OutboxStore,
     private readonly admission: TaskAdmission,
+    private readonly intake: TaskIntake,
   ) {}
 
   /**
-   * Admits the task (400 too large or impossible limits, 429 while the service is full), stores it
-   * for its owner (the API key's name; null when the API is open) and queues its first stage; if
-   * queueing fails, the task is removed again. A task is stored without a stage until its job is
-   * queued, so when the removal fails too, the recovery sweep removes it later instead of running a
-   * task its client was told was not stored.
+   * Admits the task (400 too large or impossible limits, 429 while the service is full), then stores
+   * it for its owner (the API key's name; null when the API is open) and queues its first stage, or
+   * answers 503 with nothing stored (TaskIntake).
    */
   async submit(spec: TaskSpec, owner: string | null, origin: { retryOf?: string } = {}): Promise<string> {
     const limits = this.admission.limitsOrThrow(spec);
-    await this.admission.ensureRoom();
-    const task: NewTask = { id: randomUUID(), spec, limits, owner, ...origin };
-    const { id } = task;
-    await this.tasks.create(task);
-    try {
-      await withDeadline(this.dispatcher.dispatch(initialState(task)), ENQUEUE_DEADLINE_MS);
-    } catch (error) {
-      this.logger.error({ task_id: id, msg: `could not queue task ${id}: ${describeError(error)}` });
-      await this.tasks.remove(id).catch((removeError: unknown) =>
-        this.logger.warn({
-          task_id: id,
-          msg: `could not remove unqueued task ${id} (the recovery sweep will): ${describeError(removeError)}`,
-        }),
-      );
-      throw new ServiceUnavailableException('The task queue is unavailable; the task was not stored. Try again later.');
-    }
-    // Its job is queued whether or not this lands: the job's start sets the stage as well.
-    await this.tasks
-      .markQueued(id)
-      .catch((error: unknown) =>
-        this.logger.warn({ task_id: id, msg: `could not mark task ${id} queued: ${describeError(error)}` }),
-      );
+    const id = randomUUID();
+    await this.intake.accept({ id, spec, limits, owner, ...origin });
     this.logger.log({ task_id: id, msg: `task ${id} accepted` });
     return id;
   }

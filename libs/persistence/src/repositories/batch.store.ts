@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotifySpec } from '@app/contracts';
-import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
+import { ACTIVE_STATUSES, TaskStatus } from '@app/contracts';
 import { selectRow, selectRows } from './sql';
 import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
@@ -44,14 +44,6 @@ export class BatchStore {
       ]);
       await insertTasks(manager, tasks, batchId);
     });
-  }
-
-  /** Every task of the batch has its collect job queued: the recovery sweep looks after them now. */
-  async markQueued(batchId: string): Promise<void> {
-    await this.db.query(
-      'UPDATE tasks SET stage = $2, updated_at = now() WHERE batch_id = $1 AND status = $3 AND stage IS NULL',
-      [batchId, TaskStage.COLLECT, TaskStatus.PENDING],
-    );
   }
 
   /** The batch's webhook (null: none), or undefined when there is no such batch. */

@@ -34,8 +34,8 @@ export class TaskRepository {
    * it alone until markQueued() (or its first job) says its collect job exists. A task whose
    * submission failed and whose removal failed too is then never run, but removed by the sweep.
    */
-  async create(task: NewTask): Promise<void> {
-    await insertTasks(this.db.manager, [task]);
+  async create(...tasks: NewTask[]): Promise<void> {
+    await insertTasks(this.db.manager, tasks);
   }
 
   /** The task's owner (null: none), or undefined when there is no such task. */
@@ -58,18 +58,20 @@ export class TaskRepository {
 
   /**
    * Deletes the task with everything stored for it (its sources, records, chunks and results go by
-   * ON DELETE CASCADE). Undoes create() when the task could not be queued, and purges a task.
+   * ON DELETE CASCADE). Undoes create() when the tasks could not be queued, and purges a task.
    */
-  async remove(id: string): Promise<boolean> {
-    const removed = await selectRow(this.db.manager, 'DELETE FROM tasks WHERE id = $1 RETURNING id', [id]);
-    return removed !== undefined;
+  async remove(...ids: string[]): Promise<void> {
+    await this.db.query('DELETE FROM tasks WHERE id = ANY($1::uuid[])', [ids]);
   }
 
-  /** The submitted task's collect job is queued: from now on the recovery sweep looks after it. */
-  async markQueued(id: string): Promise<void> {
+  /**
+   * The submitted tasks' collect jobs are queued (single tasks or a batch's): from now on the
+   * recovery sweep looks after them.
+   */
+  async markQueued(...ids: string[]): Promise<void> {
     await this.db.query(
-      'UPDATE tasks SET stage = $2, updated_at = now() WHERE id = $1 AND status = $3 AND stage IS NULL',
-      [id, TaskStage.COLLECT, TaskStatus.PENDING],
+      'UPDATE tasks SET stage = $2, updated_at = now() WHERE id = ANY($1::uuid[]) AND status = $3 AND stage IS NULL',
+      [ids, TaskStage.COLLECT, TaskStatus.PENDING],
     );
   }
 

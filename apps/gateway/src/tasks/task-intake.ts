@@ -1,0 +1,94 @@
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import type { NotifySpec } from '@app/contracts';
+import type { GroupOutcome } from '@app/common';
+import { describeError, GroupCommit, withDeadline } from '@app/common';
+import type { NewTask } from '@app/persistence';
+import { BatchStore, TaskRepository } from '@app/persistence';
+import { StageDispatcher } from '@app/pipeline';
+import { initialState, TaskAdmission } from './task-admission';
+
+/** How long a submission waits for Redis before it gives up and stores nothing. */
+export const ENQUEUE_DEADLINE_MS = 5_000;
+
+/**
+ * Single submissions stored by one commit at most. Bounds one INSERT's JSON and one addBulk; the
+ * groups of a busy gateway are about as large as its concurrent requests.
+ */
+const MAX_GROUP_SIZE = 200;
+
+/**
+ * Stores accepted tasks and queues their first stage: all of a submission, or none of it with a 503.
+ * Tasks are stored without a stage, queued, then marked queued; when queueing fails they are removed
+ * again, and when that fails too the recovery sweep removes them (they never had a stage), so a task
+ * whose client heard 503 never runs.
+ *
+ * Single submissions that arrive together share one group commit (ADR 18): one admission count, one
+ * INSERT, one addBulk and one UPDATE for the lot, instead of four round trips each.
+ */
+@Injectable()
+export class TaskIntake {
+  private readonly logger = new Logger(TaskIntake.name);
+  private readonly singles = new GroupCommit<NewTask, void>((tasks) => this.commitSingles(tasks), MAX_GROUP_SIZE);
+
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly batches: BatchStore,
+    private readonly dispatcher: StageDispatcher,
+    private readonly admission: TaskAdmission,
+  ) {}
+
+  /** Stores and queues one task, admitted against MAX_ACTIVE_TASKS (429 when it is reached). */
+  accept(task: NewTask): Promise<void> {
+    return this.singles.submit(task);
+  }
+
+  /** Stores a batch with all its tasks in one transaction and queues them all, or none (429, 503). */
+  async acceptBatch(batchId: string, owner: string | null, tasks: NewTask[], notify?: NotifySpec): Promise<void> {
+    await this.admission.ensureRoom(tasks.length);
+    await this.batches.create(batchId, owner, tasks, notify);
+    await this.queueOrUndo(tasks, {
+      noun: 'batch',
+      what: `batch ${batchId}`,
+      undo: () => this.batches.remove(batchId),
+    });
+  }
+
+  /** The tasks that still fit under MAX_ACTIVE_TASKS, in their order, go; the rest are refused. */
+  private async commitSingles(tasks: NewTask[]): Promise<GroupOutcome<void>[]> {
+    const { fit, refusal } = await this.admission.roomFor(tasks.length);
+    const admitted = tasks.slice(0, fit);
+    if (admitted.length > 0) {
+      await this.tasks.create(...admitted);
+      const ids = admitted.map((task) => task.id);
+      await this.queueOrUndo(admitted, {
+        noun: 'task',
+        what: ids.length === 1 ? `task ${ids[0]}` : `${ids.length} tasks (${ids.join(', ')})`,
+        undo: () => this.tasks.remove(...ids),
+      });
+    }
+    return tasks.map((_, index) => (index < fit ? { value: undefined } : { error: refusal }));
+  }
+
+  private async queueOrUndo(
+    tasks: NewTask[],
+    { noun, what, undo }: { noun: 'task' | 'batch'; what: string; undo: () => Promise<unknown> },
+  ): Promise<void> {
+    try {
+      await withDeadline(this.dispatcher.dispatchAll(tasks.map(initialState)), ENQUEUE_DEADLINE_MS);
+    } catch (error) {
+      this.logger.error({ msg: `could not queue ${what}: ${describeError(error)}` });
+      await undo().catch((undoError: unknown) =>
+        this.logger.warn({
+          msg: `could not remove unqueued ${what} (the recovery sweep will): ${describeError(undoError)}`,
+        }),
+      );
+      throw new ServiceUnavailableException(
+        `The task queue is unavailable; the ${noun} was not stored. Try again later.`,
+      );
+    }
+    // Their jobs are queued whether or not this lands: each job's start sets the stage as well.
+    await this.tasks
+      .markQueued(...tasks.map((task) => task.id))
+      .catch((error: unknown) => this.logger.warn({ msg: `could not mark ${what} queued: ${describeError(error)}` }));
+  }
+}
