@@ -56,6 +56,15 @@ export class DeploymentRedisClient extends ClientRedis implements OnApplicationS
     });
   }
 
+  /**
+   * emit() without the rxjs pipeline that ClientProxy builds for every call (about half a millisecond
+   * of CPU per progress event under load): the same packet on the same connection.
+   */
+  async broadcast(pattern: string, data: unknown): Promise<void> {
+    await this.connect();
+    await this.dispatchEvent({ pattern, data });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }

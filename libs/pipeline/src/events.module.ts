@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientProxy, RedisOptions as RedisTransportOptions } from '@nestjs/microservices';
+import { RedisOptions as RedisTransportOptions } from '@nestjs/microservices';
 import { EventPattern, TaskCancelledEvent, TaskProgressEvent, TaskStage, TaskStatus } from '@app/contracts';
 import type { AppOptions, RedisOptions } from '@app/config';
 import type Redis from 'ioredis';
@@ -41,7 +41,7 @@ export class TaskEventsPublisher implements OnApplicationBootstrap {
   private readonly logger = new Logger(TaskEventsPublisher.name);
 
   constructor(
-    @Inject(EVENTS_CLIENT) private readonly client: ClientProxy,
+    @Inject(EVENTS_CLIENT) private readonly client: DeploymentRedisClient,
     private readonly links: BroadcastLinks,
   ) {}
 
@@ -68,9 +68,9 @@ export class TaskEventsPublisher implements OnApplicationBootstrap {
   }
 
   private emit<T>(pattern: EventPattern, event: T): void {
-    this.client.emit(pattern, event).subscribe({
-      error: (error: unknown) => this.logger.warn(`could not publish ${pattern}: ${String(error)}`),
-    });
+    this.client
+      .broadcast(pattern, event)
+      .catch((error: unknown) => this.logger.warn(`could not publish ${pattern}: ${String(error)}`));
   }
 }
 

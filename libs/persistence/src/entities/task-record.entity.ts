@@ -6,7 +6,9 @@ import { TaskEntity } from './task.entity';
 @Entity({ name: 'task_records' })
 @Index('task_records_chunk_idx', ['taskId', 'chunk'])
 // The failures a task view lists; a small partial index beside the records.
-@Index('task_records_failed_idx', ['taskId'], { where: `status = '${RecordEvaluationStatus.FAILED}'` })
+@Index('task_records_failed_idx', ['taskId', 'sourceId', 'position'], {
+  where: `status = '${RecordEvaluationStatus.FAILED}'`,
+})
 // One record per dedupe key in a task: an INSERT ... ON CONFLICT DO NOTHING drops the later duplicates.
 @Index('task_records_dedupe_idx', ['taskId', 'dedupeKey'], { unique: true, where: 'dedupe_key IS NOT NULL' })
 // A task's records in collection order, page by page (exports, aggregates, answers).

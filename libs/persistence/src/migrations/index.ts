@@ -7,6 +7,7 @@ import { TaskPriorityLimits1764800000000 } from './1764800000000-task-priority-l
 import { Batches1764900000000 } from './1764900000000-batches';
 import { Notifications1765000000000 } from './1765000000000-notifications';
 import { TaskUsage1765100000000 } from './1765100000000-task-usage';
+import { HotTaskUpdates1765200000000 } from './1765200000000-hot-task-updates';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Batches1764900000000,
   Notifications1765000000000,
   TaskUsage1765100000000,
+  HotTaskUpdates1765200000000,
 ];

@@ -5,7 +5,7 @@ import type { LlmUsage } from '@app/contracts';
 import { DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
-import { addTaskUsage, readTaskUsage } from './usage.sql';
+import { readTaskUsage, usageRows, usageUpsert } from './usage.sql';
 
 /** A side effect to deliver once the task has ended (see libs/delivery). */
 export interface NewDelivery {
@@ -78,23 +78,26 @@ export class GenerationStore {
     return new Map(rows.map((row) => [row.dimension_id, row.result]));
   }
 
-  /** Stores a finished dimension once, with what its summary cost (`usage`). */
+  /**
+   * Stores a finished dimension once, with what its summary cost (`usage`), and counts it done: one
+   * statement, so a re-run that finds the dimension stored changes nothing.
+   */
   async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const inserted = await selectRow(
-        manager,
-        `INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT DO NOTHING RETURNING dimension_id`,
-        [taskId, result.dimension_id, JSON.stringify(result)],
-      );
-      if (inserted) {
-        await addTaskUsage(manager, taskId, { [result.dimension_id]: usage });
-        await manager.query(
-          'UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now() WHERE id = $1',
-          [taskId],
-        );
-      }
-    });
+    await this.db.query(
+      `WITH stored AS (
+         INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT DO NOTHING RETURNING dimension_id),
+       counted AS (
+         UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now()
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM stored))
+       ${usageUpsert('$1', '$4', 'EXISTS (SELECT 1 FROM stored)')}`,
+      [
+        taskId,
+        result.dimension_id,
+        JSON.stringify(result),
+        JSON.stringify(usageRows({ [result.dimension_id]: usage })),
+      ],
+    );
   }
 
   /** Evaluated records whose number passes the threshold of every dimension that has one. */

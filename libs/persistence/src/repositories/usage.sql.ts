@@ -2,32 +2,43 @@ import type { EntityManager } from 'typeorm';
 import type { LlmUsage, TaskUsageDto } from '@app/contracts';
 import { selectRows } from './sql';
 
-/** Adds what LLM calls cost to a task's figures per dimension; call it inside the transaction that counts the work. */
-export async function addTaskUsage(
-  manager: EntityManager,
-  taskId: string,
-  byDimension: Readonly<Record<string, LlmUsage>>,
-): Promise<void> {
-  const rows = Object.entries(byDimension).map(([dimension_id, usage]) => ({
+/** What LLM calls cost per dimension, as the rows usageUpsert() takes in one JSON parameter. */
+export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): object[] {
+  return Object.entries(byDimension).map(([dimension_id, usage]) => ({
     dimension_id,
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     calls: usage.calls,
     cache_hits: usage.cacheHits,
   }));
-  if (rows.length === 0) return;
-  await manager.query(
-    `INSERT INTO task_usage (task_id, dimension_id, prompt_tokens, completion_tokens, calls, cache_hits)
-     SELECT $1, u.dimension_id, u.prompt_tokens, u.completion_tokens, u.calls, u.cache_hits
-     FROM jsonb_to_recordset($2::jsonb)
+}
+
+/**
+ * The statement that adds usage rows (`rows`, the placeholder of usageRows() as JSON) to task `task`'s
+ * figures, only when `condition` holds: on its own or as the last part of a statement with CTEs.
+ */
+export function usageUpsert(task: string, rows: string, condition = 'true'): string {
+  return `INSERT INTO task_usage (task_id, dimension_id, prompt_tokens, completion_tokens, calls, cache_hits)
+     SELECT ${task}, u.dimension_id, u.prompt_tokens, u.completion_tokens, u.calls, u.cache_hits
+     FROM jsonb_to_recordset(${rows}::jsonb)
        AS u(dimension_id varchar, prompt_tokens bigint, completion_tokens bigint, calls int, cache_hits int)
+     WHERE ${condition}
      ON CONFLICT (task_id, dimension_id) DO UPDATE SET
        prompt_tokens = task_usage.prompt_tokens + EXCLUDED.prompt_tokens,
        completion_tokens = task_usage.completion_tokens + EXCLUDED.completion_tokens,
        calls = task_usage.calls + EXCLUDED.calls,
-       cache_hits = task_usage.cache_hits + EXCLUDED.cache_hits`,
-    [taskId, JSON.stringify(rows)],
-  );
+       cache_hits = task_usage.cache_hits + EXCLUDED.cache_hits`;
+}
+
+/** Adds what LLM calls cost to a task's figures per dimension; call it inside the transaction that counts the work. */
+export async function addTaskUsage(
+  manager: EntityManager,
+  taskId: string,
+  byDimension: Readonly<Record<string, LlmUsage>>,
+): Promise<void> {
+  const rows = usageRows(byDimension);
+  if (rows.length === 0) return;
+  await manager.query(usageUpsert('$1', '$2'), [taskId, JSON.stringify(rows)]);
 }
 
 /** A task's LLM usage: the totals and each dimension's share. */
