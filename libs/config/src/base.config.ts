@@ -61,6 +61,8 @@ export class BaseConfig {
   @IsInt() @Min(0) @Max(3_600_000) DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
   /** How long a query waits for a pooled (or new) connection before it fails. */
   @IsInt() @Min(100) @Max(600_000) DATABASE_ACQUIRE_TIMEOUT_MS = 10_000;
+  /** Named prepared statements per connection; off behind a pooler in transaction mode. */
+  @IsBoolean() DATABASE_PREPARED_STATEMENTS = true;
 
   @IsString() @IsNotEmpty() REDIS_HOST = '127.0.0.1';
   @IsInt() @Min(1) @Max(65535) REDIS_PORT = 6379;

@@ -28,6 +28,7 @@ describe('configuration options', () => {
         lockTimeoutMs: 10_000,
         idleInTransactionTimeoutMs: 60_000,
         acquireTimeoutMs: 10_000,
+        preparedStatements: true,
       },
       redis: {
         host: '127.0.0.1',

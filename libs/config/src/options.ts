@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   idleInTransactionTimeoutMs: number;
   /** Longest wait for a pooled connection. */
   acquireTimeoutMs: number;
+  /** Parameterised statements are prepared once per connection (DATABASE_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
 }
 
 export interface RedisOptions {
@@ -164,6 +166,7 @@ export function appOptions(config: BaseConfig): AppOptions {
       lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
       idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     },
     redis: {
       host: config.REDIS_HOST,

@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseOptions } from '@app/config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { PreparingClient } from './prepared-statements';
 
 /** The one description of the database, shared by the apps, the TypeORM CLI and the tests. */
 export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
@@ -24,6 +25,7 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
       lock_timeout: options.lockTimeoutMs,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
       connectionTimeoutMillis: options.acquireTimeoutMs,
+      ...(options.preparedStatements ? { Client: PreparingClient } : {}),
     },
   };
 }
