@@ -9,9 +9,19 @@ import type { QueryConfig } from 'pg';
  */
 export const MAX_PREPARED_PER_CONNECTION = 1_000;
 
-/** The statement's name on a connection: the same text gets the same name, on every connection. */
+const names = new Map<string, string>();
+
+/**
+ * The statement's name on a connection: the same text gets the same name, on every connection. Names
+ * are remembered (hashing the text on every query cost more than the rest of this class).
+ */
 export function statementName(text: string): string {
-  return `s_${createHash('sha1').update(text).digest('hex')}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `s_${createHash('sha1').update(text).digest('hex')}`;
+    if (names.size < MAX_PREPARED_PER_CONNECTION) names.set(text, name);
+  }
+  return name;
 }
 
 // node-postgres's query() has a dozen overloads; the override passes them all through unchanged.
