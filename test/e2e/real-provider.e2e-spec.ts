@@ -84,7 +84,7 @@ describe('an OpenAI-compatible provider over HTTP (four apps and the LLM simulat
     expect(task.status).toBe('completed');
     expect(task.progress).toMatchObject({ records_evaluated: 150, records_failed: 0 });
     expect(rateLimited).toBeGreaterThan(0);
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, 0));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, 0));
     // Usage as the provider billed it: one call per record and dimension, and one summary per dimension.
     expect(task.usage).toMatchObject({
       calls: 302,
@@ -151,7 +151,7 @@ describe('an OpenAI-compatible provider over HTTP (four apps and the LLM simulat
     expect(task.errors).toEqual([]);
     expect(task.progress).toMatchObject({ records_total: 600, records_evaluated: 600, records_failed: 0 });
     expect(after.outage_answers - before.outage_answers).toBeGreaterThan(0);
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, 0));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, 0));
     const [evaluator] = system.replicas('evaluator');
     expect(evaluator.lines(/provider unavailable for/).length).toBeGreaterThan(0);
   }, 200_000);

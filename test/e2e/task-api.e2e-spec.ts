@@ -141,6 +141,8 @@ describe('task API: list, active, stats, result, cancel, retry, purge (apps as p
       });
     }
     expect(pages[0]).toMatchObject({ records_evaluated: 50, passed_all_dimensions: task.result.passed_all_dimensions });
+    // GET /tasks/{id} shows the first page (100 records), here the whole of each dimension's list.
+    expect(task.result.next_cursor).toBeNull();
 
     const running = await system.submit({ ...SLOW_TASK, labels: { run } });
     const none = await system.request('GET', `/api/v1/tasks/${running}/result`);

@@ -54,7 +54,11 @@ describe('task lifecycle (four apps as processes, real Redis and Postgres)', () 
     expect(task.started_at).not.toBeNull();
     expect(new Date(task.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(task.started_at).getTime());
     expect(task.request).toEqual(EXAMPLE_TASK);
-    assertResultMatches(EXAMPLE_TASK, task.result, await expectedRecords(EXAMPLE_TASK, SEED, RECORDS_PER_SOURCE));
+    assertResultMatches(
+      EXAMPLE_TASK,
+      await system.fullResult(task.id),
+      await expectedRecords(EXAMPLE_TASK, SEED, RECORDS_PER_SOURCE),
+    );
     for (const dimension of task.result.dimensions) expect(dimension.summary.length).toBeGreaterThan(20);
   }, 60_000);
 

@@ -92,7 +92,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     const expected = await expectedRecords(spec, SEED, RECORDS_PER_SOURCE);
     for (const task of tasks) {
       expect(task.status).toBe('completed');
-      assertResultMatches(spec, task.result, expected);
+      assertResultMatches(spec, await system.fullResult(task.id), expected);
       await assertStoredOnce(task.id, 300);
     }
     const [first, second] = system.replicas('evaluator');
@@ -126,7 +126,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
       `SIGKILL evaluator: killed at ${evaluatedAtKill}/600 records evaluated; task ${task.status} ${Date.now() - killedAt} ms after the kill\n`,
     );
     expect(task.status).toBe('completed');
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 600);
 
     const survivors = system.replicas('evaluator').filter((app) => app !== victim);
@@ -163,7 +163,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
       records_total: 150,
       records_evaluated: 150,
     });
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 150);
   }, 150_000);
 
@@ -186,7 +186,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
 
     const task = await system.waitForEnd(id, 90_000);
     expect(task.status).toBe('completed');
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 300);
   }, 150_000);
 
@@ -214,7 +214,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
     await system.add('collector', { RECOVERY_STALE_AFTER_MS: '1000', RECOVERY_INTERVAL_MS: '1000' });
     const task = await system.waitForEnd(id, 60_000);
     expect(task.status).toBe('completed');
-    assertResultMatches(spec, task.result, await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
+    assertResultMatches(spec, await system.fullResult(task.id), await expectedRecords(spec, SEED, RECORDS_PER_SOURCE));
     await assertStoredOnce(id, 50);
   }, 120_000);
 });

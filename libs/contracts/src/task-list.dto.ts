@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DimensionResultDto, TaskResultDto } from './task-view.dto';
 import { TaskSummaryDto } from './task-summary.dto';
 
 export class TaskPageDto {
@@ -50,18 +49,6 @@ export class TaskStatsDto {
   window: string;
   @ApiProperty({ type: StageDurationsDto }) durations: StageDurationsDto;
   @ApiProperty() generated_at: string;
-}
-
-export class DimensionResultPageDto extends DimensionResultDto {
-  @ApiProperty({ description: 'Passing records of this dimension in the whole result' })
-  passed_records_total: number;
-}
-
-export class TaskResultPageDto extends TaskResultDto {
-  @ApiProperty({ type: [DimensionResultPageDto], description: 'passed_records holds one page of each dimension' })
-  declare dimensions: DimensionResultPageDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Next page of passing records; null on the last' })
-  next_cursor: string | null;
 }
 
 /** Page sizes: the default and the most one page may hold. */

@@ -96,6 +96,18 @@ export class TaskResultDto {
   @ApiProperty() generated_at: string;
 }
 
+export class DimensionResultPageDto extends DimensionResultDto {
+  @ApiProperty({ description: 'Passing records of this dimension in the whole result' })
+  passed_records_total: number;
+}
+
+export class TaskResultPageDto extends TaskResultDto {
+  @ApiProperty({ type: [DimensionResultPageDto], description: 'passed_records holds one page of each dimension' })
+  declare dimensions: DimensionResultPageDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Next page of passing records; null on the last' })
+  next_cursor: string | null;
+}
+
 export class DeliveryViewDto {
   @ApiProperty({ description: "Position in the task's outputs" }) output: number;
   @ApiProperty({ enum: ['export', 'email'] }) type: string;
@@ -116,8 +128,13 @@ export class TaskViewDto extends TaskSummaryDto {
   errors: TaskErrorDto[];
   @ApiProperty({ type: TaskUsageDto, description: 'What the LLM calls of the task have cost so far' })
   usage: TaskUsageDto;
-  @ApiPropertyOptional({ type: TaskResultDto, description: 'Present once the task has completed' })
-  result?: TaskResultDto;
+  @ApiPropertyOptional({
+    type: TaskResultPageDto,
+    description:
+      'Present once the task has completed: statistics and summaries whole, and the first page (100) of each ' +
+      "dimension's passing records; next_cursor pages on through GET /tasks/{id}/result",
+  })
+  result?: TaskResultPageDto;
   @ApiProperty({ type: [DeliveryViewDto], description: "The delivery state of each of the task's outputs" })
   outputs: DeliveryViewDto[];
   @ApiProperty({

@@ -286,6 +286,31 @@ export class TestSystem {
     return response.body.id as string;
   }
 
+  /**
+   * A finished task's whole result, every page of GET /tasks/{id}/result joined (GET /tasks/{id}
+   * shows the first page of each dimension's passing records only).
+   */
+  async fullResult(id: string): Promise<any> {
+    let result: any;
+    let cursor: string | null = null;
+    do {
+      const response = await this.request(
+        'GET',
+        `/api/v1/tasks/${id}/result?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      if (response.status !== 200)
+        throw new Error(`GET result answered ${response.status}: ${JSON.stringify(response.body)}`);
+      const page = response.body;
+      if (result === undefined) result = page;
+      else
+        page.dimensions.forEach((dimension: any, index: number) =>
+          result.dimensions[index].passed_records.push(...dimension.passed_records),
+        );
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    return result;
+  }
+
   async task(id: string): Promise<any> {
     const response = await this.request('GET', `/api/v1/tasks/${id}`);
     if (response.status !== 200)

@@ -79,8 +79,7 @@ export class TaskQueriesService {
   /** One page of the result; 404 (with the status) while the task has none. */
   async result(id: string, query: TaskResultQueryDto): Promise<TaskResultPageDto> {
     const offset = query.cursor === undefined ? 0 : (resultCursor.decode(query.cursor) ?? 0);
-    const limit = query.limit ?? PAGE_LIMITS.resultRecords.default;
-    const page = await this.queries.resultPage(id, offset, limit);
+    const page = await this.resultPage(id, offset, query.limit);
     if (!page) {
       const state = await this.tasks.state(id);
       if (!state) throw new NotFoundException(`Task ${id} not found`);
@@ -91,6 +90,20 @@ export class TaskQueriesService {
         status: state.status,
       });
     }
+    return page;
+  }
+
+  /**
+   * `limit` passing records of each dimension from `offset` on, with the cursor of the next page;
+   * undefined while the task has no result. GET /tasks/{id} shows the first page.
+   */
+  async resultPage(
+    id: string,
+    offset = 0,
+    limit: number = PAGE_LIMITS.resultRecords.default,
+  ): Promise<TaskResultPageDto | undefined> {
+    const page = await this.queries.resultPage(id, offset, limit);
+    if (!page) return undefined;
     const more = page.dimensions.some((dimension) => dimension.passed_records_total > offset + limit);
     return { ...page, next_cursor: more ? resultCursor.encode(offset + limit) : null };
   }

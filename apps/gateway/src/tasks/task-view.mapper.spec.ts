@@ -1,4 +1,4 @@
-import type { TaskResultDto, TaskUsageDto } from '@app/contracts';
+import type { TaskResultPageDto, TaskUsageDto } from '@app/contracts';
 import { EXAMPLE_TASK, TaskStage, TaskStatus } from '@app/contracts';
 import { DeliveryStatus } from '@app/delivery';
 import type { TaskFailure } from '@app/persistence';
@@ -32,7 +32,7 @@ function entity(overrides: Partial<TaskEntity> = {}): TaskEntity {
   });
 }
 
-const RESULT: TaskResultDto = {
+const RESULT: TaskResultPageDto = {
   dimensions: [],
   passed_all_dimensions: 4,
   records_evaluated: 20,
@@ -40,6 +40,7 @@ const RESULT: TaskResultDto = {
   records_dropped: 0,
   sources_failed: 1,
   generated_at: '2024-05-01T10:01:00.000Z',
+  next_cursor: null,
 };
 
 const USAGE: TaskUsageDto = {

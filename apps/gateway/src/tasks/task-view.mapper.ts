@@ -3,7 +3,7 @@ import type {
   NotificationSpec,
   NotificationViewDto,
   NotifySpec,
-  TaskResultDto,
+  TaskResultPageDto,
   TaskUsageDto,
   TaskViewDto,
 } from '@app/contracts';
@@ -15,7 +15,7 @@ import { toTaskRequest } from './task-spec.mapper';
 export function toTaskView(
   task: TaskEntity,
   failures: readonly TaskFailure[],
-  result: TaskResultDto | undefined,
+  result: TaskResultPageDto | undefined,
   usage: TaskUsageDto,
   deliveries: readonly DeliveryState[] = [],
 ): TaskViewDto {

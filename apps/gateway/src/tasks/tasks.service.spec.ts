@@ -5,6 +5,7 @@ import type { BatchStore, OutboxStore, TaskEntity, TaskRepository } from '@app/p
 import { SourceRules } from './source-rules';
 import { TaskAdmission } from './task-admission';
 import { TaskIntake } from './task-intake';
+import type { TaskQueriesService } from './task-queries.service';
 import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
@@ -19,7 +20,6 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     findById: jest.fn(),
     state: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
-    result: jest.fn().mockResolvedValue(undefined),
     usage: jest
       .fn()
       .mockResolvedValue({ prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] }),
@@ -32,6 +32,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
   };
   const events = { cancelled: jest.fn(), progress: jest.fn() };
   const outbox = { forTask: jest.fn().mockResolvedValue([]) };
+  const queries = { resultPage: jest.fn().mockResolvedValue(undefined) };
   const admission = new TaskAdmission(
     DEFAULTS,
     { maxRecordsPerTask: 100_000, maxScoresPerTask: 1_000_000, maxActiveTasks: 10 },
@@ -50,6 +51,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
       dispatcher as unknown as StageDispatcher,
       admission,
     ),
+    queries as unknown as TaskQueriesService,
   );
   return { service, tasks, dispatcher, events };
 }

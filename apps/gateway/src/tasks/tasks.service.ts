@@ -7,6 +7,7 @@ import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { TaskAdmission } from './task-admission';
 import { TaskIntake } from './task-intake';
+import { TaskQueriesService } from './task-queries.service';
 import { toTaskView } from './task-view.mapper';
 
 const FAILURES_SHOWN = 100;
@@ -24,6 +25,7 @@ export class TasksService {
     private readonly outbox: OutboxStore,
     private readonly admission: TaskAdmission,
     private readonly intake: TaskIntake,
+    private readonly queries: TaskQueriesService,
   ) {}
 
   /**
@@ -113,7 +115,7 @@ export class TasksService {
   private async render(task: TaskEntity): Promise<TaskViewDto> {
     const [failures, result, usage, deliveries] = await Promise.all([
       this.tasks.failures(task.id, FAILURES_SHOWN),
-      this.tasks.result(task.id),
+      this.queries.resultPage(task.id),
       this.tasks.usage(task.id),
       this.outbox.forTask(task.id),
     ]);

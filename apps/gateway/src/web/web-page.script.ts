@@ -237,7 +237,7 @@ function renderTask(task) {
         el('h4', { text: d.name + ' (threshold ' + d.threshold + ')' }),
         el('div', { class: 'bar' }, [el('div', { class: 'fill completed', style: 'width:' + Math.round(100 * s.pass_rate) + '%' }), el('span', { class: 'pass-rate', text: 'pass rate ' + (100 * s.pass_rate).toFixed(1) + ' %' })]),
         el('p', { class: 'stats', text: s.passed + ' / ' + s.count + ' passed; mean ' + s.mean.toFixed(3) + ', median ' + s.median.toFixed(3) + ', p90 ' + s.p90.toFixed(3) }),
-        el('p', { class: 'note', text: 'Scores of the passing records' }),
+        el('p', { class: 'note', text: d.passed_records_total > d.passed_records.length ? 'Scores of the first ' + d.passed_records.length + ' of ' + d.passed_records_total + ' passing records' : 'Scores of the passing records' }),
         histogram(d.passed_records.map(function (r) { return r.score; }), d.threshold),
         el('p', { class: 'summary', text: d.summary || d.summary_error || '' }),
       ]));
