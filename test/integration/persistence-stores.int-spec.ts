@@ -22,6 +22,7 @@ import {
 } from '@app/persistence';
 import { deleteTasks, ensureTestDatabase, openTestDataSource, testDatabaseSettings } from '../support/database';
 import { storeSource } from '../support/collect';
+import { toScoreStatistics } from '../../apps/result-generator/src/generation/score-statistics';
 
 // The stores against the real test database (schema from the global setup). Every test makes its own
 // task ids, so tests never see each other's rows, and the tasks are deleted afterwards.
@@ -737,22 +738,111 @@ describe('persistence stores (Postgres)', () => {
     };
     const byTable = (recordId: string) => scoreTable[recordId];
 
-    it('reads every evaluated record score of one dimension, in collection order', async () => {
+    it('lists the passing records of one dimension in collection order or best first, thresholds inclusive', async () => {
       const id = await taskInGenerate({ b: 3, a: 3 }, byTable);
-      expect(await generation.scores(id, 'dim1')).toEqual([
+      expect(await generation.passedRecords(id, 'dim1', 0.6, 100, 'collection')).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.6 },
-        { sourceId: 'a', recordId: 'a-1', score: 0.59 },
         { sourceId: 'b', recordId: 'b-0', score: 0.9 },
         { sourceId: 'b', recordId: 'b-1', score: 1 },
         { sourceId: 'b', recordId: 'b-2', score: 0.95 },
       ]);
-      expect(await generation.scores(id, 'dim2')).toEqual([
+      expect(await generation.passedRecords(id, 'dim1', 0.6, 2, 'collection')).toHaveLength(2);
+      expect(await generation.passedRecords(id, 'dim1', 0.6, 3, 'best')).toEqual([
+        { sourceId: 'b', recordId: 'b-1', score: 1 },
+        { sourceId: 'b', recordId: 'b-2', score: 0.95 },
+        { sourceId: 'b', recordId: 'b-0', score: 0.9 },
+      ]);
+      expect(await generation.passedRecords(id, 'dim2', 0, 100, 'collection')).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.5 },
         { sourceId: 'a', recordId: 'a-1', score: 0.9 },
         { sourceId: 'b', recordId: 'b-0', score: 0.49 },
         { sourceId: 'b', recordId: 'b-2', score: 0.51 },
       ]);
-      expect(await generation.scores(id, 'unknown')).toEqual([]);
+      expect(await generation.passedRecords(id, 'dim1', 0.6, 0, 'collection')).toEqual([]);
+      expect(await generation.passedRecords(id, 'unknown', 0, 100, 'best')).toEqual([]);
+    });
+
+    it('keeps ties in collection order among the best', async () => {
+      const id = await taskInGenerate({ a: 4 }, (recordId) => ({ dim1: recordId === 'a-2' ? 0.9 : 0.7 }));
+      const best = await generation.passedRecords(id, 'dim1', 0, 3, 'best');
+      expect(best.map((entry) => entry.recordId)).toEqual(['a-2', 'a-0', 'a-1']);
+    });
+
+    describe('statistics of a dimension, computed in Postgres', () => {
+      /** A task whose records, in order, scored `values` on dim1 (and one more scored on dim2 only). */
+      async function figuresOf(values: number[], threshold: number) {
+        const id = await taskInGenerate({ s: values.length + 1 }, (recordId): Record<string, number> => {
+          const index = Number(recordId.split('-')[1]);
+          return index < values.length ? { dim1: values[index] } : { dim2: 0.5 };
+        });
+        return toScoreStatistics(await generation.scoreFigures(id, 'dim1', threshold));
+      }
+
+      it('are defined and all zeros for a dimension without scores', async () => {
+        expect(await figuresOf([], 0.5)).toEqual({
+          count: 0,
+          passed: 0,
+          pass_rate: 0,
+          mean: 0,
+          min: 0,
+          max: 0,
+          median: 0,
+          p90: 0,
+          stddev: 0,
+        });
+      });
+
+      it('describe a single value: every statistic is that value, no spread', async () => {
+        expect(await figuresOf([0.7], 0.7)).toEqual({
+          count: 1,
+          passed: 1,
+          pass_rate: 1,
+          mean: 0.7,
+          min: 0.7,
+          max: 0.7,
+          median: 0.7,
+          p90: 0.7,
+          stddev: 0,
+        });
+      });
+
+      it('match an even-sized set computed by hand, whatever the order', async () => {
+        // sorted 0.2 0.4 0.6 0.8; median at rank 1.5 -> 0.5; p90 at rank 2.7 -> 0.6 + 0.7 * 0.2 = 0.74;
+        // population variance (0.09 + 0.01 + 0.01 + 0.09) / 4 = 0.05 -> stddev 0.2236 (the sample formula gives 0.2582)
+        expect(await figuresOf([0.8, 0.2, 0.6, 0.4], 0.6)).toEqual({
+          count: 4,
+          passed: 2,
+          pass_rate: 0.5,
+          mean: 0.5,
+          min: 0.2,
+          max: 0.8,
+          median: 0.5,
+          p90: 0.74,
+          stddev: 0.2236,
+        });
+      });
+
+      it('match an odd-sized set computed by hand', async () => {
+        // sorted 0.1 0.5 0.9; median is the middle value; p90 at rank 1.8 -> 0.5 + 0.8 * 0.4 = 0.82;
+        // population variance (0.16 + 0 + 0.16) / 3 = 0.10667 -> stddev 0.3266
+        expect(await figuresOf([0.9, 0.1, 0.5], 0.95)).toEqual({
+          count: 3,
+          passed: 0,
+          pass_rate: 0,
+          mean: 0.5,
+          min: 0.1,
+          max: 0.9,
+          median: 0.5,
+          p90: 0.82,
+          stddev: 0.3266,
+        });
+      });
+
+      it('count a score equal to the threshold as passed, and round derived values to 4 places', async () => {
+        expect(await figuresOf([0.59, 0.6, 0.61], 0.6)).toMatchObject({ passed: 2, pass_rate: 0.6667 });
+        // mean 2/3, stddev sqrt(2/9)
+        expect(await figuresOf([0, 1, 1], 0.5)).toMatchObject({ mean: 0.6667, pass_rate: 0.6667, stddev: 0.4714 });
+      });
     });
 
     it('counts the records passing every threshold, thresholds inclusive', async () => {

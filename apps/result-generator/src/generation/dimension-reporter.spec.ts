@@ -3,10 +3,10 @@ import { AnalysisKind, DataSourceType, DEFAULT_TEMPERATURE, ProviderError } from
 import type { SummarizeDimensionInput } from '@app/llm';
 import type { UsageMeter } from '@app/llm';
 import { MAX_SUMMARY_SAMPLES } from '@app/llm';
-import type { RecordScore } from '@app/persistence';
+import type { RecordScore, ScoreFigures } from '@app/persistence';
 import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
-import { scoreStatistics } from './score-statistics';
+import { toScoreStatistics } from './score-statistics';
 
 const DIMENSION = { id: 'dim1', name: 'Quality', threshold: 0.6 } satisfies DimensionSpec;
 
@@ -18,13 +18,56 @@ function spec(temperature?: number): TaskSpec {
   };
 }
 
+/** What GenerationStore computes in Postgres (tested there), computed here over a few numbers. */
+function figuresOf(values: readonly number[], threshold: number): ScoreFigures {
+  const count = values.length;
+  if (count === 0) return { count: 0, passed: 0, mean: 0, min: 0, max: 0, median: 0, p90: 0, stddev: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / count;
+  const percentile = (fraction: number): number => {
+    const position = (count - 1) * fraction;
+    const lower = Math.floor(position);
+    return sorted[lower] + (sorted[Math.ceil(position)] - sorted[lower]) * (position - lower);
+  };
+  return {
+    count,
+    passed: sorted.filter((value) => value >= threshold).length,
+    mean,
+    min: sorted[0],
+    max: sorted[count - 1],
+    median: percentile(0.5),
+    p90: percentile(0.9),
+    stddev: Math.sqrt(sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / count),
+  };
+}
+
+const statisticsOf = (values: readonly number[], threshold: number) => toScoreStatistics(figuresOf(values, threshold));
+
+/** The inputs of a dimension whose records (in collection order) scored `entries`, and answered `answers`. */
+function inputsOver(entries: readonly RecordScore[], answers: readonly unknown[]): DimensionInputs {
+  return {
+    scoreFigures: async (threshold) =>
+      figuresOf(
+        entries.map((entry) => entry.score),
+        threshold,
+      ),
+    passedRecords: async (threshold, limit, order) => {
+      const passed = entries.filter((entry) => entry.score >= threshold);
+      return (order === 'best' ? [...passed].sort((a, b) => b.score - a.score) : passed).slice(0, limit);
+    },
+    analyses: () => stream([...answers]),
+  };
+}
+
+function entriesOf(values: number[]): RecordScore[] {
+  return values.map((score, i) => ({ sourceId: i % 2 === 0 ? 'a' : 'b', recordId: `r${i}`, score }));
+}
+
 function scoresOf(values: number[]): DimensionInputs {
-  const scores: RecordScore[] = values.map((score, i) => ({
-    sourceId: i % 2 === 0 ? 'a' : 'b',
-    recordId: `r${i}`,
-    score,
-  }));
-  return { scores, analyses: () => stream(values.map((score) => ({ score }))) };
+  return inputsOver(
+    entriesOf(values),
+    values.map((score) => ({ score })),
+  );
 }
 
 async function* stream<T>(items: T[]): AsyncGenerator<T> {
@@ -50,7 +93,7 @@ describe(DimensionReporter.name, () => {
       name: 'Quality',
       kind: AnalysisKind.SCORE,
       threshold: 0.6,
-      statistics: scoreStatistics([0.59, 0.6, 0.9, 0.1, 0.61], 0.6),
+      statistics: statisticsOf([0.59, 0.6, 0.9, 0.1, 0.61], 0.6),
       passed_records: [
         { source_id: 'b', record_id: 'r1', score: 0.6 },
         { source_id: 'a', record_id: 'r2', score: 0.9 },
@@ -96,13 +139,13 @@ describe(DimensionReporter.name, () => {
     expect(MAX_SUMMARY_SAMPLES).toBe(10);
     expect(input.samples).toHaveLength(10);
     expect(input.samples.map((sample) => sample.score)).toEqual([...passing].sort((a, b) => b - a).slice(0, 10));
-    const byScore = new Map(scores.scores.map((entry) => [entry.score, entry.recordId]));
+    const byScore = new Map(entriesOf(shuffled).map((entry) => [entry.score, entry.recordId]));
     for (const sample of input.samples) expect(sample.record_id).toBe(byScore.get(sample.score));
     expect(input).toMatchObject({
       model: 'model-x',
       temperature: 0.3,
       dimension: DIMENSION,
-      statistics: { ...scoreStatistics(shuffled, 0.6), threshold: 0.6 },
+      statistics: { ...statisticsOf(shuffled, 0.6), threshold: 0.6 },
     });
   });
 
@@ -147,7 +190,7 @@ describe(DimensionReporter.name, () => {
     );
     const { result } = await reporter.report(spec(), DIMENSION, scoresOf([0.9, 0.1]), live());
     expect(result).toMatchObject({ summary: null, summary_error: 'ProviderError: rejected by content policy' });
-    expect(result.statistics).toEqual(scoreStatistics([0.9, 0.1], DIMENSION.threshold));
+    expect(result.statistics).toEqual(statisticsOf([0.9, 0.1], DIMENSION.threshold));
     expect(result.passed_records).toHaveLength(1);
   });
 
@@ -176,10 +219,10 @@ describe(DimensionReporter.name, () => {
       { label: 'negative', confidence: 0.7 },
       { label: 'positive', confidence: 0.5 },
     ];
-    const inputs: DimensionInputs = {
-      scores: answers.map((answer, i) => ({ sourceId: 's', recordId: `r${i}`, score: answer.confidence })),
-      analyses: () => stream(answers),
-    };
+    const inputs = inputsOver(
+      answers.map((answer, i) => ({ sourceId: 's', recordId: `r${i}`, score: answer.confidence })),
+      answers,
+    );
     const dimension: DimensionSpec = { id: 'tone', name: 'Tone', kind: AnalysisKind.SENTIMENT, threshold: 0.6 };
 
     const { result } = await reporter.report(spec(), dimension, inputs, live());
@@ -187,7 +230,7 @@ describe(DimensionReporter.name, () => {
     expect(result).toMatchObject({
       kind: AnalysisKind.SENTIMENT,
       threshold: 0.6,
-      statistics: scoreStatistics([0.9, 0.7, 0.5], 0.6),
+      statistics: statisticsOf([0.9, 0.7, 0.5], 0.6),
       passed_records: [
         { source_id: 's', record_id: 'r0', score: 0.9 },
         { source_id: 's', record_id: 'r1', score: 0.7 },
@@ -199,10 +242,7 @@ describe(DimensionReporter.name, () => {
 
   it('reports a kind without a number by its aggregation only', async () => {
     const { reporter, llm } = reporterWith(10);
-    const inputs: DimensionInputs = {
-      scores: [],
-      analyses: () => stream([{ topics: ['billing', 'refund'] }, { topics: ['billing'] }]),
-    };
+    const inputs = inputsOver([], [{ topics: ['billing', 'refund'] }, { topics: ['billing'] }]);
     const dimension: DimensionSpec = { id: 'about', name: 'About', kind: AnalysisKind.TOPICS };
 
     const { result } = await reporter.report(spec(), dimension, inputs, live());

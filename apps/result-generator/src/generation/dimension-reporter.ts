@@ -10,13 +10,17 @@ import type {
 import { AnalysisKind, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
 import { analysisKind, MAX_SUMMARY_SAMPLES, UsageMeter } from '@app/llm';
-import type { RecordScore } from '@app/persistence';
-import { scoreStatistics } from './score-statistics';
+import type { RecordScore, ScoreFigures } from '@app/persistence';
+import { toScoreStatistics } from './score-statistics';
 
-/** What a dimension's report is made of, read from Postgres: the numbers, and the answers streamed. */
+/**
+ * What a dimension's report is made of, read from Postgres: figures of the numbers and the passing
+ * records (both computed there), and the answers streamed.
+ */
 export interface DimensionInputs {
-  scores: readonly RecordScore[];
-  analyses: () => AsyncIterable<unknown>;
+  scoreFigures(threshold: number): Promise<ScoreFigures>;
+  passedRecords(threshold: number, limit: number, order: 'collection' | 'best'): Promise<RecordScore[]>;
+  analyses(): AsyncIterable<unknown>;
 }
 
 /**
@@ -40,19 +44,15 @@ export class DimensionReporter {
     const definition = analysisKind(kind);
     // A number kind without a threshold (a sentiment's confidence) lets every record pass.
     const threshold = dimension.threshold ?? 0;
-    const scores = definition.yieldsNumber ? inputs.scores : [];
-    const passed = scores.filter((entry) => entry.score >= threshold);
-    const statistics = definition.yieldsNumber
-      ? scoreStatistics(
-          scores.map((entry) => entry.score),
-          threshold,
-        )
-      : null;
+    const [statistics, passed, best] = definition.yieldsNumber
+      ? await Promise.all([
+          inputs.scoreFigures(threshold).then(toScoreStatistics),
+          inputs.passedRecords(threshold, this.maxPassedRecords, 'collection'),
+          inputs.passedRecords(threshold, MAX_SUMMARY_SAMPLES, 'best'),
+        ])
+      : [null, [], []];
     const analysis = kind === AnalysisKind.SCORE ? null : await this.aggregate(kind, inputs.analyses());
-    const samples = [...passed]
-      .sort((a, b) => b.score - a.score)
-      .slice(0, MAX_SUMMARY_SAMPLES)
-      .map((entry) => ({ record_id: entry.recordId, score: entry.score }));
+    const samples = best.map((entry) => ({ record_id: entry.recordId, score: entry.score }));
     const meter = new UsageMeter();
     const maxTokens = spec.llm?.maxTokens;
     const summary = await this.summarize(
@@ -76,9 +76,11 @@ export class DimensionReporter {
       kind,
       threshold: dimension.threshold ?? null,
       statistics,
-      passed_records: passed
-        .slice(0, this.maxPassedRecords)
-        .map((entry) => ({ source_id: entry.sourceId, record_id: entry.recordId, score: entry.score })),
+      passed_records: passed.map((entry) => ({
+        source_id: entry.sourceId,
+        record_id: entry.recordId,
+        score: entry.score,
+      })),
       ...summary,
       ...(analysis ? { analysis } : {}),
     };

@@ -5,7 +5,7 @@ import { done, skipped } from '@app/pipeline';
 import type { GenerationStore, NewDelivery, RecordScore, TaskEntity, TaskRepository } from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
-import { scoreStatistics } from './score-statistics';
+import { toScoreStatistics } from './score-statistics';
 
 const TASK_ID = 'task-1';
 
@@ -38,7 +38,16 @@ function dimensionResult(dimension: DimensionSpec, summary: string): DimensionRe
     name: dimension.name,
     kind: AnalysisKind.SCORE,
     threshold: dimension.threshold ?? null,
-    statistics: scoreStatistics([0.9], dimension.threshold ?? 0),
+    statistics: toScoreStatistics({
+      count: 1,
+      passed: 1,
+      mean: 0.9,
+      min: 0.9,
+      max: 0.9,
+      median: 0.9,
+      p90: 0.9,
+      stddev: 0,
+    }),
     passed_records: [],
     summary,
   };
@@ -63,7 +72,8 @@ function setup(
     finishedDimensions: jest.fn(
       async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result])),
     ),
-    scores: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
+    scoreFigures: jest.fn(),
+    passedRecords: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
     analyses: jest.fn(),
     chainOutputs: jest.fn(async function* () {
       yield* [
@@ -114,7 +124,9 @@ describe(GenerateResultUseCase.name, () => {
     expect(reporter.report).toHaveBeenCalledTimes(3);
     for (const [spec, dimension, inputs, passed] of reporter.report.mock.calls) {
       expect(spec).toBe(SPEC);
-      expect(inputs.scores).toBe(scoresByDimension.get(dimension.id));
+      // The inputs read the store for this task and dimension.
+      await expect(inputs.passedRecords(0.5, 10, 'best')).resolves.toBe(scoresByDimension.get(dimension.id));
+      expect(generation.passedRecords).toHaveBeenLastCalledWith(TASK_ID, dimension.id, 0.5, 10, 'best');
       // The job's signal, or one that follows it (and also aborts when a sibling throws).
       expect(passed.aborted).toBe(false);
     }
@@ -157,7 +169,6 @@ describe(GenerateResultUseCase.name, () => {
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 2 } });
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
-    expect(generation.scores.mock.calls.map(([, dimensionId]) => dimensionId).sort()).toEqual(['dim1', 'dim3']);
     expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual([
       'dim1',
       'dim3',

@@ -13,6 +13,7 @@ import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
 import type { NewDelivery, TaskState } from '@app/persistence';
 import { AggregateAccumulator, ProcessingChain } from '@app/processing';
+import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
@@ -80,8 +81,12 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     dimension: DimensionSpec,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
-    const scores = await this.generation.scores(task.id, dimension.id);
-    const inputs = { scores, analyses: () => this.generation.analyses(task.id, dimension.id) };
+    const inputs: DimensionInputs = {
+      scoreFigures: (threshold) => this.generation.scoreFigures(task.id, dimension.id, threshold),
+      passedRecords: (threshold, limit, order) =>
+        this.generation.passedRecords(task.id, dimension.id, threshold, limit, order),
+      analyses: () => this.generation.analyses(task.id, dimension.id),
+    };
     const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);
     await this.generation.saveDimension(task.id, result, usage);
     const passed = result.statistics ? `: ${result.statistics.passed}/${result.statistics.count} passed` : '';

@@ -21,6 +21,25 @@ export interface RecordScore {
   score: number;
 }
 
+/** One dimension's numbers over every evaluated record, as Postgres computes them (unrounded). */
+export interface ScoreFigures {
+  count: number;
+  /** At or above the threshold. */
+  passed: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Linear interpolation between closest ranks (percentile_cont). */
+  median: number;
+  p90: number;
+  /** Of the population. */
+  stddev: number;
+}
+
+/** The records a dimension scored, and one's score on it, as SQL over task_records ($1 task, $2 dimension, $3 status). */
+const SCORED = `task_id = $1 AND status = $3 AND scores ? $2`;
+const SCORE = `(scores ->> $2)::float8`;
+
 /**
  * Reads and writes of the generate stage. Each finished dimension is stored once and reused by a
  * re-run; the result and the task's final status are written together, and only while the task is
@@ -30,14 +49,42 @@ export interface RecordScore {
 export class GenerationStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Every evaluated record's score on one dimension, in collection order. */
-  scores(taskId: string, dimensionId: string): Promise<RecordScore[]> {
+  /**
+   * Statistics of one dimension's scores over every evaluated record, computed where the records are
+   * (a million-record task's scores never come into memory); all zeros when there are none.
+   */
+  async scoreFigures(taskId: string, dimensionId: string, threshold: number): Promise<ScoreFigures> {
+    const row = await selectRow<ScoreFigures>(
+      this.db.manager,
+      `SELECT count(*)::int AS count, (count(*) FILTER (WHERE score >= $4))::int AS passed,
+         coalesce(avg(score), 0) AS mean, coalesce(min(score), 0) AS min, coalesce(max(score), 0) AS max,
+         coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY score), 0) AS median,
+         coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY score), 0) AS p90,
+         coalesce(stddev_pop(score), 0) AS stddev
+       FROM (SELECT ${SCORE} AS score FROM task_records WHERE ${SCORED}) AS scored`,
+      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold],
+    );
+    if (!row) throw new Error('an aggregate query returned no row');
+    return row;
+  }
+
+  /**
+   * Up to `limit` records whose score on the dimension is at or above `threshold`: the first in
+   * collection order, or the best first (ties in collection order).
+   */
+  passedRecords(
+    taskId: string,
+    dimensionId: string,
+    threshold: number,
+    limit: number,
+    order: 'collection' | 'best',
+  ): Promise<RecordScore[]> {
     return selectRows<RecordScore>(
       this.db.manager,
-      `SELECT source_id AS "sourceId", record_id AS "recordId", (scores ->> $2)::float8 AS score
-       FROM task_records WHERE task_id = $1 AND status = $3 AND scores ? $2
-       ORDER BY source_id, position`,
-      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED],
+      `SELECT source_id AS "sourceId", record_id AS "recordId", ${SCORE} AS score
+       FROM task_records WHERE ${SCORED} AND ${SCORE} >= $4
+       ORDER BY ${order === 'best' ? `${SCORE} DESC, ` : ''}source_id, position LIMIT $5`,
+      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold, limit],
     );
   }
 
