@@ -27,6 +27,13 @@ bash scripts/ensure-dependencies.sh
 bash scripts/ensure-services.sh
 npm run build
 
+# A heap ceiling for every app (ADR 19), unless NODE_OPTIONS sets one: without it, Node sizes its heap from
+# the machine's memory and collects lazily. Set after the build, which needs more.
+case "${NODE_OPTIONS:-}" in
+  *max-old-space-size*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-old-space-size=256" ;;
+esac
+
 commands=()
 for app in "${APPS[@]}"; do
   # shellcheck disable=SC2059 # APP_MAIN is the format

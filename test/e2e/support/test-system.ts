@@ -46,6 +46,11 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+/** The apps run as deployed: with the heap ceiling of npm start, compose and k8s (ADR 19), unless one is set. */
+function withHeapCeiling(options = ''): string {
+  return options.includes('max-old-space-size') ? options : `${options} --max-old-space-size=256`.trim();
+}
+
 /** One app started from the build (dist/), as `npm start` runs it, with its output kept for assertions. */
 export class AppProcess {
   /** stdout and stderr as they came (stderr: Node's own warnings, a start-up error). */
@@ -67,7 +72,7 @@ export class AppProcess {
   ) {
     this.process = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
       cwd: ROOT,
-      env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...env, NODE_OPTIONS: withHeapCeiling(env.NODE_OPTIONS), NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep =
