@@ -370,6 +370,18 @@ describe('persistence stores (Postgres)', () => {
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(20);
     });
 
+    it("counts every source of a task settled at once (each waits for the others' lock on the task row)", async () => {
+      const sources = ['s1', 's2', 's3', 's4', 's5', 's6'];
+      const id = await runningTask(sources);
+      const saved = await Promise.all(
+        sources.map((sourceId, index) =>
+          storeSource(collection, settlement(id, sourceId), records(sourceId, index + 1)),
+        ),
+      );
+      expect(saved).toEqual(sources.map(() => true));
+      expect(await taskRow(id)).toMatchObject({ sourcesCollected: 6, recordsTotal: 21, recordsFailed: 0 });
+    });
+
     it('counts a failed source once', async () => {
       const id = await runningTask(['s1', 's2']);
       expect(await collection.saveFailed(settlement(id, 's2'), 'timeout')).toBe(true);
@@ -738,33 +750,38 @@ describe('persistence stores (Postgres)', () => {
     };
     const byTable = (recordId: string) => scoreTable[recordId];
 
-    it('lists the passing records of one dimension in collection order or best first, thresholds inclusive', async () => {
+    it('lists the passing records of one dimension in collection order and best first, thresholds inclusive', async () => {
       const id = await taskInGenerate({ b: 3, a: 3 }, byTable);
-      expect(await generation.passedRecords(id, 'dim1', 0.6, 100, 'collection')).toEqual([
+      const dim1 = await generation.dimensionScores(id, 'dim1', 0.6, { passed: 100, best: 3 });
+      expect(dim1.passed).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.6 },
         { sourceId: 'b', recordId: 'b-0', score: 0.9 },
         { sourceId: 'b', recordId: 'b-1', score: 1 },
         { sourceId: 'b', recordId: 'b-2', score: 0.95 },
       ]);
-      expect(await generation.passedRecords(id, 'dim1', 0.6, 2, 'collection')).toHaveLength(2);
-      expect(await generation.passedRecords(id, 'dim1', 0.6, 3, 'best')).toEqual([
+      expect(dim1.best).toEqual([
         { sourceId: 'b', recordId: 'b-1', score: 1 },
         { sourceId: 'b', recordId: 'b-2', score: 0.95 },
         { sourceId: 'b', recordId: 'b-0', score: 0.9 },
       ]);
-      expect(await generation.passedRecords(id, 'dim2', 0, 100, 'collection')).toEqual([
+      expect(dim1.figures).toMatchObject({ count: 5, passed: 4 });
+      expect((await generation.dimensionScores(id, 'dim1', 0.6, { passed: 2, best: 0 })).passed).toHaveLength(2);
+      expect((await generation.dimensionScores(id, 'dim2', 0, { passed: 100, best: 0 })).passed).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.5 },
         { sourceId: 'a', recordId: 'a-1', score: 0.9 },
         { sourceId: 'b', recordId: 'b-0', score: 0.49 },
         { sourceId: 'b', recordId: 'b-2', score: 0.51 },
       ]);
-      expect(await generation.passedRecords(id, 'dim1', 0.6, 0, 'collection')).toEqual([]);
-      expect(await generation.passedRecords(id, 'unknown', 0, 100, 'best')).toEqual([]);
+      expect(await generation.dimensionScores(id, 'unknown', 0, { passed: 100, best: 10 })).toMatchObject({
+        figures: { count: 0 },
+        passed: [],
+        best: [],
+      });
     });
 
     it('keeps ties in collection order among the best', async () => {
       const id = await taskInGenerate({ a: 4 }, (recordId) => ({ dim1: recordId === 'a-2' ? 0.9 : 0.7 }));
-      const best = await generation.passedRecords(id, 'dim1', 0, 3, 'best');
+      const { best } = await generation.dimensionScores(id, 'dim1', 0, { passed: 0, best: 3 });
       expect(best.map((entry) => entry.recordId)).toEqual(['a-2', 'a-0', 'a-1']);
     });
 
@@ -775,7 +792,9 @@ describe('persistence stores (Postgres)', () => {
           const index = Number(recordId.split('-')[1]);
           return index < values.length ? { dim1: values[index] } : { dim2: 0.5 };
         });
-        return toScoreStatistics(await generation.scoreFigures(id, 'dim1', threshold));
+        return toScoreStatistics(
+          (await generation.dimensionScores(id, 'dim1', threshold, { passed: 0, best: 0 })).figures,
+        );
       }
 
       it('are defined and all zeros for a dimension without scores', async () => {

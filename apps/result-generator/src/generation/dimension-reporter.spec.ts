@@ -46,14 +46,16 @@ const statisticsOf = (values: readonly number[], threshold: number) => toScoreSt
 /** The inputs of a dimension whose records (in collection order) scored `entries`, and answered `answers`. */
 function inputsOver(entries: readonly RecordScore[], answers: readonly unknown[]): DimensionInputs {
   return {
-    scoreFigures: async (threshold) =>
-      figuresOf(
-        entries.map((entry) => entry.score),
-        threshold,
-      ),
-    passedRecords: async (threshold, limit, order) => {
+    scores: async (threshold, limits) => {
       const passed = entries.filter((entry) => entry.score >= threshold);
-      return (order === 'best' ? [...passed].sort((a, b) => b.score - a.score) : passed).slice(0, limit);
+      return {
+        figures: figuresOf(
+          entries.map((entry) => entry.score),
+          threshold,
+        ),
+        passed: passed.slice(0, limits.passed),
+        best: [...passed].sort((a, b) => b.score - a.score).slice(0, limits.best),
+      };
     },
     analyses: () => stream([...answers]),
   };

@@ -10,7 +10,7 @@ import type {
 import { AnalysisKind, DEFAULT_TEMPERATURE, ProviderError } from '@app/contracts';
 import type { LlmClient, SummarizeDimensionInput } from '@app/llm';
 import { analysisKind, MAX_SUMMARY_SAMPLES, UsageMeter } from '@app/llm';
-import type { RecordScore, ScoreFigures } from '@app/persistence';
+import type { DimensionScores } from '@app/persistence';
 import { toScoreStatistics } from './score-statistics';
 
 /**
@@ -18,8 +18,7 @@ import { toScoreStatistics } from './score-statistics';
  * records (both computed there), and the answers streamed.
  */
 export interface DimensionInputs {
-  scoreFigures(threshold: number): Promise<ScoreFigures>;
-  passedRecords(threshold: number, limit: number, order: 'collection' | 'best'): Promise<RecordScore[]>;
+  scores(threshold: number, limits: { passed: number; best: number }): Promise<DimensionScores>;
   analyses(): AsyncIterable<unknown>;
 }
 
@@ -44,13 +43,12 @@ export class DimensionReporter {
     const definition = analysisKind(kind);
     // A number kind without a threshold (a sentiment's confidence) lets every record pass.
     const threshold = dimension.threshold ?? 0;
-    const [statistics, passed, best] = definition.yieldsNumber
-      ? await Promise.all([
-          inputs.scoreFigures(threshold).then(toScoreStatistics),
-          inputs.passedRecords(threshold, this.maxPassedRecords, 'collection'),
-          inputs.passedRecords(threshold, MAX_SUMMARY_SAMPLES, 'best'),
-        ])
-      : [null, [], []];
+    const scores = definition.yieldsNumber
+      ? await inputs.scores(threshold, { passed: this.maxPassedRecords, best: MAX_SUMMARY_SAMPLES })
+      : undefined;
+    const statistics = scores ? toScoreStatistics(scores.figures) : null;
+    const passed = scores?.passed ?? [];
+    const best = scores?.best ?? [];
     const analysis = kind === AnalysisKind.SCORE ? null : await this.aggregate(kind, inputs.analyses());
     const samples = best.map((entry) => ({ record_id: entry.recordId, score: entry.score }));
     const meter = new UsageMeter();

@@ -72,8 +72,9 @@ function setup(
     finishedDimensions: jest.fn(
       async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result])),
     ),
-    scoreFigures: jest.fn(),
-    passedRecords: jest.fn(async (_taskId: string, dimensionId: string) => scoresByDimension.get(dimensionId) ?? []),
+    dimensionScores: jest.fn(async (_taskId: string, dimensionId: string) => ({
+      passed: scoresByDimension.get(dimensionId) ?? [],
+    })),
     analyses: jest.fn(),
     chainOutputs: jest.fn(async function* () {
       yield* [
@@ -125,8 +126,9 @@ describe(GenerateResultUseCase.name, () => {
     for (const [spec, dimension, inputs, passed] of reporter.report.mock.calls) {
       expect(spec).toBe(SPEC);
       // The inputs read the store for this task and dimension.
-      await expect(inputs.passedRecords(0.5, 10, 'best')).resolves.toBe(scoresByDimension.get(dimension.id));
-      expect(generation.passedRecords).toHaveBeenLastCalledWith(TASK_ID, dimension.id, 0.5, 10, 'best');
+      const limits = { passed: 100, best: 10 };
+      await expect(inputs.scores(0.5, limits)).resolves.toEqual({ passed: scoresByDimension.get(dimension.id) });
+      expect(generation.dimensionScores).toHaveBeenLastCalledWith(TASK_ID, dimension.id, 0.5, limits);
       // The job's signal, or one that follows it (and also aborts when a sibling throws).
       expect(passed.aborted).toBe(false);
     }

@@ -82,9 +82,7 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const inputs: DimensionInputs = {
-      scoreFigures: (threshold) => this.generation.scoreFigures(task.id, dimension.id, threshold),
-      passedRecords: (threshold, limit, order) =>
-        this.generation.passedRecords(task.id, dimension.id, threshold, limit, order),
+      scores: (threshold, limits) => this.generation.dimensionScores(task.id, dimension.id, threshold, limits),
       analyses: () => this.generation.analyses(task.id, dimension.id),
     };
     const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);

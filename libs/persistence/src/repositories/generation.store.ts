@@ -36,9 +36,14 @@ export interface ScoreFigures {
   stddev: number;
 }
 
-/** The records a dimension scored, and one's score on it, as SQL over task_records ($1 task, $2 dimension, $3 status). */
-const SCORED = `task_id = $1 AND status = $3 AND scores ? $2`;
-const SCORE = `(scores ->> $2)::float8`;
+/** A dimension's scores as the generate stage uses them (see GenerationStore.dimensionScores). */
+export interface DimensionScores {
+  figures: ScoreFigures;
+  /** Passing records, the first in collection order. */
+  passed: RecordScore[];
+  /** Passing records, the best first. */
+  best: RecordScore[];
+}
 
 /**
  * Reads and writes of the generate stage. Each finished dimension is stored once and reused by a
@@ -50,42 +55,40 @@ export class GenerationStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Statistics of one dimension's scores over every evaluated record, computed where the records are
-   * (a million-record task's scores never come into memory); all zeros when there are none.
+   * One dimension's scores, computed where the records are (a million-record task's scores never
+   * come into memory), in one statement: statistics over every evaluated record (all zeros when there
+   * are none), and of the records at or above `threshold` the first `limits.passed` in collection
+   * order and the best `limits.best` (ties in collection order).
    */
-  async scoreFigures(taskId: string, dimensionId: string, threshold: number): Promise<ScoreFigures> {
-    const row = await selectRow<ScoreFigures>(
-      this.db.manager,
-      `SELECT count(*)::int AS count, (count(*) FILTER (WHERE score >= $4))::int AS passed,
-         coalesce(avg(score), 0) AS mean, coalesce(min(score), 0) AS min, coalesce(max(score), 0) AS max,
-         coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY score), 0) AS median,
-         coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY score), 0) AS p90,
-         coalesce(stddev_pop(score), 0) AS stddev
-       FROM (SELECT ${SCORE} AS score FROM task_records WHERE ${SCORED}) AS scored`,
-      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold],
-    );
-    if (!row) throw new Error('an aggregate query returned no row');
-    return row;
-  }
-
-  /**
-   * Up to `limit` records whose score on the dimension is at or above `threshold`: the first in
-   * collection order, or the best first (ties in collection order).
-   */
-  passedRecords(
+  async dimensionScores(
     taskId: string,
     dimensionId: string,
     threshold: number,
-    limit: number,
-    order: 'collection' | 'best',
-  ): Promise<RecordScore[]> {
-    return selectRows<RecordScore>(
+    limits: { passed: number; best: number },
+  ): Promise<DimensionScores> {
+    const entry = `jsonb_build_object('sourceId', source_id, 'recordId', record_id, 'score', score)`;
+    const row = await selectRow<ScoreFigures & { passedRecords: RecordScore[]; bestRecords: RecordScore[] }>(
       this.db.manager,
-      `SELECT source_id AS "sourceId", record_id AS "recordId", ${SCORE} AS score
-       FROM task_records WHERE ${SCORED} AND ${SCORE} >= $4
-       ORDER BY ${order === 'best' ? `${SCORE} DESC, ` : ''}source_id, position LIMIT $5`,
-      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold, limit],
+      `WITH scored AS NOT MATERIALIZED (
+         SELECT source_id, record_id, position, (scores ->> $2)::float8 AS score
+         FROM task_records WHERE task_id = $1 AND status = $3 AND scores ? $2)
+       SELECT count(*)::int AS count, (count(*) FILTER (WHERE score >= $4))::int AS passed,
+         coalesce(avg(score), 0) AS mean, coalesce(min(score), 0) AS min, coalesce(max(score), 0) AS max,
+         coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY score), 0) AS median,
+         coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY score), 0) AS p90,
+         coalesce(stddev_pop(score), 0) AS stddev,
+         (SELECT coalesce(jsonb_agg(${entry} ORDER BY source_id, position), '[]')
+          FROM (SELECT * FROM scored WHERE score >= $4 ORDER BY source_id, position LIMIT $5) AS first)
+           AS "passedRecords",
+         (SELECT coalesce(jsonb_agg(${entry} ORDER BY score DESC, source_id, position), '[]')
+          FROM (SELECT * FROM scored WHERE score >= $4 ORDER BY score DESC, source_id, position LIMIT $6) AS best)
+           AS "bestRecords"
+       FROM scored`,
+      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold, limits.passed, limits.best],
     );
+    if (!row) throw new Error('an aggregate query returned no row');
+    const { passedRecords, bestRecords, ...figures } = row;
+    return { figures, passed: passedRecords, best: bestRecords };
   }
 
   /** Every evaluated record's answer on one dimension, streamed in collection order. */
