@@ -8,5 +8,6 @@ export * from './stage-recovery';
 export * from './stage-runner';
 export * from './stage-worker';
 export * from './task-deadlines';
+export * from './task-stopper';
 export * from './worker-bootstrap';
 export * from './worker.module';

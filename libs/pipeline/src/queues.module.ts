@@ -5,9 +5,11 @@ import type { QueueLockOptions, QueueOptions, RedisOptions } from '@app/config';
 import { redisConnection } from '@app/redis';
 import { EvictionPolicyCheck } from './eviction-policy';
 import { CHUNK_WINDOW, StageDispatcher } from './stage-dispatcher';
+import { TaskStopper } from './task-stopper';
 
 /**
- * Registers the three stage queues (every app may produce into any of them) and the dispatcher, and
+ * Registers the three stage queues (every app may produce into any of them), the dispatcher and the
+ * stopper, and
  * refuses to start on a Redis that may evict them.
  * Every replica that processes a queue must build it with the same settings, so they live here.
  */
@@ -41,10 +43,11 @@ export class QueuesModule {
       ],
       providers: [
         StageDispatcher,
+        TaskStopper,
         { provide: CHUNK_WINDOW, useValue: queues.chunkWindow },
         { provide: EvictionPolicyCheck, useFactory: () => new EvictionPolicyCheck(redis) },
       ],
-      exports: [registered, StageDispatcher],
+      exports: [registered, StageDispatcher, TaskStopper],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { TaskRepository } from '@app/persistence';
 import type { TaskEventsPublisher } from './events.module';
 import type { StageDispatcher } from './stage-dispatcher';
 import { TaskDeadlines } from './task-deadlines';
+import { TaskStopper } from './task-stopper';
 
 const ended = (id: string, error: string) => ({
   id,
@@ -27,7 +28,7 @@ function setup() {
   const deadlines = new TaskDeadlines(
     { sweepIntervalMs: 1_000 },
     tasks as unknown as TaskRepository,
-    dispatcher as unknown as StageDispatcher,
+    new TaskStopper(dispatcher as unknown as StageDispatcher, events as unknown as TaskEventsPublisher),
     events as unknown as TaskEventsPublisher,
   );
   return { deadlines, tasks, dispatcher, events };

@@ -3,7 +3,7 @@ import { describeError } from '@app/common';
 import type { TimeLimitOptions } from '@app/config';
 import { TaskRepository } from '@app/persistence';
 import { TaskEventsPublisher } from './events.module';
-import { StageDispatcher } from './stage-dispatcher';
+import { TaskStopper } from './task-stopper';
 
 export const TIME_LIMIT_OPTIONS = Symbol('TIME_LIMIT_OPTIONS');
 const TASKS_PER_SWEEP = 200;
@@ -25,7 +25,7 @@ export class TaskDeadlines implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(TIME_LIMIT_OPTIONS) private readonly options: TimeLimitOptions,
     private readonly tasks: TaskRepository,
-    private readonly dispatcher: StageDispatcher,
+    private readonly stopper: TaskStopper,
     private readonly events: TaskEventsPublisher,
   ) {}
 
@@ -41,15 +41,7 @@ export class TaskDeadlines implements OnApplicationBootstrap, OnApplicationShutd
   /** One pass; returns how many tasks hit their hard and their soft limit. */
   async sweep(): Promise<{ hard: number; soft: number }> {
     const failed = await this.tasks.failPastHardDeadline(TASKS_PER_SWEEP);
-    for (const task of failed) {
-      this.events.cancelled(task.id);
-      this.events.progress(task, task.error);
-      await this.dispatcher
-        .discardQueued(task.id, task.chunksTotal)
-        .catch((error: unknown) =>
-          this.logger.warn(`could not discard queued jobs of ${task.id}: ${describeError(error)}`),
-        );
-    }
+    for (const task of failed) await this.stopper.stop(task, task.error);
     const limited = await this.tasks.markPastSoftDeadline(TASKS_PER_SWEEP);
     for (const task of limited) this.events.progress(task, task.error);
     if (failed.length + limited.length > 0) {

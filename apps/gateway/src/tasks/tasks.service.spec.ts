@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { EXAMPLE_TASK, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
+import { TaskStopper } from '@app/pipeline';
 import type { BatchStore, OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { SourceRules } from './source-rules';
 import { TaskAdmission } from './task-admission';
@@ -52,6 +53,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
       admission,
     ),
     queries as unknown as TaskQueriesService,
+    new TaskStopper(dispatcher as unknown as StageDispatcher, events as unknown as TaskEventsPublisher),
   );
   return { service, tasks, dispatcher, events };
 }

@@ -2,8 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import type { TaskSpec } from '@app/contracts';
 import { isTerminal, TaskStatus, TaskViewDto } from '@app/contracts';
-import { describeError } from '@app/common';
-import { StageDispatcher, TaskEventsPublisher } from '@app/pipeline';
+import { StageDispatcher, TaskEventsPublisher, TaskStopper } from '@app/pipeline';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
 import { TaskAdmission } from './task-admission';
 import { TaskIntake } from './task-intake';
@@ -26,6 +25,7 @@ export class TasksService {
     private readonly admission: TaskAdmission,
     private readonly intake: TaskIntake,
     private readonly queries: TaskQueriesService,
+    private readonly stopper: TaskStopper,
   ) {}
 
   /**
@@ -52,16 +52,10 @@ export class TasksService {
     if (outcome.kind === 'already-ended') {
       throw this.conflict(outcome.status, `Task ${id} has already ended with status ${outcome.status}`);
     }
-    this.events.cancelled(id);
     const task = await this.load(id);
-    this.events.progress(task, 'cancelled');
     // Not awaited: the answer needs Postgres only (a queued job of an ended task does nothing when it
     // runs), and dropping a big task's thousands of queued chunks took seconds.
-    void this.dispatcher
-      .discardQueued(id, task.chunksTotal)
-      .catch((error: unknown) =>
-        this.logger.warn({ task_id: id, msg: `could not discard queued jobs of ${id}: ${describeError(error)}` }),
-      );
+    void this.stopper.stop(task, 'cancelled');
     this.logger.log({ task_id: id, msg: `task ${id} cancelled` });
     return this.render(task);
   }
