@@ -30,13 +30,11 @@ export class TaskStopper {
   async stop(task: StoppedTask, message: string): Promise<void> {
     this.events.cancelled(task.id);
     this.events.progress(task, message);
-    await this.dispatcher
-      .discardQueued(task.id, task.chunksTotal)
-      .catch((error: unknown) =>
-        this.logger.warn({
-          task_id: task.id,
-          msg: `could not discard queued jobs of ${task.id}: ${describeError(error)}`,
-        }),
-      );
+    await this.dispatcher.discardQueued(task.id, task.chunksTotal).catch((error: unknown) =>
+      this.logger.warn({
+        task_id: task.id,
+        msg: `could not discard queued jobs of ${task.id}: ${describeError(error)}`,
+      }),
+    );
   }
 }
