@@ -8,7 +8,7 @@ import { StageDispatcher } from '@app/pipeline';
 import { initialState, TaskAdmission } from './task-admission';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
-export const ENQUEUE_DEADLINE_MS = 5_000;
+const ENQUEUE_DEADLINE_MS = 5_000;
 
 /**
  * Single submissions stored by one commit at most. Bounds one INSERT's JSON and one addBulk; the
