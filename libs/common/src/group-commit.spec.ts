@@ -78,7 +78,35 @@ describe(GroupCommit.name, () => {
     await expect(group.submit(1)).rejects.toThrow('answered 0 outcomes for 1 items');
   });
 
-  it('refuses a group size that is not a positive integer', () => {
+  it('runs up to maxConcurrent commits at once and groups what arrives while all are busy', async () => {
+    const { groups, commit } = recorder(20);
+    let running = 0;
+    let mostRunning = 0;
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        try {
+          return await commit(items);
+        } finally {
+          running -= 1;
+        }
+      },
+      100,
+      2,
+    );
+    const first = group.submit(1);
+    await sleep(5);
+    const second = group.submit(2);
+    await sleep(5);
+    const rest = [3, 4, 5].map((item) => group.submit(item));
+    await expect(Promise.all([first, second, ...rest])).resolves.toEqual([2, 4, 6, 8, 10]);
+    expect(groups).toEqual([[1], [2], [3, 4, 5]]);
+    expect(mostRunning).toBe(2);
+  });
+
+  it('refuses a group size or a concurrency that is not a positive integer', () => {
     expect(() => new GroupCommit(async () => [], 0)).toThrow('maxGroupSize must be a positive integer, not 0');
+    expect(() => new GroupCommit(async () => [], 10, 1.5)).toThrow('maxConcurrent must be a positive integer, not 1.5');
   });
 });

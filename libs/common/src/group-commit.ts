@@ -11,52 +11,72 @@ interface Waiting<T, R> {
 }
 
 /**
- * Group commit: items submitted while a commit is under way wait for it and then go together in the
- * next one, so N concurrent callers cost one commit's statements instead of N. An item alone is
- * committed at once (after the current turn of the event loop, so callers of the same turn share
- * it): under light load nothing waits, under heavy load the groups grow by themselves.
- * `commit` answers per item, or throws to fail the whole group with its error.
+ * Group commit: items submitted while commits are under way wait and then go together in the next
+ * one, so N concurrent callers cost one commit's statements instead of N. Up to `maxConcurrent`
+ * commits run at once, so one group's round trips overlap the next's instead of queueing it behind
+ * them. An item that finds a free slot is committed at once (after the current turn of the event
+ * loop, so callers of the same turn share it): under light load nothing waits, under heavy load the
+ * groups grow by themselves. `commit` answers per item, or throws to fail the whole group with its error.
  */
 export class GroupCommit<T, R> {
   private waiting: Waiting<T, R>[] = [];
-  private committing = false;
+  private running = 0;
+  private scheduled = false;
 
   constructor(
     private readonly commit: (items: T[]) => Promise<GroupOutcome<R>[]>,
     private readonly maxGroupSize: number,
+    private readonly maxConcurrent = 1,
   ) {
-    if (!Number.isInteger(maxGroupSize) || maxGroupSize < 1) {
-      throw new Error(`maxGroupSize must be a positive integer, not ${maxGroupSize}`);
+    for (const [name, value] of [
+      ['maxGroupSize', maxGroupSize],
+      ['maxConcurrent', maxConcurrent],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not ${value}`);
     }
   }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.committing) {
-        this.committing = true;
-        setImmediate(() => void this.drain());
-      }
+      this.schedule();
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.maxGroupSize);
-      try {
-        const outcomes = await this.commit(group.map((waiting) => waiting.item));
-        if (outcomes.length !== group.length) {
-          throw new Error(`a group commit answered ${outcomes.length} outcomes for ${group.length} items`);
-        }
-        group.forEach((waiting, index) => {
-          const outcome = outcomes[index];
-          if ('error' in outcome) waiting.reject(outcome.error);
-          else waiting.resolve(outcome.value);
-        });
-      } catch (error) {
-        for (const waiting of group) waiting.reject(error);
-      }
+  /** One start per turn of the event loop, and only when a commit slot is free. */
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.maxConcurrent || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startCommits();
+    });
+  }
+
+  private startCommits(): void {
+    while (this.running < this.maxConcurrent && this.waiting.length > 0) {
+      this.running += 1;
+      void this.commitGroup(this.waiting.splice(0, this.maxGroupSize)).finally(() => {
+        this.running -= 1;
+        // What arrived while every slot was busy goes now, as one group.
+        this.startCommits();
+      });
     }
-    this.committing = false;
+  }
+
+  private async commitGroup(group: Waiting<T, R>[]): Promise<void> {
+    try {
+      const outcomes = await this.commit(group.map((waiting) => waiting.item));
+      if (outcomes.length !== group.length) {
+        throw new Error(`a group commit answered ${outcomes.length} outcomes for ${group.length} items`);
+      }
+      group.forEach((waiting, index) => {
+        const outcome = outcomes[index];
+        if ('error' in outcome) waiting.reject(outcome.error);
+        else waiting.resolve(outcome.value);
+      });
+    } catch (error) {
+      for (const waiting of group) waiting.reject(error);
+    }
   }
 }

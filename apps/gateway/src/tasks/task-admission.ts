@@ -6,9 +6,17 @@ import { TaskRepository } from '@app/persistence';
 import { invalidFields } from '../http/validation';
 import type { AdmissionLimits } from './admission';
 import { ADMISSION_LIMITS, oversizeFields } from './admission';
+import type { Reservation } from './active-task-ledger';
+import { ActiveTaskLedger } from './active-task-ledger';
 import { SourceRules } from './source-rules';
 
 export const DEFAULT_LIMITS = Symbol('DEFAULT_LIMITS');
+
+/**
+ * How old the count of active tasks that admits a submission may be (ActiveTaskLedger): a count per
+ * submission was a statement per group commit, and a scan that grows with the active tasks.
+ */
+const ACTIVE_COUNT_MAX_AGE_MS = 1_000;
 
 /**
  * The checks of a task that need the server's settings (class-validator has checked its shape): what
@@ -18,12 +26,16 @@ export const DEFAULT_LIMITS = Symbol('DEFAULT_LIMITS');
  */
 @Injectable()
 export class TaskAdmission {
+  private readonly ledger: ActiveTaskLedger;
+
   constructor(
     @Inject(DEFAULT_LIMITS) private readonly defaults: EffectiveLimits,
     @Inject(ADMISSION_LIMITS) private readonly admission: AdmissionLimits,
     private readonly sources: SourceRules,
-    private readonly tasks: TaskRepository,
-  ) {}
+    tasks: TaskRepository,
+  ) {
+    this.ledger = new ActiveTaskLedger(() => tasks.countAllActive(), ACTIVE_COUNT_MAX_AGE_MS);
+  }
 
   /** The task's limits, or every field error that refuses it (`prefix` names the task in a batch). */
   check(spec: TaskSpec, prefix = ''): EffectiveLimits | FieldError[] {
@@ -49,20 +61,24 @@ export class TaskAdmission {
     return limits;
   }
 
-  /** 429 while the service already runs MAX_ACTIVE_TASKS tasks, or would with `adding` more. */
-  async ensureRoom(adding = 1): Promise<void> {
-    const active = await this.tasks.countAllActive();
-    if (active + adding > this.admission.maxActiveTasks) throw this.full(active, adding);
+  /**
+   * Room for a batch of `adding` tasks, all or none: their reservation, to settle once they are
+   * stored and queued or not; 429 while the service already runs MAX_ACTIVE_TASKS tasks, or would.
+   */
+  async reserveAll(adding: number): Promise<Reservation> {
+    const reservation = await this.ledger.reserve(adding, this.admission.maxActiveTasks, { partial: false });
+    if (reservation.fit < adding) throw this.full(reservation.active, adding);
+    return reservation;
   }
 
   /**
-   * For `adding` tasks submitted one by one and stored together: how many of the first of them fit
-   * under MAX_ACTIVE_TASKS, and the 429 that refuses each of the rest.
+   * For `adding` tasks submitted one by one and stored together: the reservation of the first of
+   * them that fit under MAX_ACTIVE_TASKS, and the 429 that refuses each of the rest.
    */
-  async roomFor(adding: number): Promise<{ fit: number; refusal?: HttpException }> {
-    const active = await this.tasks.countAllActive();
-    const fit = Math.max(0, Math.min(adding, this.admission.maxActiveTasks - active));
-    return { fit, refusal: fit < adding ? this.full(active + fit, 1) : undefined };
+  async reserveSome(adding: number): Promise<{ reservation: Reservation; refusal?: HttpException }> {
+    const reservation = await this.ledger.reserve(adding, this.admission.maxActiveTasks, { partial: true });
+    const { fit, active } = reservation;
+    return { reservation, refusal: fit < adding ? this.full(active + fit, 1) : undefined };
   }
 
   private full(active: number, adding: number): HttpException {

@@ -17,18 +17,29 @@ const ENQUEUE_DEADLINE_MS = 5_000;
 const MAX_GROUP_SIZE = 200;
 
 /**
+ * Group commits under way at once: one group's round trips (INSERT, addBulk) then overlap the next
+ * group's instead of holding it back, while the groups stay large under load.
+ */
+const MAX_CONCURRENT_COMMITS = 4;
+
+/**
  * Stores accepted tasks and queues their first stage: all of a submission, or none of it with a 503.
  * Tasks are stored without a stage, queued, then marked queued; when queueing fails they are removed
  * again, and when that fails too the recovery sweep removes them (they never had a stage), so a task
  * whose client heard 503 never runs.
  *
- * Single submissions that arrive together share one group commit (ADR 18): one admission count, one
- * INSERT, one addBulk and one UPDATE for the lot, instead of four round trips each.
+ * Single submissions that arrive together share one group commit (ADR 18): one INSERT, one addBulk
+ * and one UPDATE (not awaited) for the lot, admitted on the ledger of active tasks (ActiveTaskLedger)
+ * instead of a count each.
  */
 @Injectable()
 export class TaskIntake {
   private readonly logger = new Logger(TaskIntake.name);
-  private readonly singles = new GroupCommit<NewTask, void>((tasks) => this.commitSingles(tasks), MAX_GROUP_SIZE);
+  private readonly singles = new GroupCommit<NewTask, void>(
+    (tasks) => this.commitSingles(tasks),
+    MAX_GROUP_SIZE,
+    MAX_CONCURRENT_COMMITS,
+  );
 
   constructor(
     private readonly tasks: TaskRepository,
@@ -44,27 +55,40 @@ export class TaskIntake {
 
   /** Stores a batch with all its tasks in one transaction and queues them all, or none (429, 503). */
   async acceptBatch(batchId: string, owner: string | null, tasks: NewTask[], notify?: NotifySpec): Promise<void> {
-    await this.admission.ensureRoom(tasks.length);
-    await this.batches.create(batchId, owner, tasks, notify);
-    await this.queueOrUndo(tasks, {
-      noun: 'batch',
-      what: `batch ${batchId}`,
-      undo: () => this.batches.remove(batchId),
-    });
+    const reservation = await this.admission.reserveAll(tasks.length);
+    let stored = false;
+    try {
+      await this.batches.create(batchId, owner, tasks, notify);
+      await this.queueOrUndo(tasks, {
+        noun: 'batch',
+        what: `batch ${batchId}`,
+        undo: () => this.batches.remove(batchId),
+      });
+      stored = true;
+    } finally {
+      reservation.settle(stored);
+    }
   }
 
   /** The tasks that still fit under MAX_ACTIVE_TASKS, in their order, go; the rest are refused. */
   private async commitSingles(tasks: NewTask[]): Promise<GroupOutcome<void>[]> {
-    const { fit, refusal } = await this.admission.roomFor(tasks.length);
+    const { reservation, refusal } = await this.admission.reserveSome(tasks.length);
+    const { fit } = reservation;
     const admitted = tasks.slice(0, fit);
-    if (admitted.length > 0) {
-      await this.tasks.create(...admitted);
-      const ids = admitted.map((task) => task.id);
-      await this.queueOrUndo(admitted, {
-        noun: 'task',
-        what: ids.length === 1 ? `task ${ids[0]}` : `${ids.length} tasks (${ids.join(', ')})`,
-        undo: () => this.tasks.remove(...ids),
-      });
+    let stored = false;
+    try {
+      if (admitted.length > 0) {
+        await this.tasks.create(...admitted);
+        const ids = admitted.map((task) => task.id);
+        await this.queueOrUndo(admitted, {
+          noun: 'task',
+          what: ids.length === 1 ? `task ${ids[0]}` : `${ids.length} tasks (${ids.join(', ')})`,
+          undo: () => this.tasks.remove(...ids),
+        });
+      }
+      stored = true;
+    } finally {
+      reservation.settle(stored);
     }
     return tasks.map((_, index) => (index < fit ? { value: undefined } : { error: refusal }));
   }
@@ -86,8 +110,9 @@ export class TaskIntake {
         `The task queue is unavailable; the ${noun} was not stored. Try again later.`,
       );
     }
-    // Their jobs are queued whether or not this lands: each job's start sets the stage as well.
-    await this.tasks
+    // Not awaited: their jobs are queued whether or not this lands (each job's start sets the stage as
+    // well), so the answer does not wait for it.
+    void this.tasks
       .markQueued(...tasks.map((task) => task.id))
       .catch((error: unknown) => this.logger.warn({ msg: `could not mark ${what} queued: ${describeError(error)}` }));
   }
