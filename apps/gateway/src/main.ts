@@ -16,7 +16,7 @@ import { serveWebPage } from './web/web-page';
 import { GatewayModule } from './gateway.module';
 import { DependencyUnavailableFilter } from './http/dependency-unavailable.filter';
 import { parseJsonBodies } from './http/json-body';
-import { RequestValidationPipe } from './http/validation';
+import { cacheValidationRules, RequestValidationPipe } from './http/validation';
 import { buildOpenApiDocument, useApiPrefix } from './swagger';
 
 async function bootstrap(): Promise<void> {
@@ -47,6 +47,7 @@ async function bootstrap(): Promise<void> {
     logger.warn(`ADMIN_USER and ADMIN_PASSWORD are not set: the queue dashboard (${QUEUE_DASHBOARD_PATH}) is off`);
   }
   useApiPrefix(app);
+  cacheValidationRules();
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new DependencyUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();

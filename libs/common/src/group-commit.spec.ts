@@ -105,6 +105,26 @@ describe(GroupCommit.name, () => {
     expect(mostRunning).toBe(2);
   });
 
+  it('with lingerMs, starts a group that long after its first item, with all that came meanwhile', async () => {
+    const { groups, commit } = recorder(1);
+    const group = new GroupCommit(commit, 100, 1, 30);
+    const first = group.submit(1);
+    await sleep(10);
+    const second = group.submit(2);
+    expect(groups).toEqual([]);
+    await expect(Promise.all([first, second])).resolves.toEqual([2, 4]);
+    expect(groups).toEqual([[1, 2]]);
+  });
+
+  it('flush commits what lingers at once and waits for every commit to end', async () => {
+    const { groups, commit } = recorder(5);
+    const group = new GroupCommit(commit, 2, 1, 60_000);
+    const answers = [1, 2, 3].map((item) => group.submit(item));
+    await group.flush();
+    expect(groups).toEqual([[1, 2], [3]]);
+    await expect(Promise.all(answers)).resolves.toEqual([2, 4, 6]);
+  });
+
   it('refuses a group size or a concurrency that is not a positive integer', () => {
     expect(() => new GroupCommit(async () => [], 0)).toThrow('maxGroupSize must be a positive integer, not 0');
     expect(() => new GroupCommit(async () => [], 10, 1.5)).toThrow('maxConcurrent must be a positive integer, not 1.5');

@@ -16,17 +16,20 @@ interface Waiting<T, R> {
  * commits run at once, so one group's round trips overlap the next's instead of queueing it behind
  * them. An item that finds a free slot is committed at once (after the current turn of the event
  * loop, so callers of the same turn share it): under light load nothing waits, under heavy load the
- * groups grow by themselves. `commit` answers per item, or throws to fail the whole group with its error.
+ * groups grow by themselves. With `lingerMs`, a group starts that long after its first item instead,
+ * for work nobody waits for, where fewer and larger commits matter more than their latency.
+ * `commit` answers per item, or throws to fail the whole group with its error.
  */
 export class GroupCommit<T, R> {
   private waiting: Waiting<T, R>[] = [];
-  private running = 0;
+  private running = new Set<Promise<void>>();
   private scheduled = false;
 
   constructor(
     private readonly commit: (items: T[]) => Promise<GroupOutcome<R>[]>,
     private readonly maxGroupSize: number,
     private readonly maxConcurrent = 1,
+    private readonly lingerMs = 0,
   ) {
     for (const [name, value] of [
       ['maxGroupSize', maxGroupSize],
@@ -34,6 +37,7 @@ export class GroupCommit<T, R> {
     ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not ${value}`);
     }
+    if (!(lingerMs >= 0)) throw new Error(`lingerMs must not be negative, not ${lingerMs}`);
   }
 
   submit(item: T): Promise<R> {
@@ -43,24 +47,35 @@ export class GroupCommit<T, R> {
     });
   }
 
-  /** One start per turn of the event loop, and only when a commit slot is free. */
+  /** Commits everything waiting now, lingering or not, and resolves when no commit runs any more. */
+  async flush(): Promise<void> {
+    this.startCommits();
+    while (this.running.size > 0) {
+      await Promise.all(this.running);
+      this.startCommits();
+    }
+  }
+
+  /** One start per turn of the event loop (or per linger), and only when a commit slot is free. */
   private schedule(): void {
-    if (this.scheduled || this.running >= this.maxConcurrent || this.waiting.length === 0) return;
+    if (this.scheduled || this.running.size >= this.maxConcurrent || this.waiting.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const start = (): void => {
       this.scheduled = false;
       this.startCommits();
-    });
+    };
+    if (this.lingerMs > 0) setTimeout(start, this.lingerMs).unref();
+    else setImmediate(start);
   }
 
   private startCommits(): void {
-    while (this.running < this.maxConcurrent && this.waiting.length > 0) {
-      this.running += 1;
-      void this.commitGroup(this.waiting.splice(0, this.maxGroupSize)).finally(() => {
-        this.running -= 1;
-        // What arrived while every slot was busy goes now, as one group.
-        this.startCommits();
+    while (this.running.size < this.maxConcurrent && this.waiting.length > 0) {
+      const committing: Promise<void> = this.commitGroup(this.waiting.splice(0, this.maxGroupSize)).finally(() => {
+        this.running.delete(committing);
+        // What arrived while every slot was busy waits for its own start (or linger).
+        this.schedule();
       });
+      this.running.add(committing);
     }
   }
 

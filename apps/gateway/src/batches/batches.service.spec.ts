@@ -23,20 +23,21 @@ function setup(maxTasks = 3, { active = 0, maxActiveTasks = 10_000 } = {}) {
     new SourceRules({ mode: 'simulated', connections: new Set() }),
     tasks as unknown as TaskRepository,
   );
+  const intake = new TaskIntake(
+    tasks as unknown as TaskRepository,
+    batches as unknown as BatchStore,
+    dispatcher as unknown as StageDispatcher,
+    admission,
+  );
   const service = new BatchesService(
     { maxTasks },
     batches as unknown as BatchStore,
     {} as OutboxStore,
     admission,
-    new TaskIntake(
-      tasks as unknown as TaskRepository,
-      batches as unknown as BatchStore,
-      dispatcher as unknown as StageDispatcher,
-      admission,
-    ),
+    intake,
     {} as TaskQueriesService,
   );
-  return { service, tasks, batches, dispatcher };
+  return { service, tasks, batches, dispatcher, intake };
 }
 
 const batchOf = (...tasks: CreateBatchDto['tasks']): CreateBatchDto => ({ tasks });
@@ -111,8 +112,9 @@ describe(BatchesService.name, () => {
   });
 
   it('marks every task of the batch queued once their jobs are', async () => {
-    const { service, tasks } = setup();
+    const { service, tasks, intake } = setup();
     const { taskIds } = await service.submit(batchOf(EXAMPLE_TASK, EXAMPLE_TASK), null);
+    await intake.beforeApplicationShutdown(); // the mark lingers to go with others
     expect(tasks.markQueued).toHaveBeenCalledWith(...taskIds);
   });
 

@@ -2,7 +2,11 @@ import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { CreateBatchDto, CreateTaskDto, EXAMPLE_TASK, LIMITS } from '@app/contracts';
 import type { FieldError } from '@app/contracts';
-import { RequestValidationPipe, toFieldErrors, unstorableTextFields } from './validation';
+import type { MetadataStorage } from 'class-validator';
+import { cacheValidationRules, RequestValidationPipe, toFieldErrors, unstorableTextFields } from './validation';
+
+// As in the gateway (main.ts): every validation below runs on the cached rules.
+cacheValidationRules();
 
 function validationError(
   property: string,
@@ -377,5 +381,23 @@ describe('RequestValidationPipe on unstorable text', () => {
     expect((error as BadRequestException).getResponse()).toMatchObject({
       fields: [{ field: 'dimensions[0].name', reasons: [expect.stringMatching(/NUL/)] }],
     });
+  });
+});
+
+describe(cacheValidationRules.name, () => {
+  it('looks each class up once per options, and groups each lookup once', () => {
+    const rules = [{ propertyName: 'a' }, { propertyName: 'b' }];
+    const lookup = jest.fn(() => [...rules]);
+    const group = jest.fn(() => ({}));
+    const storage = { getTargetValidationMetadatas: lookup, groupByPropertyName: group } as unknown as MetadataStorage;
+    cacheValidationRules(storage);
+    class Dto {}
+    const first = storage.getTargetValidationMetadatas(Dto, '', false, false);
+    expect(storage.getTargetValidationMetadatas(Dto, '', false, false)).toBe(first);
+    expect(storage.getTargetValidationMetadatas(Dto, '', false, false, ['admin'])).not.toBe(first);
+    storage.getTargetValidationMetadatas(class Other {}, '', false, false);
+    expect(lookup).toHaveBeenCalledTimes(3);
+    expect(storage.groupByPropertyName(first)).toBe(storage.groupByPropertyName(first));
+    expect(group).toHaveBeenCalledTimes(1);
   });
 });

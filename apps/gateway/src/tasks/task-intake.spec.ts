@@ -48,7 +48,19 @@ describe(TaskIntake.name, () => {
       expect.objectContaining({ id: 'b' }),
       expect.objectContaining({ id: 'c' }),
     ]);
+    // The mark is not awaited by the answers: it lingers to go with others, or goes at shutdown.
+    expect(tasks.markQueued).not.toHaveBeenCalled();
+    await intake.beforeApplicationShutdown();
     expect(tasks.markQueued).toHaveBeenCalledWith('a', 'b', 'c');
+  });
+
+  it('marks the tasks of several group commits queued in one UPDATE', async () => {
+    const { intake, tasks } = setup();
+    await intake.accept(newTask('a'));
+    await intake.accept(newTask('b'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(tasks.create).toHaveBeenCalledTimes(2);
+    expect(tasks.markQueued.mock.calls).toEqual([['a', 'b']]);
   });
 
   it('admits the first of a group that fit under MAX_ACTIVE_TASKS and refuses the rest with 429', async () => {

@@ -40,22 +40,23 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     rules,
     tasks as unknown as TaskRepository,
   );
+  const intake = new TaskIntake(
+    tasks as unknown as TaskRepository,
+    {} as BatchStore,
+    dispatcher as unknown as StageDispatcher,
+    admission,
+  );
   const service = new TasksService(
     tasks as unknown as TaskRepository,
     dispatcher as unknown as StageDispatcher,
     events as unknown as TaskEventsPublisher,
     outbox as unknown as OutboxStore,
     admission,
-    new TaskIntake(
-      tasks as unknown as TaskRepository,
-      {} as BatchStore,
-      dispatcher as unknown as StageDispatcher,
-      admission,
-    ),
+    intake,
     queries as unknown as TaskQueriesService,
     new TaskStopper(dispatcher as unknown as StageDispatcher, events as unknown as TaskEventsPublisher),
   );
-  return { service, tasks, dispatcher, events };
+  return { service, tasks, dispatcher, events, intake };
 }
 
 const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
@@ -110,8 +111,9 @@ describe(TasksService.name, () => {
   });
 
   it('stores the task, then queues its collect stage', async () => {
-    const { service, tasks, dispatcher } = setup(async () => undefined);
+    const { service, tasks, dispatcher, intake } = setup(async () => undefined);
     const id = await service.submit(toTaskSpec(EXAMPLE_TASK), 'alice');
+    await intake.beforeApplicationShutdown(); // the mark lingers to go with others
     expect(tasks.create).toHaveBeenCalledWith({ id, spec: toTaskSpec(EXAMPLE_TASK), limits: DEFAULTS, owner: 'alice' });
     expect(dispatcher.dispatchAll).toHaveBeenCalledWith([
       expect.objectContaining({ id, status: TaskStatus.PENDING, stage: TaskStage.COLLECT }),
