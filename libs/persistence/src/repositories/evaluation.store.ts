@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
+import { ACTIVE_STATUSES, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { LlmUsage } from '@app/contracts';
-import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
-import { addTaskUsage } from './usage.sql';
+import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { usageRows, usageUpsert } from './usage.sql';
 
 export interface ChunkRecord {
   sourceId: string;
@@ -26,7 +26,7 @@ export type RecordOutcome =
 
 /**
  * Writes of the evaluate stage and its fan-in. A chunk's outcomes, its marker row and the task's
- * counters are written in one transaction; the marker's primary key makes a re-run of the chunk count
+ * counters are written in one statement; the marker's primary key makes a re-run of the chunk count
  * nothing, and the row lock on the task makes exactly one chunk see the last one done.
  */
 @Injectable()
@@ -80,73 +80,81 @@ export class EvaluationStore {
     outcomes: readonly RecordOutcome[],
     usage: Readonly<Record<string, LlmUsage>>,
   ): Promise<TaskState | undefined> {
-    const evaluated = outcomes.filter((outcome) => 'scores' in outcome);
-    const failed = outcomes.length - evaluated.length;
-    return this.db.transaction(async (manager) => {
-      // A chunk that finishes after the task ended (cancelled, failed) is not counted.
-      if (!(await lockActiveTask(manager, taskId))) return currentState(manager, taskId);
-      const marked = await selectRow(
-        manager,
-        `INSERT INTO evaluation_chunks (task_id, chunk, records_evaluated, records_failed)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING chunk`,
-        [taskId, chunk, evaluated.length, failed],
-      );
-      if (!marked) return currentState(manager, taskId);
-      await addTaskUsage(manager, taskId, usage);
-
-      const rows = outcomes.map((outcome) =>
-        'scores' in outcome
-          ? {
-              source_id: outcome.sourceId,
-              record_id: outcome.recordId,
-              status: RecordEvaluationStatus.EVALUATED,
-              scores: outcome.scores,
-              analyses: outcome.analyses,
-              fields: outcome.fields ?? null,
-              error: null,
-            }
-          : {
-              source_id: outcome.sourceId,
-              record_id: outcome.recordId,
-              status: RecordEvaluationStatus.FAILED,
-              scores: null,
-              analyses: null,
-              fields: null,
-              error: outcome.error,
-            },
-      );
-      await manager.query(
-        `UPDATE task_records r SET status = o.status, scores = o.scores, analyses = o.analyses, error = o.error,
+    const evaluated = outcomes.filter((outcome) => 'scores' in outcome).length;
+    const failed = outcomes.length - evaluated;
+    // One statement where a transaction took eight (ADR 18). Its FOR UPDATE takes the task row's lock
+    // as lockActiveTask() does, so a chunk that finishes after the task ended (cancelled, failed) is
+    // not counted, and exactly one chunk sees the last one done; the marker row's primary key makes a
+    // re-run of the chunk count nothing. Nothing returned: the chunk did not count.
+    const counted = await selectRow<TaskState>(
+      this.db.manager,
+      `WITH active AS (
+         SELECT id FROM tasks WHERE id = $1 AND status = ANY($5) FOR UPDATE),
+       marked AS (
+         INSERT INTO evaluation_chunks (task_id, chunk, records_evaluated, records_failed)
+         SELECT $1, $2, $3, $4 FROM active ON CONFLICT DO NOTHING RETURNING chunk),
+       usage AS (${usageUpsert('$1', '$6', 'EXISTS (SELECT 1 FROM marked)')}),
+       outcomes AS (
+         UPDATE task_records r SET status = o.status, scores = o.scores, analyses = o.analyses, error = o.error,
            fields = coalesce(o.fields, r.fields), evaluated_at = now()
-         FROM jsonb_to_recordset($2::jsonb)
+         FROM jsonb_to_recordset($7::jsonb)
            AS o(source_id varchar, record_id varchar, status varchar, scores jsonb, analyses jsonb, fields jsonb,
                 error text)
-         WHERE r.task_id = $1 AND r.source_id = o.source_id AND r.record_id = o.record_id`,
-        [taskId, JSON.stringify(rows)],
-      );
-      const counted = await selectRow<TaskState & { recordsEvaluated: number }>(
-        manager,
-        `UPDATE tasks SET records_evaluated = records_evaluated + $2, records_failed = records_failed + $3,
-           chunks_done = chunks_done + 1, updated_at = now()
-         WHERE id = $1 RETURNING ${TASK_STATE_COLUMNS}, records_evaluated AS "recordsEvaluated"`,
-        [taskId, evaluated.length, failed],
-      );
-      if (!counted || counted.chunksDone !== counted.chunksTotal) return counted;
-
-      const everyRecordFailed = counted.recordsEvaluated === 0;
-      const moved = await selectRow<TaskState>(
-        manager,
-        `UPDATE tasks SET
-           status = CASE WHEN $2 THEN $3 ELSE status END,
-           error = CASE WHEN $2 THEN 'every record failed evaluation' ELSE error END,
-           finished_at = CASE WHEN $2 THEN now() ELSE finished_at END,
-           stage = CASE WHEN $2 THEN stage ELSE $4 END,
-           evaluated_at = now(),
-           updated_at = now()
-         WHERE id = $1 AND status = $5 AND stage = $6 RETURNING ${TASK_STATE_COLUMNS}`,
-        [taskId, everyRecordFailed, TaskStatus.FAILED, TaskStage.GENERATE, TaskStatus.RUNNING, TaskStage.EVALUATE],
-      );
-      return moved ?? counted;
-    });
+         WHERE r.task_id = $1 AND r.source_id = o.source_id AND r.record_id = o.record_id
+           AND EXISTS (SELECT 1 FROM marked))
+       UPDATE tasks SET records_evaluated = records_evaluated + $3, records_failed = records_failed + $4,
+         chunks_done = chunks_done + 1,
+         -- The last chunk moves the task on, or fails it when not one record was evaluated.
+         status = CASE WHEN ${LAST_CHUNK} AND ${NONE_EVALUATED} THEN $9 ELSE status END,
+         error = CASE WHEN ${LAST_CHUNK} AND ${NONE_EVALUATED} THEN 'every record failed evaluation' ELSE error END,
+         finished_at = CASE WHEN ${LAST_CHUNK} AND ${NONE_EVALUATED} THEN now() ELSE finished_at END,
+         stage = CASE WHEN ${LAST_CHUNK} AND NOT ${NONE_EVALUATED} THEN $10 ELSE stage END,
+         evaluated_at = CASE WHEN ${LAST_CHUNK} THEN now() ELSE evaluated_at END,
+         updated_at = now()
+       WHERE id = $1 AND EXISTS (SELECT 1 FROM marked)
+       RETURNING ${TASK_STATE_COLUMNS}`,
+      [
+        taskId,
+        chunk,
+        evaluated,
+        failed,
+        ACTIVE_STATUSES,
+        JSON.stringify(usageRows(usage)),
+        JSON.stringify(outcomes.map(outcomeRow)),
+        TaskStatus.RUNNING,
+        TaskStatus.FAILED,
+        TaskStage.GENERATE,
+        TaskStage.EVALUATE,
+      ],
+    );
+    return counted ?? currentState(this.db.manager, taskId);
   }
+}
+
+/** In saveChunk's UPDATE of the task (the row before it): this chunk is the last of a running evaluate stage. */
+const LAST_CHUNK = '(chunks_done + 1 = chunks_total AND status = $8 AND stage = $11)';
+/** ... and not one record of the task was evaluated, this chunk's included. */
+const NONE_EVALUATED = '(records_evaluated + $3 = 0)';
+
+/** A record's outcome as a row of saveChunk's JSON parameter. */
+function outcomeRow(outcome: RecordOutcome): object {
+  return 'scores' in outcome
+    ? {
+        source_id: outcome.sourceId,
+        record_id: outcome.recordId,
+        status: RecordEvaluationStatus.EVALUATED,
+        scores: outcome.scores,
+        analyses: outcome.analyses,
+        fields: outcome.fields ?? null,
+        error: null,
+      }
+    : {
+        source_id: outcome.sourceId,
+        record_id: outcome.recordId,
+        status: RecordEvaluationStatus.FAILED,
+        scores: null,
+        analyses: null,
+        fields: null,
+        error: outcome.error,
+      };
 }

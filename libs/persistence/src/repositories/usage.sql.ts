@@ -30,17 +30,6 @@ export function usageUpsert(task: string, rows: string, condition = 'true'): str
        cache_hits = task_usage.cache_hits + EXCLUDED.cache_hits`;
 }
 
-/** Adds what LLM calls cost to a task's figures per dimension; call it inside the transaction that counts the work. */
-export async function addTaskUsage(
-  manager: EntityManager,
-  taskId: string,
-  byDimension: Readonly<Record<string, LlmUsage>>,
-): Promise<void> {
-  const rows = usageRows(byDimension);
-  if (rows.length === 0) return;
-  await manager.query(usageUpsert('$1', '$2'), [taskId, JSON.stringify(rows)]);
-}
-
 /** A task's LLM usage: the totals and each dimension's share. */
 export async function readTaskUsage(manager: EntityManager, taskId: string): Promise<TaskUsageDto> {
   const dimensions = await selectRows<TaskUsageDto['dimensions'][number]>(
