@@ -171,50 +171,48 @@ export class CollectionStore {
    * afterwards (also when another run had moved it already).
    */
   async finishCollection(taskId: string, chunkSize: number): Promise<TaskState | undefined> {
-    return this.db.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE tasks SET status = $2, error = 'every data source failed', finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status = $3 AND stage = $4 AND sources_collected = 0 AND sources_failed = sources_total`,
-        [taskId, TaskStatus.FAILED, TaskStatus.RUNNING, TaskStage.COLLECT],
-      );
-      const moved = await selectRow<TaskState>(
-        manager,
-        `WITH pending AS (SELECT count(*) AS n FROM task_records WHERE task_id = $1 AND status = $7)
+    // One statement where a transaction took five round trips (ADR 18). The chunks are cut by joining
+    // on the rows' ctid, not their key: right after collection the table's statistics do not know the
+    // task's rows yet, and with a key join the planner chose a nested loop over an index scan of the
+    // whole source per record (quadratic: 20,000 records outlasted statement_timeout). A TID scan is
+    // one row per record whatever the statistics; the ctids come from the statement's own snapshot,
+    // and nothing else updates the task's records before its chunks exist.
+    const moved = await selectRow<TaskState>(
+      this.db.manager,
+      `WITH pending AS (SELECT count(*) AS n FROM task_records WHERE task_id = $1 AND status = $7),
+       moved AS (
          UPDATE tasks SET
-           stage = CASE WHEN (SELECT n FROM pending) = 0 THEN $2 ELSE $3 END,
-           chunks_total = ceil((SELECT n FROM pending)::numeric / $4)::int,
-           collected_at = now(),
+           status = CASE WHEN ${NONE_COLLECTED} THEN $8 ELSE status END,
+           error = CASE WHEN ${NONE_COLLECTED} THEN 'every data source failed' ELSE error END,
+           finished_at = CASE WHEN ${NONE_COLLECTED} THEN now() ELSE finished_at END,
+           stage = CASE WHEN ${NONE_COLLECTED} THEN stage WHEN (SELECT n FROM pending) = 0 THEN $2 ELSE $3 END,
+           chunks_total = CASE WHEN ${NONE_COLLECTED} THEN chunks_total
+                               ELSE ceil((SELECT n FROM pending)::numeric / $4::int)::int END,
+           collected_at = CASE WHEN ${NONE_COLLECTED} THEN collected_at ELSE now() END,
            -- Without records there is nothing to evaluate: that stage ends as it starts.
-           evaluated_at = CASE WHEN (SELECT n FROM pending) = 0 THEN now() END,
+           evaluated_at = CASE WHEN NOT ${NONE_COLLECTED} AND (SELECT n FROM pending) = 0 THEN now()
+                               ELSE evaluated_at END,
            updated_at = now()
          WHERE id = $1 AND status = $5 AND stage = $6 AND sources_collected + sources_failed = sources_total
-         RETURNING ${TASK_STATE_COLUMNS}`,
-        [
-          taskId,
-          TaskStage.GENERATE,
-          TaskStage.EVALUATE,
-          chunkSize,
-          TaskStatus.RUNNING,
-          TaskStage.COLLECT,
-          RecordEvaluationStatus.PENDING,
-        ],
-      );
-      if (moved?.stage === TaskStage.EVALUATE) {
-        // Joined on the row's ctid, not its key: right after collection the table's statistics do not
-        // know the task's rows yet, and with a key join the planner chose a nested loop over an index
-        // scan of the whole source per record (quadratic: 20,000 records outlasted statement_timeout).
-        // A TID scan is one row per record whatever the statistics. The ctids come from the same
-        // statement's snapshot, and nothing else updates the task's records before its chunks exist.
-        await manager.query(
-          `UPDATE task_records r SET chunk = o.rn / $2
-           FROM (SELECT ctid AS row_ctid, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
-                 FROM task_records WHERE task_id = $1 AND status = $3) o
-           WHERE r.ctid = o.row_ctid`,
-          [taskId, chunkSize, RecordEvaluationStatus.PENDING],
-        );
-      }
-      return moved ?? currentState(manager, taskId);
-    });
+         RETURNING ${TASK_STATE_COLUMNS}),
+       chunked AS (
+         UPDATE task_records r SET chunk = o.rn / $4::int
+         FROM (SELECT ctid AS row_ctid, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
+               FROM task_records WHERE task_id = $1 AND status = $7) o
+         WHERE r.ctid = o.row_ctid AND EXISTS (SELECT 1 FROM moved WHERE moved.stage = $3))
+       SELECT * FROM moved`,
+      [
+        taskId,
+        TaskStage.GENERATE,
+        TaskStage.EVALUATE,
+        chunkSize,
+        TaskStatus.RUNNING,
+        TaskStage.COLLECT,
+        RecordEvaluationStatus.PENDING,
+        TaskStatus.FAILED,
+      ],
+    );
+    return moved ?? currentState(this.db.manager, taskId);
   }
 
   private async insertSettlement(
@@ -241,3 +239,6 @@ export class CollectionStore {
     return row !== undefined;
   }
 }
+
+/** In finishCollection's UPDATE of the task (the row before it): not one source delivered, every one failed. */
+const NONE_COLLECTED = '(sources_collected = 0)';
