@@ -2,7 +2,7 @@ import type { TaskSpec, DimensionSpec, DimensionResultDto, LlmUsage, TaskResultD
 import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { GenerationStore, NewDelivery, RecordScore, TaskEntity, TaskRepository } from '@app/persistence';
+import type { GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { toScoreStatistics } from './score-statistics';
@@ -26,10 +26,11 @@ const TASK = {
   status: TaskStatus.RUNNING,
   stage: TaskStage.GENERATE,
   spec: SPEC,
-  recordsEvaluated: 0,
-  recordsFailed: 0,
-  recordsDropped: 0,
-  sourcesFailed: 0,
+  // Final once the task is in generate: the result carries them as loaded.
+  recordsEvaluated: 7,
+  recordsFailed: 2,
+  recordsDropped: 3,
+  sourcesFailed: 1,
 } as TaskEntity;
 
 function dimensionResult(dimension: DimensionSpec, summary: string): DimensionResultDto {
@@ -59,12 +60,6 @@ function setup(
   options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined; task?: TaskEntity } = {},
 ) {
   const task = options.task ?? TASK;
-  const tasks = {
-    // the re-read before combining sees the counters written meanwhile
-    findById: jest
-      .fn()
-      .mockResolvedValue({ ...task, recordsEvaluated: 7, recordsFailed: 2, recordsDropped: 3, sourcesFailed: 1 }),
-  };
   const scoresByDimension = new Map<string, RecordScore[]>(
     DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]),
   );
@@ -100,14 +95,13 @@ function setup(
   };
   const events = { progress: jest.fn() };
   const useCase = new GenerateResultUseCase(
-    tasks as unknown as TaskRepository,
     generation as unknown as GenerationStore,
     events as unknown as TaskEventsPublisher,
     reporter as unknown as DimensionReporter,
     2,
   );
   const execute = (signal: AbortSignal = live()) => useCase.execute({ taskId: TASK_ID }, task, signal);
-  return { useCase, execute, tasks, generation, reporter, events, scoresByDimension };
+  return { useCase, execute, generation, reporter, events, scoresByDimension };
 }
 
 const live = (): AbortSignal => new AbortController().signal;

@@ -10,7 +10,7 @@ import {
 } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
-import { GenerationStore, TaskEntity, TaskRepository } from '@app/persistence';
+import { GenerationStore, TaskEntity } from '@app/persistence';
 import type { NewDelivery, TaskState } from '@app/persistence';
 import { AggregateAccumulator, ProcessingChain } from '@app/processing';
 import type { DimensionInputs } from './dimension-reporter';
@@ -42,7 +42,6 @@ export interface GenerateDetail {
 @Injectable()
 export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, GenerateDetail> {
   constructor(
-    private readonly tasks: TaskRepository,
     private readonly generation: GenerationStore,
     private readonly events: TaskEventsPublisher,
     private readonly reporter: DimensionReporter,
@@ -93,8 +92,8 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   }
 
   private async combine(task: TaskEntity, dimensions: DimensionResultDto[]): Promise<TaskResultDto> {
-    // Counters are re-read: the task row loaded at the start is older than the dimension writes.
-    const current = (await this.tasks.findById(task.id)) ?? task;
+    // The record and source counters of a task in generate are final: the collect and evaluate
+    // stages, which alone move them, have ended. The dimension writes move only dimensions_done.
     const thresholds = task.spec.dimensions.flatMap(({ id, threshold }) =>
       threshold === undefined ? [] : [{ id, threshold }],
     );
@@ -102,10 +101,10 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     return {
       dimensions,
       passed_all_dimensions: await this.generation.countPassingAll(task.id, thresholds),
-      records_evaluated: current.recordsEvaluated,
-      records_failed: current.recordsFailed,
-      records_dropped: current.recordsDropped,
-      sources_failed: current.sourcesFailed,
+      records_evaluated: task.recordsEvaluated,
+      records_failed: task.recordsFailed,
+      records_dropped: task.recordsDropped,
+      sources_failed: task.sourcesFailed,
       ...(aggregates.length > 0 ? { aggregates } : {}),
       generated_at: new Date().toISOString(),
     };

@@ -5,7 +5,7 @@ import type { LlmUsage } from '@app/contracts';
 import { DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
-import { readTaskUsage, usageRows, usageUpsert } from './usage.sql';
+import { usageJson, usageRows, usageUpsert } from './usage.sql';
 
 /** A side effect to deliver once the task has ended (see libs/delivery). */
 export interface NewDelivery {
@@ -179,38 +179,38 @@ export class GenerationStore {
     deliveries: readonly NewDelivery[] = [],
   ): Promise<TaskStatus | undefined> {
     const summaryFailed = result.dimensions.some((dimension) => dimension.summary_error !== undefined);
-    return this.db.transaction(async (manager) => {
-      const ended = await selectRow<{ status: TaskStatus }>(
-        manager,
-        `UPDATE tasks SET
+    // One statement where a transaction took five round trips (ADR 18): the task ends (only from
+    // running in generate, so once), and its result (with what its LLM calls cost) and its outputs'
+    // deliveries are stored only if it did.
+    const ended = await selectRow<{ status: TaskStatus }>(
+      this.db.manager,
+      `WITH ended AS (
+         UPDATE tasks SET
            status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 OR soft_limited_at IS NOT NULL
                          THEN $2 ELSE $3 END,
            finished_at = now(), updated_at = now()
-         WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status`,
-        [
-          taskId,
-          TaskStatus.COMPLETED_WITH_ERRORS,
-          TaskStatus.COMPLETED,
-          TaskStatus.RUNNING,
-          TaskStage.GENERATE,
-          summaryFailed,
-        ],
-      );
-      if (!ended) return undefined;
-      const usage = await readTaskUsage(manager, taskId);
-      await manager.query('INSERT INTO task_results (task_id, result) VALUES ($1, $2::jsonb)', [
+         WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status),
+       stored AS (
+         INSERT INTO task_results (task_id, result)
+         SELECT $1, $7::jsonb || jsonb_build_object('usage', ${usageJson('$1')}) FROM ended),
+       delivered AS (
+         INSERT INTO deliveries (id, task_id, key, kind, spec)
+         SELECT gen_random_uuid(), $1, d.key, d.kind, d.spec
+         FROM jsonb_to_recordset($8::jsonb) AS d(key varchar, kind varchar, spec jsonb)
+         WHERE EXISTS (SELECT 1 FROM ended)
+         ON CONFLICT (task_id, key) DO NOTHING)
+       SELECT status FROM ended`,
+      [
         taskId,
-        JSON.stringify({ ...result, usage }),
-      ]);
-      if (deliveries.length > 0) {
-        await manager.query(
-          `INSERT INTO deliveries (id, task_id, key, kind, spec)
-           SELECT gen_random_uuid(), $1, d.key, d.kind, d.spec FROM jsonb_to_recordset($2::jsonb) AS d(key varchar, kind varchar, spec jsonb)
-           ON CONFLICT (task_id, key) DO NOTHING`,
-          [taskId, JSON.stringify(deliveries)],
-        );
-      }
-      return ended.status;
-    });
+        TaskStatus.COMPLETED_WITH_ERRORS,
+        TaskStatus.COMPLETED,
+        TaskStatus.RUNNING,
+        TaskStage.GENERATE,
+        summaryFailed,
+        JSON.stringify(result),
+        JSON.stringify(deliveries),
+      ],
+    );
+    return ended?.status;
   }
 }

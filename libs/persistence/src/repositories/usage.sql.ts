@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { LlmUsage, TaskUsageDto } from '@app/contracts';
-import { selectRows } from './sql';
+import { selectRow } from './sql';
 
 /** What LLM calls cost per dimension, as the rows usageUpsert() takes in one JSON parameter. */
 export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): object[] {
@@ -30,22 +30,29 @@ export function usageUpsert(task: string, rows: string, condition = 'true'): str
        cache_hits = task_usage.cache_hits + EXCLUDED.cache_hits`;
 }
 
+/**
+ * A task's LLM usage (`task`, a placeholder of its id) as one jsonb value shaped as TaskUsageDto: the
+ * totals and each dimension's share, by dimension id. One definition for the task's view and for the
+ * result that completes it (inside the statement that ends the task).
+ */
+export function usageJson(task: string): string {
+  return `(SELECT jsonb_build_object(
+       'prompt_tokens', coalesce(sum(u.prompt_tokens), 0)::float8,
+       'completion_tokens', coalesce(sum(u.completion_tokens), 0)::float8,
+       'calls', coalesce(sum(u.calls), 0)::int,
+       'cache_hits', coalesce(sum(u.cache_hits), 0)::int,
+       'dimensions', coalesce(jsonb_agg(jsonb_build_object(
+           'dimension_id', u.dimension_id,
+           'prompt_tokens', u.prompt_tokens::float8,
+           'completion_tokens', u.completion_tokens::float8,
+           'calls', u.calls,
+           'cache_hits', u.cache_hits) ORDER BY u.dimension_id), '[]'::jsonb))
+     FROM task_usage u WHERE u.task_id = ${task})`;
+}
+
 /** A task's LLM usage: the totals and each dimension's share. */
 export async function readTaskUsage(manager: EntityManager, taskId: string): Promise<TaskUsageDto> {
-  const dimensions = await selectRows<TaskUsageDto['dimensions'][number]>(
-    manager,
-    `SELECT dimension_id, prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens,
-            calls, cache_hits
-     FROM task_usage WHERE task_id = $1 ORDER BY dimension_id`,
-    [taskId],
-  );
-  const total = (field: 'prompt_tokens' | 'completion_tokens' | 'calls' | 'cache_hits'): number =>
-    dimensions.reduce((sum, row) => sum + row[field], 0);
-  return {
-    prompt_tokens: total('prompt_tokens'),
-    completion_tokens: total('completion_tokens'),
-    calls: total('calls'),
-    cache_hits: total('cache_hits'),
-    dimensions,
-  };
+  const row = await selectRow<{ usage: TaskUsageDto }>(manager, `SELECT ${usageJson('$1')} AS usage`, [taskId]);
+  if (!row) throw new Error(`no usage row for task ${taskId}`);
+  return row.usage;
 }
