@@ -543,6 +543,21 @@ describe('persistence stores (Postgres)', () => {
       expect(await storedIds(id, 's2')).toHaveLength(2);
     });
 
+    it('opens a source of a task within its soft limit by discarding what an earlier run left of it', async () => {
+      const id = await runningTask(['s1', 's2']);
+      await collection.saveBatch(id, 's1', 0, records('s1', 3));
+      await storeSource(collection, settlement(id, 's2'), records('s2', 2));
+      expect(await collection.openSource(id, 's1')).toBe(true);
+      expect(await collection.openSource(id, 's2')).toBe(true);
+      expect(await storedIds(id, 's1')).toEqual([]);
+      expect(await storedIds(id, 's2')).toHaveLength(2);
+      // Past the soft limit nothing is opened, and nothing is dropped.
+      await collection.saveBatch(id, 's1', 0, records('s1', 1));
+      await db.query('UPDATE tasks SET soft_limited_at = now() WHERE id = $1', [id]);
+      expect(await collection.openSource(id, 's1')).toBe(false);
+      expect(await storedIds(id, 's1')).toHaveLength(1);
+    });
+
     it('drops what a source delivered before it failed', async () => {
       const id = await runningTask(['s1', 's2']);
       await collection.saveBatch(id, 's1', 0, records('s1', 3));

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { DataSource } from 'typeorm';
 import type { TaskSpec } from '@app/contracts';
 import { DataSourceType, TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
-import { GenerationStore, TaskRepository } from '@app/persistence';
+import { CollectionStore, GenerationStore, TaskRepository } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
 
 // Priorities and time limits as the task row keeps them, against the real test database.
@@ -76,8 +76,11 @@ describe('task priority and time limits (Postgres)', () => {
       status: 'running',
       error: expect.stringMatching(/^soft time limit of 1 s/),
     });
-    expect(await tasks.isSoftLimited(soft)).toBe(true);
-    expect(await tasks.isSoftLimited(untouched)).toBe(false);
+    // No source of it is opened for fetching any more; the other's are.
+    const collection = new CollectionStore(db);
+    expect(await collection.openSource(soft, 's1')).toBe(false);
+    expect(await collection.openSource(untouched, 's1')).toBe(true);
+    expect(await collection.openSource(randomUUID(), 's1')).toBe(false);
 
     expect((await tasks.failPastHardDeadline(100)).map((task) => task.id)).not.toContain(hard);
     expect((await tasks.markPastSoftDeadline(100)).map((task) => task.id)).not.toContain(soft);

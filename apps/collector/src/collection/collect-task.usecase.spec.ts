@@ -16,7 +16,6 @@ import type {
   SourceSettlement,
   StreamedSource,
   TaskEntity,
-  TaskRepository,
   TaskState,
 } from '@app/persistence';
 import type { CollectOptions } from './collect-task.usecase';
@@ -106,7 +105,18 @@ class FakeCollectionStore {
     return this.settled;
   }
 
+  /** Whether the task is past its soft time limit (openSource then refuses new work). */
+  softLimited = false;
+  readonly discarded: string[] = [];
+
+  async openSource(_taskId: string, sourceId: string): Promise<boolean> {
+    if (this.softLimited) return false;
+    this.stored.set(sourceId, []);
+    return true;
+  }
+
   async discardUnsettled(_taskId: string, sourceId: string): Promise<void> {
+    this.discarded.push(sourceId);
     this.stored.set(sourceId, []);
   }
 
@@ -149,16 +159,14 @@ function setup(options: { reader: DataSourceReader; spec?: TaskSpec; collect?: P
   const task = { ...state(), spec: options.spec ?? spec('a', 'b') } as TaskEntity;
   const collection = new FakeCollectionStore();
   const events = { progress: jest.fn() };
-  const tasks = { isSoftLimited: jest.fn(async () => false) };
   const useCase = new CollectTaskUseCase(
     collection as unknown as CollectionStore,
-    tasks as unknown as TaskRepository,
     events as unknown as TaskEventsPublisher,
     options.reader,
     { ...OPTIONS, ...options.collect },
   );
   const execute = (signal: AbortSignal) => useCase.execute({ taskId: TASK_ID }, task, signal);
-  return { useCase, execute, collection, events, tasks };
+  return { useCase, execute, collection, events };
 }
 
 const okReader = (): FakeReader => new FakeReader(async (s) => records(s.id));
@@ -430,6 +438,24 @@ describe(CollectTaskUseCase.name, () => {
 
     expect(collection.collected[0].records.map((record) => record.id)).toEqual(['a-r0', 'a-r1', 'a-more-r0']);
     expect(collection.collected[0].settlement.attempts).toBe(2);
+    // The first attempt's leftovers of an earlier run went with openSource(); the retry discards its own.
+    expect(collection.discarded).toEqual(['a']);
+  });
+
+  it('fetches no source past the soft time limit: each is settled failed, saying why', async () => {
+    const reader = new FakeReader(async (s) => records(s.id));
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b') });
+    collection.softLimited = true;
+
+    await execute(live());
+
+    expect(reader.calls.size).toBe(0);
+    expect(collection.failed.map(({ settlement, error }) => [settlement.sourceId, settlement.attempts, error])).toEqual(
+      [
+        ['a', 0, 'source a not fetched: the task reached its soft time limit'],
+        ['b', 0, 'source b not fetched: the task reached its soft time limit'],
+      ],
+    );
   });
 
   it('stops reading a source, neither collected nor failed, once the task ended under it', async () => {

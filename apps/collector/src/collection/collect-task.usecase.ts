@@ -5,7 +5,7 @@ import { ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import type { CollectedRecord, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
-import { CollectionStore, TaskRepository } from '@app/persistence';
+import { CollectionStore } from '@app/persistence';
 import { ProcessingChain } from '@app/processing';
 import { chainSourceRecords } from './chain-source-records';
 
@@ -40,7 +40,6 @@ export interface CollectDetail {
 export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectDetail> {
   constructor(
     private readonly collection: CollectionStore,
-    private readonly tasks: TaskRepository,
     private readonly events: TaskEventsPublisher,
     @Inject(DATA_SOURCE_READER) private readonly reader: DataSourceReader,
     @Inject(COLLECT_OPTIONS) private readonly options: CollectOptions,
@@ -104,7 +103,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
     // Past the soft time limit the task takes no new work: a source not fetched yet stays unfetched.
-    if (await this.tasks.isSoftLimited(taskId)) {
+    if (!(await this.collection.openSource(taskId, source.id))) {
       const message = `source ${source.id} not fetched: the task reached its soft time limit`;
       return this.settleFailed({ taskId, sourceId: source.id, attempts: 0, durationMs: 0 }, message);
     }
@@ -117,7 +116,8 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
           attempts = attempt;
           stored = 0;
           dropped = 0;
-          await store(() => this.collection.discardUnsettled(taskId, source.id));
+          // openSource() dropped what an earlier run left before the first attempt.
+          if (attempt > 1) await store(() => this.collection.discardUnsettled(taskId, source.id));
           const batches = this.reader.read(source, timeoutSignal(attemptSignal, this.options.sourceTimeoutMs));
           for await (const batch of batches) {
             const processed = process(batch);

@@ -50,6 +50,24 @@ export class CollectionStore {
   }
 
   /**
+   * Before a source's first attempt: whether the task still takes new work (false past its soft time
+   * limit, or when it is gone), and if so, what an earlier, unfinished run stored for the unsettled
+   * source is dropped (discardUnsettled) in the same statement.
+   */
+  async openSource(taskId: string, sourceId: string): Promise<boolean> {
+    const row = await selectRow<{ open: boolean }>(
+      this.db.manager,
+      `WITH open AS (SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL),
+       dropped AS (
+         DELETE FROM task_records r WHERE r.task_id = $1 AND r.source_id = $2 AND EXISTS (SELECT 1 FROM open)
+         AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = $2))
+       SELECT EXISTS (SELECT 1 FROM open) AS open`,
+      [taskId, sourceId],
+    );
+    return row?.open === true;
+  }
+
+  /**
    * Drops what an earlier, unfinished attempt at an unsettled source stored, so that a source's records
    * are exactly those of the attempt that settles it.
    */

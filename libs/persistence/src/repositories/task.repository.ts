@@ -201,12 +201,6 @@ export class TaskRepository {
     );
   }
 
-  /** Whether the task has reached its soft time limit (or is gone): then no new work starts for it. */
-  async isSoftLimited(id: string): Promise<boolean> {
-    const row = await selectRow(this.db.manager, 'SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL', [id]);
-    return row === undefined;
-  }
-
   /** Active tasks in a stage whose record has not moved for a while: candidates for re-queueing. */
   async findIdle(stage: TaskStage, idleForMs: number, limit: number): Promise<TaskState[]> {
     return selectRows<TaskState>(
