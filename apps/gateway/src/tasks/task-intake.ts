@@ -6,6 +6,7 @@ import { describeError, GroupCommit, withDeadline } from '@app/common';
 import type { NewTask } from '@app/persistence';
 import { BatchStore, TaskRepository } from '@app/persistence';
 import { StageDispatcher } from '@app/pipeline';
+import type { Reservation } from './active-task-ledger';
 import { initialState, TaskAdmission } from './task-admission';
 
 /** How long a submission waits for Redis before it gives up and stores nothing. */
@@ -71,18 +72,14 @@ export class TaskIntake implements BeforeApplicationShutdown {
   /** Stores a batch with all its tasks in one transaction and queues them all, or none (429, 503). */
   async acceptBatch(batchId: string, owner: string | null, tasks: NewTask[], notify?: NotifySpec): Promise<void> {
     const reservation = await this.admission.reserveAll(tasks.length);
-    let stored = false;
-    try {
+    await this.storeUnder(reservation, async () => {
       await this.batches.create(batchId, owner, tasks, notify);
       await this.queueOrUndo(tasks, {
         noun: 'batch',
         what: `batch ${batchId}`,
         undo: () => this.batches.remove(batchId),
       });
-      stored = true;
-    } finally {
-      reservation.settle(stored);
-    }
+    });
   }
 
   /** The tasks that still fit under MAX_ACTIVE_TASKS, in their order, go; the rest are refused. */
@@ -90,9 +87,8 @@ export class TaskIntake implements BeforeApplicationShutdown {
     const { reservation, refusal } = await this.admission.reserveSome(tasks.length);
     const { fit } = reservation;
     const admitted = tasks.slice(0, fit);
-    let stored = false;
-    try {
-      if (admitted.length > 0) {
+    if (admitted.length > 0) {
+      await this.storeUnder(reservation, async () => {
         await this.tasks.create(...admitted);
         const ids = admitted.map((task) => task.id);
         await this.queueOrUndo(admitted, {
@@ -100,12 +96,20 @@ export class TaskIntake implements BeforeApplicationShutdown {
           what: ids.length === 1 ? `task ${ids[0]}` : `${ids.length} tasks (${ids.join(', ')})`,
           undo: () => this.tasks.remove(...ids),
         });
-      }
+      });
+    }
+    return tasks.map((_, index) => (index < fit ? { value: undefined } : { error: refusal }));
+  }
+
+  /** Stores tasks admitted by `reservation`, which counts them as stored only when `store` succeeds. */
+  private async storeUnder(reservation: Reservation, store: () => Promise<void>): Promise<void> {
+    let stored = false;
+    try {
+      await store();
       stored = true;
     } finally {
       reservation.settle(stored);
     }
-    return tasks.map((_, index) => (index < fit ? { value: undefined } : { error: refusal }));
   }
 
   private async queueOrUndo(
