@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { TaskEntity } from '@app/persistence';
+import { TaskEntity, TaskRepository } from '@app/persistence';
 import { openTestDataSource } from '../support/database';
 
 /** The statements prepared on the connection that runs `work` (a transaction holds one connection). */
@@ -43,6 +43,16 @@ describe('prepared statements (DATABASE_PREPARED_STATEMENTS)', () => {
     });
     expect(statements.some((statement) => statement.startsWith('SELECT "TaskEntity"."id"'))).toBe(true);
     expect(statements).not.toContain('SELECT 7 AS seven');
+  });
+
+  it("prepares the stores' statements outside a transaction too (they go straight to node-postgres's pool)", async () => {
+    // One connection: the statement below runs on the connection that is then inspected.
+    await expect(new TaskRepository(prepared).findById('00000000-0000-4000-8000-000000000000')).resolves.toBeNull();
+    const rows: { statement: string }[] = await prepared.query('SELECT statement FROM pg_prepared_statements');
+    const statements = rows.map((row) => row.statement);
+    expect(
+      statements.filter((statement) => /^SELECT id AS "id", .* FROM tasks WHERE id = \$1$/s.test(statement)),
+    ).toHaveLength(1);
   });
 
   it('reports a failing statement as before, and the connection goes on working', async () => {

@@ -1,4 +1,4 @@
-import { CancelledError, isAbortError, sleep, timeoutSignal } from './abort.util';
+import { CancelledError, isAbortError, LinkedAbortController, sleep } from './abort.util';
 
 describe('sleep', () => {
   it('resolves after the delay', async () => {
@@ -47,21 +47,55 @@ describe('isAbortError', () => {
   });
 });
 
-describe('timeoutSignal', () => {
+describe(LinkedAbortController.name, () => {
   it('aborts with a TimeoutError after the delay', async () => {
-    const signal = timeoutSignal(new AbortController().signal, 20);
+    const { signal } = new LinkedAbortController([new AbortController().signal], 20);
     await sleep(60);
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toMatchObject({ name: 'TimeoutError' });
+    expect(isAbortError(signal.reason)).toBe(true);
   });
 
-  it('aborts with the parent reason when the parent aborts first', () => {
-    const parent = new AbortController();
-    const signal = timeoutSignal(parent.signal, 10_000);
+  it('aborts with the reason of whichever parent aborts first, and only once', () => {
+    const [first, second] = [new AbortController(), new AbortController()];
+    const { signal } = new LinkedAbortController([first.signal, second.signal], 10_000);
     const reason = new CancelledError();
-    parent.abort(reason);
+    second.abort(reason);
+    first.abort(new Error('later'));
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBe(reason);
+  });
+
+  it('starts aborted when a parent already is', () => {
+    const parent = new AbortController();
+    parent.abort('gone');
+    expect(new LinkedAbortController([parent.signal], 10_000).signal.reason).toBe('gone');
+  });
+
+  it('aborts by itself, like any AbortController', () => {
+    const linked = new LinkedAbortController([new AbortController().signal]);
+    linked.abort('stop');
+    expect(linked.signal.reason).toBe('stop');
+  });
+
+  it('once released, follows neither its parents nor the clock', async () => {
+    const parent = new AbortController();
+    const linked = new LinkedAbortController([parent.signal], 20);
+    linked.release();
+    parent.abort('too late');
+    await sleep(60);
+    expect(linked.signal.aborted).toBe(false);
+  });
+
+  it('leaves no listener on a long-lived parent after release', () => {
+    const parent = new AbortController();
+    const added = jest.spyOn(parent.signal, 'addEventListener');
+    const removed = jest.spyOn(parent.signal, 'removeEventListener');
+    for (let i = 0; i < 3; i++) new LinkedAbortController([parent.signal], 1_000).release();
+    expect(added).toHaveBeenCalledTimes(3);
+    expect(removed.mock.calls.map(([, listener]) => listener)).toEqual(
+      added.mock.calls.map(([, listener]) => listener),
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-export { CancelledError, isAbortError, sleep, timeoutSignal } from './abort.util';
+export { CancelledError, isAbortError, LinkedAbortController, sleep } from './abort.util';
 export type { BackoffPolicy } from './backoff.util';
 export { backoffDelay } from './backoff.util';
 export type { RetryOptions } from './retry.util';

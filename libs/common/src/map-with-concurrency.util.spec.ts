@@ -71,6 +71,17 @@ describe('mapWithConcurrency', () => {
     await expect(run).rejects.toThrow('job cancelled');
   });
 
+  it("lets go of the caller's signal once it has settled: a long-lived job signal gathers no listeners", async () => {
+    const caller = new AbortController();
+    const added = jest.spyOn(caller.signal, 'addEventListener');
+    const removed = jest.spyOn(caller.signal, 'removeEventListener');
+    let seen: AbortSignal | undefined;
+    await mapWithConcurrency([0, 1], 2, async (_item, _index, signal) => (seen = signal), { signal: caller.signal });
+    expect(removed).toHaveBeenCalledTimes(added.mock.calls.length);
+    caller.abort();
+    expect(seen?.aborted).toBe(false);
+  });
+
   it('handles an empty list', async () => {
     await expect(mapWithConcurrency([], 3, async () => 1)).resolves.toEqual([]);
   });

@@ -1,3 +1,5 @@
+import { LinkedAbortController } from './abort.util';
+
 export interface MapOptions {
   /** Aborts every call's signal (the caller's job was cancelled or ran out of time). */
   signal?: AbortSignal;
@@ -17,8 +19,8 @@ export async function mapWithConcurrency<T, R>(
 ): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const results = new Array<R>(items.length);
-  const siblings = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, siblings.signal]) : siblings.signal;
+  const siblings = new LinkedAbortController(options.signal ? [options.signal] : []);
+  const { signal } = siblings;
   let next = 0;
   let firstError: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
@@ -35,6 +37,7 @@ export async function mapWithConcurrency<T, R>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  siblings.release();
   if (firstError) throw firstError.error;
   return results;
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, describeError, timeoutSignal } from '@app/common';
+import { backoffDelay, describeError, LinkedAbortController } from '@app/common';
 import type { Delivery, DeliveryHandler, DeliveryPolicy, DeliveryReceipt, DeliveryStore } from './delivery.types';
 import { DeliveryError } from './delivery.types';
 
@@ -61,12 +61,15 @@ export class DeliveryDispatcher {
   private async attempt(delivery: Delivery): Promise<void> {
     const handler = this.handlers[delivery.kind];
     let receipt: DeliveryReceipt | void;
+    const deadline = new LinkedAbortController([this.stopped.signal], this.policy.attemptTimeoutMs);
     try {
       if (!handler) throw new DeliveryError(`no handler for deliveries of kind ${delivery.kind}`, false);
-      receipt = await handler(delivery, timeoutSignal(this.stopped.signal, this.policy.attemptTimeoutMs));
+      receipt = await handler(delivery, deadline.signal);
     } catch (error) {
       await this.failed(delivery, error);
       return;
+    } finally {
+      deadline.release();
     }
     await this.store.markDelivered(delivery.id, receipt ?? {});
     this.observe(delivery.kind, 'delivered');

@@ -1,5 +1,5 @@
 import type { Semaphore } from '@app/common';
-import { backoffDelay, describeError, sleep, timeoutSignal } from '@app/common';
+import { backoffDelay, describeError, LinkedAbortController, sleep } from '@app/common';
 import type { AnalysisOutputs, ChatRequest, ChatResponse, LlmProvider } from '@app/contracts';
 import { AnalysisKind, ProviderError } from '@app/contracts';
 import { parseAnalysis } from './analysis/analysis-kinds';
@@ -145,11 +145,11 @@ export class LlmClient {
     await limiter.acquire(tokens, signal);
     const callStarted = performance.now();
     observer?.llmLimiterWait((callStarted - waitStarted) / 1000);
-    const attemptSignal = timeoutSignal(signal, options.timeoutMs);
+    const deadline = new LinkedAbortController([signal], options.timeoutMs);
     const seconds = () => (performance.now() - callStarted) / 1000;
     let error: unknown;
     try {
-      const response = await provider.complete(request, attemptSignal);
+      const response = await provider.complete(request, deadline.signal);
       observer?.llmCall('ok', seconds());
       observer?.llmTokens(response.usage.promptTokens, response.usage.completionTokens);
       await breaker.success();
@@ -158,9 +158,12 @@ export class LlmClient {
     } catch (thrown) {
       if (signal.aborted) throw signal.reason;
       error = thrown;
+    } finally {
+      deadline.release();
     }
-    observer?.llmCall(callOutcome(error, attemptSignal.aborted), seconds());
-    if (attemptSignal.aborted) {
+    const timedOut = deadline.signal.aborted;
+    observer?.llmCall(callOutcome(error, timedOut), seconds());
+    if (timedOut) {
       return new ProviderError(`LLM call timed out after ${options.timeoutMs} ms`, { retryable: true, cause: error });
     }
     if (!(error instanceof ProviderError)) throw error;

@@ -40,12 +40,15 @@ export class PreparingClient extends Client {
 
   override query(...args: unknown[]): never {
     const [text, values, callback] = args;
-    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+    // pg-pool's query() passes a callback; TypeORM's query runner does not.
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && args.length <= 3) {
       const name = statementName(text);
       if (this.prepared.has(name) || this.prepared.size < MAX_PREPARED_PER_CONNECTION) {
         this.prepared.add(name);
         const config: QueryConfig = { name, text, values };
-        return clientQuery.call(this, config);
+        return typeof callback === 'function'
+          ? clientQuery.call(this, config, callback)
+          : clientQuery.call(this, config);
       }
     }
     return clientQuery.apply(this, args);

@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Provider, Type } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { setMaxListeners } from 'node:events';
-import { CancelledError, describeError, publicReason } from '@app/common';
+import { CancelledError, describeError, LinkedAbortController, publicReason } from '@app/common';
 import { JobName, ProviderError, STAGE_QUEUES, StageJob, TaskStage } from '@app/contracts';
 import { TaskRepository } from '@app/persistence';
 import { CancellationRegistry } from './cancellation';
@@ -51,8 +51,8 @@ export class StageWorkers implements BeforeApplicationShutdown {
       const fields = jobFields(job);
       const { signal: cancelled, release } = this.cancellation.track(job.data.taskId);
       // Bull's own job timeout fails the job but leaves its work running: the deadline aborts the work.
-      const deadline = AbortSignal.timeout(limits.timeoutMs);
-      const signal = AbortSignal.any([cancelled, deadline]);
+      const deadline = new LinkedAbortController([cancelled], limits.timeoutMs);
+      const { signal } = deadline;
       // One job fans out to many concurrent calls that all listen to this signal.
       setMaxListeners(0, signal);
       logger.debug({ ...fields, event: 'started', msg: `${job.id} (attempt ${fields.attempt}) started` });
@@ -64,7 +64,7 @@ export class StageWorkers implements BeforeApplicationShutdown {
         logger.log({ ...fields, event, duration_ms, msg: `${job.id} (attempt ${fields.attempt}) ${outcome}` });
       } catch (error) {
         const duration_ms = Date.now() - startedAt;
-        if (!cancelled.aborted && deadline.aborted) {
+        if (!cancelled.aborted && signal.aborted) {
           logger.warn({
             ...fields,
             event: 'timed_out',
@@ -100,6 +100,7 @@ export class StageWorkers implements BeforeApplicationShutdown {
         });
         throw error;
       } finally {
+        deadline.release();
         release();
       }
     });

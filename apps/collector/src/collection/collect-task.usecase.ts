@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { describeError, isAbortError, mapWithConcurrency, retry, timeoutSignal } from '@app/common';
+import { describeError, isAbortError, LinkedAbortController, mapWithConcurrency, retry } from '@app/common';
 import type { CollectTaskJob, DataSourceReader, SourceRecord, SourceSpec } from '@app/contracts';
 import { ProviderError, TaskStage, TaskStatus } from '@app/contracts';
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
@@ -118,14 +118,18 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
           dropped = 0;
           // openSource() dropped what an earlier run left before the first attempt.
           if (attempt > 1) await store(() => this.collection.discardUnsettled(taskId, source.id));
-          const batches = this.reader.read(source, timeoutSignal(attemptSignal, this.options.sourceTimeoutMs));
-          for await (const batch of batches) {
-            const processed = process(batch);
-            if (!(await store(() => this.collection.saveBatch(taskId, source.id, stored, processed.records)))) {
-              throw new SourceClosed();
+          const deadline = new LinkedAbortController([attemptSignal], this.options.sourceTimeoutMs);
+          try {
+            for await (const batch of this.reader.read(source, deadline.signal)) {
+              const processed = process(batch);
+              if (!(await store(() => this.collection.saveBatch(taskId, source.id, stored, processed.records)))) {
+                throw new SourceClosed();
+              }
+              stored += processed.records.length;
+              dropped += processed.dropped;
             }
-            stored += processed.records.length;
-            dropped += processed.dropped;
+          } finally {
+            deadline.release();
           }
         },
         {

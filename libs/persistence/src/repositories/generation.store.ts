@@ -133,7 +133,8 @@ export class GenerationStore {
    * statement, so a re-run that finds the dimension stored changes nothing.
    */
   async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
-    await this.db.query(
+    await selectRows(
+      this.db.manager,
       `WITH stored AS (
          INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT DO NOTHING RETURNING dimension_id),

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { EffectiveLimits, TaskSpec } from '@app/contracts';
 import { TaskPriority, TaskStatus } from '@app/contracts';
+import { selectRows } from './sql';
 
 /** A task to store as it was accepted: its specification and what the gateway decided about it. */
 export interface NewTask {
@@ -41,7 +42,8 @@ export async function insertTasks(
       hard_limit_s: task.limits.hardSeconds,
       batch_index: batchId === null ? null : start + offset,
     }));
-    await manager.query(
+    await selectRows(
+      manager,
       `INSERT INTO tasks (id, status, stage, spec, sources_total, dimensions_total, owner, labels, retry_of,
                           priority, soft_limit_s, hard_limit_s, batch_id, batch_index)
        SELECT r.id, $2, NULL, r.spec, r.sources_total, r.dimensions_total, r.owner, r.labels, r.retry_of,

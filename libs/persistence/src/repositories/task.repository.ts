@@ -27,6 +27,9 @@ export interface TaskFailure {
  */
 @Injectable()
 export class TaskRepository {
+  /** TaskEntity's columns as a select list, read from TypeORM's metadata on first use. */
+  private entityColumns?: string;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
@@ -69,7 +72,8 @@ export class TaskRepository {
    * recovery sweep looks after them.
    */
   async markQueued(...ids: string[]): Promise<void> {
-    await this.db.query(
+    await selectRows(
+      this.db.manager,
       'UPDATE tasks SET stage = $2, updated_at = now() WHERE id = ANY($1::uuid[]) AND status = $3 AND stage IS NULL',
       [ids, TaskStage.COLLECT, TaskStatus.PENDING],
     );
@@ -90,8 +94,16 @@ export class TaskRepository {
     return rows.map((row) => row.id);
   }
 
-  findById(id: string): Promise<TaskEntity | null> {
-    return this.db.getRepository(TaskEntity).findOneBy({ id });
+  /** The whole task row as TaskEntity, by raw SQL (a query builder per stage job cost more than its statement). */
+  async findById(id: string): Promise<TaskEntity | null> {
+    this.entityColumns ??= this.db
+      .getMetadata(TaskEntity)
+      .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
+      .join(', ');
+    const row = await selectRow<TaskEntity>(this.db.manager, `SELECT ${this.entityColumns} FROM tasks WHERE id = $1`, [
+      id,
+    ]);
+    return row ?? null;
   }
 
   /**
