@@ -736,7 +736,7 @@ describe('persistence stores (Postgres)', () => {
       expect(await taskRow(id)).toMatchObject({ recordsEvaluated: 1, recordsFailed: 3, error: null });
     });
 
-    it('lists the unfinished chunks and tells whether a chunk is done', async () => {
+    it('lists the unfinished chunks, tells whether a chunk is done, and reads only unfinished chunks', async () => {
       const { id, state } = await taskInEvaluate({ s1: 12 }, 2);
       expect(state.chunksTotal).toBe(6);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 0 })).toEqual([0, 1, 2, 3, 4, 5]);
@@ -747,6 +747,9 @@ describe('persistence stores (Postgres)', () => {
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 }, 1)).toEqual([1]);
       expect(await evaluations.isChunkDone(id, 2)).toBe(true);
       expect(await evaluations.isChunkDone(id, 3)).toBe(false);
+      // A stored chunk has no records left to evaluate; an unfinished one has its own.
+      expect(await evaluations.chunkRecords(id, 2)).toEqual([]);
+      expect((await evaluations.chunkRecords(id, 3)).map((record) => record.recordId)).toEqual(['s1-6', 's1-7']);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 0, chunksDone: 0 })).toEqual([]);
       expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
     });

@@ -43,7 +43,8 @@ function chunkRecords(...ids: string[]): ChunkRecord[] {
 function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskState | undefined } = {}) {
   const evaluations = {
     isChunkDone: jest.fn(async () => options.done ?? false),
-    chunkRecords: jest.fn(async () => options.records ?? chunkRecords('r1', 'r2', 'r3')),
+    // As the store: a stored chunk has no records left to evaluate.
+    chunkRecords: jest.fn(async () => (options.done ? [] : (options.records ?? chunkRecords('r1', 'r2', 'r3')))),
     saveChunk: jest.fn(async (_taskId: string, _chunk: number, _outcomes: readonly RecordOutcome[]) =>
       'after' in options ? options.after : state(),
     ),
@@ -78,10 +79,21 @@ describe(EvaluateChunkUseCase.name, () => {
     const { execute, scorer, evaluations } = setup({ done: true });
 
     await expect(execute(1)).resolves.toEqual(skipped('already-done'));
+    expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 1);
     expect(evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 1);
-    expect(evaluations.chunkRecords).not.toHaveBeenCalled();
     expect(scorer.score).not.toHaveBeenCalled();
     expect(evaluations.saveChunk).not.toHaveBeenCalled();
+  });
+
+  it("asks for the chunk's marker only when it finds no records, and stores an empty chunk that is not stored", async () => {
+    const withRecords = setup();
+    await withRecords.execute(1);
+    expect(withRecords.evaluations.isChunkDone).not.toHaveBeenCalled();
+
+    const empty = setup({ records: [] });
+    await expect(empty.execute(2)).resolves.toMatchObject({ kind: 'done', detail: { chunk: 2, evaluated: 0 } });
+    expect(empty.evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 2);
+    expect(empty.evaluations.saveChunk).toHaveBeenCalledWith(TASK_ID, 2, [], {});
   });
 
   it("scores every record of the chunk and saves an outcome for each, in the chunk's order", async () => {

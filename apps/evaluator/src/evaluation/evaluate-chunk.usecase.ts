@@ -39,9 +39,9 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     task: TaskEntity,
     signal: AbortSignal,
   ): Promise<StageOutcome<EvaluateDetail>> {
-    if (await this.evaluations.isChunkDone(taskId, chunk)) return skipped('already-done');
-
     const records = await this.evaluations.chunkRecords(taskId, chunk);
+    // None: stored already (a chunk is never cut empty; were one, it is stored below and counts).
+    if (records.length === 0 && (await this.evaluations.isChunkDone(taskId, chunk))) return skipped('already-done');
     const meters = new UsageMeters();
     // Past the soft time limit the task takes no new work: the chunk's records stay unscored. A record
     // that throws (rather than fails) stops its siblings before the job fails and is retried.

@@ -41,11 +41,17 @@ export class EvaluationStore {
     return row !== undefined;
   }
 
+  /**
+   * The records of a chunk that is not stored yet, in collection order; none once it is stored, so
+   * that a job needs no separate look-up of the chunk's marker (isChunkDone tells the two apart).
+   */
   chunkRecords(taskId: string, chunk: number): Promise<ChunkRecord[]> {
     return selectRows<ChunkRecord>(
       this.db.manager,
       `SELECT source_id AS "sourceId", record_id AS "recordId", content, fields
-       FROM task_records WHERE task_id = $1 AND chunk = $2 ORDER BY source_id, position`,
+       FROM task_records WHERE task_id = $1 AND chunk = $2
+         AND NOT EXISTS (SELECT 1 FROM evaluation_chunks WHERE task_id = $1 AND chunk = $2)
+       ORDER BY source_id, position`,
       [taskId, chunk],
     );
   }
