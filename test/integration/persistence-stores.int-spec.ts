@@ -352,7 +352,7 @@ describe('persistence stores (Postgres)', () => {
 
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 5 });
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(5);
-      expect(await collection.settledSourceIds(id)).toEqual(new Set(['s1']));
+      expect((await collection.openCollection(id)).settled).toEqual(new Set(['s1']));
       const [source] = await db.query<object[]>(
         'SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1',
         [id],
@@ -556,6 +556,23 @@ describe('persistence stores (Postgres)', () => {
       await db.query('UPDATE tasks SET soft_limited_at = now() WHERE id = $1', [id]);
       expect(await collection.openSource(id, 's1')).toBe(false);
       expect(await storedIds(id, 's1')).toHaveLength(1);
+    });
+
+    it("opens a collect job: the settled sources, and every unsettled source's leftovers dropped", async () => {
+      const id = await runningTask(['s1', 's2', 's3']);
+      await collection.saveBatch(id, 's1', 0, records('s1', 3));
+      await collection.saveBatch(id, 's3', 0, records('s3', 1));
+      await storeSource(collection, settlement(id, 's2'), records('s2', 2));
+      expect(await collection.openCollection(id)).toEqual({ open: true, settled: new Set(['s2']) });
+      expect(await storedIds(id, 's1')).toEqual([]);
+      expect(await storedIds(id, 's3')).toEqual([]);
+      expect(await storedIds(id, 's2')).toHaveLength(2);
+      // Past the soft limit it is not open, and nothing is dropped; a task that is gone is not open either.
+      await collection.saveBatch(id, 's1', 0, records('s1', 1));
+      await db.query('UPDATE tasks SET soft_limited_at = now() WHERE id = $1', [id]);
+      expect(await collection.openCollection(id)).toEqual({ open: false, settled: new Set(['s2']) });
+      expect(await storedIds(id, 's1')).toHaveLength(1);
+      expect(await collection.openCollection(randomUUID())).toEqual({ open: false, settled: new Set() });
     });
 
     it('drops what a source delivered before it failed', async () => {

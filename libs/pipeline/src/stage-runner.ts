@@ -63,7 +63,8 @@ export class StageRunner {
     useCase: StageUseCase<T, D>,
     signal: AbortSignal,
   ): Promise<StageOutcome<D>> {
-    const task = await this.load(job.taskId);
+    // The first job of a pending task starts it.
+    const task = await this.tasks.start(job.taskId);
     if (!task) return skipped('task-not-found');
     if (task.status !== TaskStatus.RUNNING) return skipped('task-not-running');
     if (task.stage !== stage) {
@@ -78,13 +79,6 @@ export class StageRunner {
       this.events.progress(outcome.task, useCase.progress(outcome.task, outcome.detail));
     }
     return outcome;
-  }
-
-  private async load(taskId: string): Promise<TaskEntity | undefined> {
-    const task = (await this.tasks.findById(taskId)) ?? undefined;
-    if (task?.status !== TaskStatus.PENDING) return task;
-    const started = await this.tasks.start(taskId);
-    return started && Object.assign(task, started);
   }
 }
 

@@ -101,15 +101,19 @@ class FakeCollectionStore {
   after: TaskState | undefined = state({ stage: TaskStage.EVALUATE, chunksTotal: 1, recordsTotal: 4 });
   readonly finishCollection = jest.fn(async (_taskId: string, _chunkSize: number) => this.after);
 
-  async settledSourceIds(): Promise<Set<string>> {
-    return this.settled;
-  }
-
-  /** Whether the task is past its soft time limit (openSource then refuses new work). */
+  /** Whether the task is past its soft time limit (opening then refuses new work). */
   softLimited = false;
   readonly discarded: string[] = [];
+  /** Sources opened on their own (those that did not start with the job). */
+  readonly openedAlone: string[] = [];
+
+  async openCollection(): Promise<{ open: boolean; settled: Set<string> }> {
+    if (!this.softLimited) for (const sourceId of this.stored.keys()) this.stored.set(sourceId, []);
+    return { open: !this.softLimited, settled: this.settled };
+  }
 
   async openSource(_taskId: string, sourceId: string): Promise<boolean> {
+    this.openedAlone.push(sourceId);
     if (this.softLimited) return false;
     this.stored.set(sourceId, []);
     return true;
@@ -127,7 +131,7 @@ class FakeCollectionStore {
     records: readonly CollectedRecord[],
   ): Promise<boolean> {
     if (!this.open) return false;
-    this.stored.get(sourceId)!.push({ position, records });
+    this.stored.set(sourceId, [...(this.stored.get(sourceId) ?? []), { position, records }]);
     return true;
   }
 
@@ -438,13 +442,13 @@ describe(CollectTaskUseCase.name, () => {
 
     expect(collection.collected[0].records.map((record) => record.id)).toEqual(['a-r0', 'a-r1', 'a-more-r0']);
     expect(collection.collected[0].settlement.attempts).toBe(2);
-    // The first attempt's leftovers of an earlier run went with openSource(); the retry discards its own.
+    // The first attempt's leftovers of an earlier run went with the job's opening; the retry discards its own.
     expect(collection.discarded).toEqual(['a']);
   });
 
   it('fetches no source past the soft time limit: each is settled failed, saying why', async () => {
     const reader = new FakeReader(async (s) => records(s.id));
-    const { execute, collection } = setup({ reader, spec: spec('a', 'b') });
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b', 'c'), collect: { sourceConcurrency: 2 } });
     collection.softLimited = true;
 
     await execute(live());
@@ -454,8 +458,24 @@ describe(CollectTaskUseCase.name, () => {
       [
         ['a', 0, 'source a not fetched: the task reached its soft time limit'],
         ['b', 0, 'source b not fetched: the task reached its soft time limit'],
+        ['c', 0, 'source c not fetched: the task reached its soft time limit'],
       ],
     );
+  });
+
+  it('opens the sources that start with the job by its opening, and a later one at its own start', async () => {
+    const reader = new FakeReader(async (s) => {
+      // The soft limit passes while the first sources are read: the third, started after, is not fetched.
+      if (s.id === 'b') collection.softLimited = true;
+      return records(s.id);
+    });
+    const { execute, collection } = setup({ reader, spec: spec('a', 'b', 'c'), collect: { sourceConcurrency: 2 } });
+
+    await execute(live());
+
+    expect(collection.openedAlone).toEqual(['c']);
+    expect(collection.collected.map(({ settlement }) => settlement.sourceId).sort()).toEqual(['a', 'b']);
+    expect(collection.failed.map(({ settlement }) => settlement.sourceId)).toEqual(['c']);
   });
 
   it('stops reading a source, neither collected nor failed, once the task ended under it', async () => {

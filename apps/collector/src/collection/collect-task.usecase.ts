@@ -50,7 +50,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     task: TaskEntity,
     signal: AbortSignal,
   ): Promise<StageOutcome<CollectDetail>> {
-    const settled = await this.collection.settledSourceIds(taskId);
+    const { open, settled } = await this.collection.openCollection(taskId);
     const pending = task.spec.sources.filter((source) => !settled.has(source.id));
     this.events.progress(task, `collecting ${pending.length} source(s)`);
     const chain = new ProcessingChain(task.spec.processing);
@@ -59,12 +59,14 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     const outcomes = await mapWithConcurrency(
       pending,
       this.options.sourceConcurrency,
-      (source, _index, sourceSignal) =>
+      (source, index, sourceSignal) =>
         this.collectSource(
           taskId,
           source,
           (records) => chainSourceRecords(chain, source.id, records, { evaluate, now: new Date() }),
           sourceSignal,
+          // The sources that start at once go by the job's own opening; a later one opens at its start.
+          index < this.options.sourceConcurrency ? open : undefined,
         ),
       { signal },
     );
@@ -93,17 +95,19 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
    * Reads one source, putting each batch through the processing chain and storing it as it streams
    * in (a source is never held whole), then settles it. Only the source's failure settles it as
    * failed: a failure to store (Postgres down) propagates, so that Bull retries the job instead of
-   * blaming the source. Each attempt starts afresh.
+   * blaming the source. Each attempt starts afresh. `opened`: whether the job's opening found the task
+   * taking new work, for a source that starts with the job (undefined: it opens itself).
    */
   private async collectSource(
     taskId: string,
     source: SourceSpec,
     process: (records: SourceRecord[]) => { records: CollectedRecord[]; dropped: number },
     signal: AbortSignal,
+    opened: boolean | undefined,
   ): Promise<'collected' | 'failed' | 'skipped'> {
     const startedAt = Date.now();
     // Past the soft time limit the task takes no new work: a source not fetched yet stays unfetched.
-    if (!(await this.collection.openSource(taskId, source.id))) {
+    if (!(opened ?? (await this.collection.openSource(taskId, source.id)))) {
       const message = `source ${source.id} not fetched: the task reached its soft time limit`;
       return this.settleFailed({ taskId, sourceId: source.id, attempts: 0, durationMs: 0 }, message);
     }
@@ -116,7 +120,7 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
           attempts = attempt;
           stored = 0;
           dropped = 0;
-          // openSource() dropped what an earlier run left before the first attempt.
+          // Opening the source dropped what an earlier run left before the first attempt.
           if (attempt > 1) await store(() => this.collection.discardUnsettled(taskId, source.id));
           const deadline = new LinkedAbortController([attemptSignal], this.options.sourceTimeoutMs);
           try {

@@ -9,7 +9,7 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { currentState, lockActiveTask, selectRow, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface SourceSettlement {
   taskId: string;
@@ -40,19 +40,29 @@ export interface StreamedSource {
 export class CollectionStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async settledSourceIds(taskId: string): Promise<Set<string>> {
-    const rows = await selectRows<{ source_id: string }>(
+  /**
+   * Opens a collect job, in one statement: the sources settled already (a re-run skips them), whether
+   * the task still takes new work (false past its soft time limit, or when it is gone), and if so,
+   * what an earlier, unfinished run stored for the sources not settled is dropped (discardUnsettled).
+   */
+  async openCollection(taskId: string): Promise<{ open: boolean; settled: Set<string> }> {
+    const row = await selectRow<{ open: boolean; settled: string[] }>(
       this.db.manager,
-      'SELECT source_id FROM task_sources WHERE task_id = $1',
+      `WITH open AS (SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL),
+       dropped AS (
+         DELETE FROM task_records r WHERE r.task_id = $1 AND EXISTS (SELECT 1 FROM open)
+         AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = r.source_id))
+       SELECT EXISTS (SELECT 1 FROM open) AS open,
+         ARRAY(SELECT source_id FROM task_sources WHERE task_id = $1 ORDER BY source_id) AS settled`,
       [taskId],
     );
-    return new Set(rows.map((row) => row.source_id));
+    return { open: row?.open === true, settled: new Set(row?.settled ?? []) };
   }
 
   /**
-   * Before a source's first attempt: whether the task still takes new work (false past its soft time
-   * limit, or when it is gone), and if so, what an earlier, unfinished run stored for the unsettled
-   * source is dropped (discardUnsettled) in the same statement.
+   * openCollection() for one source, before the first attempt of a source that starts later in the
+   * job: whether the task still takes new work, and if so, what an earlier run left of the source is
+   * dropped in the same statement.
    */
   async openSource(taskId: string, sourceId: string): Promise<boolean> {
     const row = await selectRow<{ open: boolean }>(

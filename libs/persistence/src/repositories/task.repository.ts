@@ -27,8 +27,7 @@ export interface TaskFailure {
  */
 @Injectable()
 export class TaskRepository {
-  /** TaskEntity's columns as a select list, read from TypeORM's metadata on first use. */
-  private entityColumns?: string;
+  private entitySelectList?: string;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -96,14 +95,21 @@ export class TaskRepository {
 
   /** The whole task row as TaskEntity, by raw SQL (a query builder per stage job cost more than its statement). */
   async findById(id: string): Promise<TaskEntity | null> {
-    this.entityColumns ??= this.db
+    const row = await selectRow<TaskEntity>(
+      this.db.manager,
+      `SELECT ${this.entityColumns()} FROM tasks WHERE id = $1`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /** TaskEntity's columns as a select list, read from TypeORM's metadata once. */
+  private entityColumns(): string {
+    this.entitySelectList ??= this.db
       .getMetadata(TaskEntity)
       .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
       .join(', ');
-    const row = await selectRow<TaskEntity>(this.db.manager, `SELECT ${this.entityColumns} FROM tasks WHERE id = $1`, [
-      id,
-    ]);
-    return row ?? null;
+    return this.entitySelectList;
   }
 
   /**
@@ -155,19 +161,24 @@ export class TaskRepository {
   }
 
   /**
-   * Moves a pending task to running, in collect (its job may run before the gateway marked it
-   * queued); returns the task's state either way (undefined if it is gone).
+   * The task as a stage job sees it, in one statement: a pending task is moved to running, in collect,
+   * on the way (its first job starts it, and may run before the gateway marked it queued); any other
+   * task is returned as it is. Undefined when there is no such task.
    */
-  async start(id: string): Promise<TaskState | undefined> {
-    const started = await selectRow<TaskState>(
+  async start(id: string): Promise<TaskEntity | undefined> {
+    const columns = this.entityColumns();
+    return selectRow<TaskEntity>(
       this.db.manager,
-      `UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now(),
-         soft_deadline_at = now() + make_interval(secs => soft_limit_s),
-         hard_deadline_at = now() + make_interval(secs => hard_limit_s)
-       WHERE id = $1 AND status = $3 RETURNING ${TASK_STATE_COLUMNS}`,
+      `WITH started AS (
+         UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now(),
+           soft_deadline_at = now() + make_interval(secs => soft_limit_s),
+           hard_deadline_at = now() + make_interval(secs => hard_limit_s)
+         WHERE id = $1 AND status = $3 RETURNING ${columns})
+       SELECT * FROM started
+       UNION ALL
+       SELECT ${columns} FROM tasks WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM started)`,
       [id, TaskStatus.RUNNING, TaskStatus.PENDING, TaskStage.COLLECT],
     );
-    return started ?? this.state(id);
   }
 
   /** Fails a task that has not ended yet; false when it had ended already. */
