@@ -31,6 +31,7 @@ const TASK = {
   recordsFailed: 2,
   recordsDropped: 3,
   sourcesFailed: 1,
+  dimensionsDone: 0,
 } as TaskEntity;
 
 function dimensionResult(dimension: DimensionSpec, summary: string): DimensionResultDto {
@@ -59,7 +60,9 @@ const SUMMARY_USAGE: LlmUsage = { promptTokens: 30, completionTokens: 20, calls:
 function setup(
   options: { finished?: DimensionResultDto[]; completed?: TaskStatus | undefined; task?: TaskEntity } = {},
 ) {
-  const task = options.task ?? TASK;
+  // As the task row counts them: one per stored dimension.
+  const base = options.task ?? TASK;
+  const task = options.finished ? { ...base, dimensionsDone: options.finished.length } : base;
   const scoresByDimension = new Map<string, RecordScore[]>(
     DIMENSIONS.map((d) => [d.id, [{ sourceId: 's', recordId: `${d.id}-r`, score: 0.9 }]]),
   );
@@ -170,6 +173,12 @@ describe(GenerateResultUseCase.name, () => {
     const [, result] = generation.complete.mock.calls[0];
     expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
     expect(result.dimensions[1]).toBe(stored);
+  });
+
+  it('reads no stored dimensions of a task that has none counted', async () => {
+    const { execute, generation } = setup();
+    await execute();
+    expect(generation.finishedDimensions).not.toHaveBeenCalled();
   });
 
   it('does not call the reporter at all when every dimension was finished already', async () => {

@@ -53,7 +53,11 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     task: TaskEntity,
     signal: AbortSignal,
   ): Promise<StageOutcome<GenerateDetail>> {
-    const finished = await this.generation.finishedDimensions(taskId);
+    // A stored dimension is counted in the same statement: with none counted, there is none to read.
+    const finished =
+      task.dimensionsDone > 0
+        ? await this.generation.finishedDimensions(taskId)
+        : new Map<string, DimensionResultDto>();
     const dimensions = await mapWithConcurrency(
       task.spec.dimensions,
       this.dimensionConcurrency,
