@@ -526,6 +526,48 @@ describe('persistence stores (Postgres)', () => {
       expect(await storedIds(id, 's1')).toHaveLength(5);
     });
 
+    it('settles a source with its last batch in the same statement, counting both what was stored and that batch', async () => {
+      const id = await runningTask(['s1', 's2']);
+      const all = records('s1', 5);
+      all[4] = { ...all[4], status: RecordEvaluationStatus.FAILED, error: 'refused by its chain' };
+      expect(await collection.saveBatch(id, 's1', 0, all.slice(0, 3))).toBe(true);
+      // The last batch repeats a stored record: left out, and counted as dropped.
+      const last = [all[2], all[3], all[4]];
+      expect(
+        await collection.saveCollected(
+          settlement(id, 's1'),
+          { offered: 6, dropped: 1 },
+          { position: 3, records: last },
+        ),
+      ).toEqual({ records: 5, dropped: 2 });
+      expect(await storedIds(id, 's1')).toEqual(all.map((record) => record.id));
+      expect(await taskRow(id)).toMatchObject({
+        sourcesCollected: 1,
+        recordsTotal: 5,
+        recordsFailed: 1,
+        recordsDropped: 2,
+      });
+      // Settled already, or the task ended: the last batch is not stored and nothing is counted.
+      expect(
+        await collection.saveCollected(
+          settlement(id, 's1'),
+          { offered: 1, dropped: 0 },
+          { position: 5, records: records('late', 1) },
+        ),
+      ).toBeUndefined();
+      await tasks.cancel(id);
+      expect(
+        await collection.saveCollected(
+          settlement(id, 's2'),
+          { offered: 2, dropped: 0 },
+          { position: 0, records: records('s2', 2) },
+        ),
+      ).toBeUndefined();
+      expect(await storedIds(id, 's1')).toHaveLength(5);
+      expect(await storedIds(id, 's2')).toEqual([]);
+      expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 5 });
+    });
+
     it('stores no batch for a task that has ended', async () => {
       const id = await runningTask(['s1']);
       await tasks.cancel(id);

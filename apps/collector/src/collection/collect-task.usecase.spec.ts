@@ -95,6 +95,8 @@ class FakeCollectionStore {
   readonly stored = new Map<string, { position: number; records: readonly CollectedRecord[] }[]>();
   readonly collected: { settlement: SourceSettlement; records: CollectedRecord[]; streamed: StreamedSource }[] = [];
   readonly failed: { settlement: SourceSettlement; error: string }[] = [];
+  /** The batch each settlement stored itself (the source's last). */
+  readonly lastBatches: { sourceId: string; position: number; records: readonly CollectedRecord[] }[] = [];
   settled = new Set<string>();
   /** Whether the source is still open for batches: false once the task ended. */
   open = true;
@@ -138,8 +140,11 @@ class FakeCollectionStore {
   async saveCollected(
     settlement: SourceSettlement,
     streamed: StreamedSource,
+    last: { position: number; records: readonly CollectedRecord[] } = { position: 0, records: [] },
   ): Promise<{ records: number; dropped: number } | undefined> {
-    const records = (this.stored.get(settlement.sourceId) ?? []).flatMap((batch) => batch.records);
+    if (!this.open) return undefined;
+    this.lastBatches.push({ sourceId: settlement.sourceId, ...last });
+    const records = [...(this.stored.get(settlement.sourceId) ?? []), last].flatMap((batch) => batch.records);
     this.collected.push({ settlement, records, streamed });
     return { records: records.length, dropped: streamed.dropped };
   }
@@ -394,7 +399,8 @@ describe(CollectTaskUseCase.name, () => {
   });
 
   it('lets a failure to store propagate (so Bull retries the job) instead of blaming the source', async () => {
-    const { execute, collection } = setup({ reader: okReader() });
+    // Batches of 2: the first batch of each source is stored while the next is read.
+    const { execute, collection } = setup({ reader: new FakeReader(async (s) => records(s.id, 4), 2) });
     collection.saveBatch = jest.fn().mockRejectedValue(new Error('Postgres is down'));
     await expect(execute(live())).rejects.toThrow('Postgres is down');
     expect(collection.failed).toEqual([]);
@@ -409,7 +415,7 @@ describe(CollectTaskUseCase.name, () => {
     expect(events.progress).not.toHaveBeenCalledWith(expect.anything(), expect.stringMatching(/source a collected/));
   });
 
-  it('stores a source batch by batch as it streams in, at consecutive positions, then settles it', async () => {
+  it('stores a source batch by batch as it streams in, at consecutive positions, the last with its settlement', async () => {
     const reader = new FakeReader(async (s) => records(s.id, 5), 2);
     const { execute, collection, events } = setup({ reader, spec: spec('a') });
 
@@ -418,8 +424,9 @@ describe(CollectTaskUseCase.name, () => {
     expect(collection.stored.get('a')!.map((batch) => [batch.position, batch.records.length])).toEqual([
       [0, 2],
       [2, 2],
-      [4, 1],
     ]);
+    expect(collection.lastBatches.map(({ position, records }) => [position, records.length])).toEqual([[4, 1]]);
+    expect(collection.collected[0].records.map((record) => record.id)).toEqual(records('a', 5).map((r) => r.id));
     expect(collection.collected[0].streamed).toEqual({ offered: 5, dropped: 0 });
     expect(events.progress).toHaveBeenCalledWith(expect.anything(), 'source a collected (5 records)');
   });

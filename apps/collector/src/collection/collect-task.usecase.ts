@@ -114,22 +114,29 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     let attempts = 0;
     let stored = 0;
     let dropped = 0;
+    // The batch read last is held back: it is stored with the settlement, in one statement.
+    let last: CollectedRecord[] = [];
     try {
       await retry(
         async (attempt, attemptSignal) => {
           attempts = attempt;
           stored = 0;
           dropped = 0;
+          last = [];
           // Opening the source dropped what an earlier run left before the first attempt.
           if (attempt > 1) await store(() => this.collection.discardUnsettled(taskId, source.id));
           const deadline = new LinkedAbortController([attemptSignal], this.options.sourceTimeoutMs);
           try {
             for await (const batch of this.reader.read(source, deadline.signal)) {
               const processed = process(batch);
-              if (!(await store(() => this.collection.saveBatch(taskId, source.id, stored, processed.records)))) {
-                throw new SourceClosed();
+              if (last.length > 0) {
+                const held = last;
+                if (!(await store(() => this.collection.saveBatch(taskId, source.id, stored, held)))) {
+                  throw new SourceClosed();
+                }
+                stored += held.length;
               }
-              stored += processed.records.length;
+              last = processed.records;
               dropped += processed.dropped;
             }
           } finally {
@@ -155,7 +162,8 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     }
     const settled = await this.collection.saveCollected(
       { taskId, sourceId: source.id, attempts, durationMs: Date.now() - startedAt },
-      { offered: stored, dropped },
+      { offered: stored + last.length, dropped },
+      { position: stored, records: last },
     );
     if (!settled) return 'skipped';
     const droppedNote = settled.dropped > 0 ? `, ${settled.dropped} dropped by the chain` : '';

@@ -102,15 +102,6 @@ export class CollectionStore {
     position: number,
     records: readonly CollectedRecord[],
   ): Promise<boolean> {
-    const batch = records.map((record, offset) => ({
-      id: record.id,
-      position: position + offset,
-      content: record.content,
-      fields: record.fields,
-      status: record.status,
-      error: record.error,
-      dedupe_key: record.dedupeKey,
-    }));
     const row = await selectRow<{ open: boolean }>(
       this.db.manager,
       `WITH open AS (
@@ -125,35 +116,52 @@ export class CollectionStore {
          WHERE open.open
          ON CONFLICT DO NOTHING RETURNING 1)
        SELECT open FROM open`,
-      [taskId, sourceId, JSON.stringify(batch), ACTIVE_STATUSES],
+      [taskId, sourceId, recordRows(position, records), ACTIVE_STATUSES],
     );
     return row?.open ?? false;
   }
 
   /**
-   * Settles a source whose records are stored, counting them (and the failed ones among them) from
-   * what the table holds; records offered but left out as duplicates count as dropped, beside those the
-   * chain filtered out. Undefined when nothing changed: the source had been settled already (a re-run),
-   * or the task has ended (a late write must not change a cancelled task's figures).
+   * Settles a source, storing its last batch (`last`, at `position` among its records; none when it
+   * was stored by saveBatch) in the same statement, and counts its records (and the failed ones among
+   * them) from what the table holds plus what this statement stored; records offered but left out as
+   * duplicates count as dropped, beside those the chain filtered out. Undefined when nothing changed:
+   * the source had been settled already (a re-run), or the task has ended (a late write must not
+   * change a cancelled task's figures).
    */
   async saveCollected(
     settlement: SourceSettlement,
     streamed: StreamedSource,
+    last: { position: number; records: readonly CollectedRecord[] } = { position: 0, records: [] },
   ): Promise<{ records: number; dropped: number } | undefined> {
-    // One statement where a transaction took five (ADR 18). Its FOR UPDATE takes the task row's lock
-    // as lockActiveTask() does (a cancel waits, or is seen: the status is checked again on the row's
-    // latest version); the counts follow from the settlement's insert, so a re-run changes nothing.
+    // One statement where a transaction took five (ADR 18), and the last batch's own (ADR 21). Its FOR
+    // UPDATE takes the task row's lock as lockActiveTask() does (a cancel waits, or is seen: the
+    // status is checked again on the row's latest version); the counts follow from the settlement's
+    // insert, so a re-run changes nothing. The rows this statement inserts are not in its snapshot:
+    // they are counted from the insert's RETURNING.
     const row = await selectRow<{ records: number; dropped: number }>(
       this.db.manager,
       `WITH active AS (
          SELECT id FROM tasks WHERE id = $1 AND status = ANY($6) FOR UPDATE),
+       open AS (
+         SELECT 1 FROM active WHERE NOT EXISTS (SELECT 1 FROM task_sources WHERE task_id = $1 AND source_id = $2)),
+       inserted AS (
+         INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
+         SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
+         FROM jsonb_to_recordset($10::jsonb)
+           AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar),
+           open
+         ON CONFLICT DO NOTHING RETURNING status),
        counted AS (
-         SELECT count(*)::int AS records, (count(*) FILTER (WHERE status = $7))::int AS failed,
-                $8::int + GREATEST(0, $9::int - count(*)::int) AS dropped
-         FROM task_records WHERE task_id = $1 AND source_id = $2),
+         SELECT s.records + i.records AS records, s.failed + i.failed AS failed,
+                $8::int + GREATEST(0, $9::int - (s.records + i.records)) AS dropped
+         FROM (SELECT count(*)::int AS records, (count(*) FILTER (WHERE status = $7))::int AS failed
+               FROM task_records WHERE task_id = $1 AND source_id = $2) s,
+              (SELECT count(*)::int AS records, (count(*) FILTER (WHERE status = $7))::int AS failed
+               FROM inserted) i),
        settled AS (
          INSERT INTO task_sources (task_id, source_id, outcome, records, attempts, duration_ms, error)
-         SELECT $1, $2, $3, counted.records, $4, $5, NULL FROM counted, active
+         SELECT $1, $2, $3, counted.records, $4, $5, NULL FROM counted, open
          ON CONFLICT DO NOTHING RETURNING source_id),
        counters AS (
          UPDATE tasks SET sources_collected = sources_collected + 1, records_total = records_total + c.records,
@@ -171,6 +179,7 @@ export class CollectionStore {
         RecordEvaluationStatus.FAILED,
         streamed.dropped,
         streamed.offered,
+        recordRows(last.position, last.records),
       ],
     );
     return row;
@@ -270,3 +279,18 @@ export class CollectionStore {
 
 /** In finishCollection's UPDATE of the task (the row before it): not one source delivered, every one failed. */
 const NONE_COLLECTED = '(sources_collected = 0)';
+
+/** A batch of records as the statements above read it (jsonb_to_recordset), numbered from `position`. */
+function recordRows(position: number, records: readonly CollectedRecord[]): string {
+  return JSON.stringify(
+    records.map((record, offset) => ({
+      id: record.id,
+      position: position + offset,
+      content: record.content,
+      fields: record.fields,
+      status: record.status,
+      error: record.error,
+      dedupe_key: record.dedupeKey,
+    })),
+  );
+}
