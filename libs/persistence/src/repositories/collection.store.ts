@@ -108,11 +108,7 @@ export class CollectionStore {
          SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND status = ANY($4))
            AND NOT EXISTS (SELECT 1 FROM task_sources WHERE task_id = $1 AND source_id = $2) AS open),
        inserted AS (
-         INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
-         SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
-         FROM jsonb_to_recordset($3::jsonb)
-           AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar),
-           open
+         ${insertRecords('$3')}
          WHERE open.open
          ON CONFLICT DO NOTHING RETURNING 1)
        SELECT open FROM open`,
@@ -146,11 +142,7 @@ export class CollectionStore {
        open AS (
          SELECT 1 FROM active WHERE NOT EXISTS (SELECT 1 FROM task_sources WHERE task_id = $1 AND source_id = $2)),
        inserted AS (
-         INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key)
-         SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key
-         FROM jsonb_to_recordset($10::jsonb)
-           AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar),
-           open
+         ${insertRecords('$10')}
          ON CONFLICT DO NOTHING RETURNING status),
        counted AS (
          SELECT s.records + i.records AS records, s.failed + i.failed AS failed,
@@ -236,7 +228,8 @@ export class CollectionStore {
          UPDATE task_records r SET chunk = o.rn / $4::int
          FROM (SELECT ctid AS row_ctid, row_number() OVER (ORDER BY source_id, position) - 1 AS rn
                FROM task_records WHERE task_id = $1 AND status = $7) o
-         WHERE r.ctid = o.row_ctid AND EXISTS (SELECT 1 FROM moved WHERE moved.stage = $3))
+         WHERE r.ctid = o.row_ctid AND r.chunk IS DISTINCT FROM o.rn / $4::int
+           AND EXISTS (SELECT 1 FROM moved WHERE moved.stage = $3))
        SELECT * FROM moved`,
       [
         taskId,
@@ -279,6 +272,22 @@ export class CollectionStore {
 
 /** In finishCollection's UPDATE of the task (the row before it): not one source delivered, every one failed. */
 const NONE_COLLECTED = '(sources_collected = 0)';
+
+/**
+ * The INSERT of a batch of records (`batch`: the parameter holding recordRows()) for task $1, source
+ * $2, joined with the statement's `open` CTE. A record left to evaluate goes in chunk 0 until the
+ * collect stage ends and cuts the chunks (finishCollection): that then moves only the records beyond
+ * the first chunk, and a task whose records fit in one chunk updates none.
+ */
+function insertRecords(batch: string): string {
+  return `INSERT INTO task_records (task_id, source_id, record_id, position, content, fields, status, error, dedupe_key,
+                            chunk)
+         SELECT $1, $2, r.id, r.position, r.content, r.fields, r.status, r.error, r.dedupe_key,
+                CASE WHEN r.status = '${RecordEvaluationStatus.PENDING}' THEN 0 END
+         FROM jsonb_to_recordset(${batch}::jsonb)
+           AS r(id varchar, position int, content text, fields jsonb, status varchar, error text, dedupe_key varchar),
+           open`;
+}
 
 /** A batch of records as the statements above read it (jsonb_to_recordset), numbered from `position`. */
 function recordRows(position: number, records: readonly CollectedRecord[]): string {
