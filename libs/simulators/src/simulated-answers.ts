@@ -15,7 +15,8 @@ export class SimulatedAnswers {
 
   /** Whether the "content policy" refuses this request; the same request is always refused or never. */
   rejects(request: ChatRequest, rejectRate: number): boolean {
-    return unitInterval(this.seed, 'reject', request.model, ...contentsOf(request)) < rejectRate;
+    // No draw can fall below a rate of 0: the request's hash is not needed.
+    return rejectRate > 0 && unitInterval(this.seed, 'reject', request.model, ...contentsOf(request)) < rejectRate;
   }
 
   answer(request: ChatRequest): ChatResponse {
