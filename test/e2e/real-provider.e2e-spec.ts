@@ -49,6 +49,11 @@ describe('an OpenAI-compatible provider over HTTP (four apps and the LLM simulat
         LLM_TIMEOUT_MS: '5000',
         LLM_BACKOFF_BASE_MS: '100',
         LLM_BACKOFF_MAX_MS: '2000',
+        // No worker is killed here, and the bill below matches the task's usage only if no job is
+        // taken over: the tests' 3 s job lock can lapse on a loaded machine (a taken-over chunk is
+        // stored once, but its calls in flight were made twice), so this file keeps the default.
+        QUEUE_LOCK_DURATION_MS: '30000',
+        QUEUE_STALLED_INTERVAL_MS: '15000',
       },
     });
   }, 90_000);

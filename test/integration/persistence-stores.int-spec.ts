@@ -549,21 +549,15 @@ describe('persistence stores (Postgres)', () => {
         recordsDropped: 2,
       });
       // Settled already, or the task ended: the last batch is not stored and nothing is counted.
-      expect(
-        await collection.saveCollected(
-          settlement(id, 's1'),
-          { offered: 1, dropped: 0 },
-          { position: 5, records: records('late', 1) },
-        ),
-      ).toBeUndefined();
+      const settleWith = (sourceId: string, position: number, batch: CollectedRecord[]) =>
+        collection.saveCollected(
+          settlement(id, sourceId),
+          { offered: batch.length, dropped: 0 },
+          { position, records: batch },
+        );
+      expect(await settleWith('s1', 5, records('late', 1))).toBeUndefined();
       await tasks.cancel(id);
-      expect(
-        await collection.saveCollected(
-          settlement(id, 's2'),
-          { offered: 2, dropped: 0 },
-          { position: 0, records: records('s2', 2) },
-        ),
-      ).toBeUndefined();
+      expect(await settleWith('s2', 0, records('s2', 2))).toBeUndefined();
       expect(await storedIds(id, 's1')).toHaveLength(5);
       expect(await storedIds(id, 's2')).toEqual([]);
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, recordsTotal: 5 });
