@@ -9,7 +9,7 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { currentState, lockActiveTask, selectRow, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 
 export interface SourceSettlement {
   taskId: string;
@@ -48,10 +48,8 @@ export class CollectionStore {
   async openCollection(taskId: string): Promise<{ open: boolean; settled: Set<string> }> {
     const row = await selectRow<{ open: boolean; settled: string[] }>(
       this.db.manager,
-      `WITH open AS (SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL),
-       dropped AS (
-         DELETE FROM task_records r WHERE r.task_id = $1 AND EXISTS (SELECT 1 FROM open)
-         AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = r.source_id))
+      `WITH open AS (${TAKES_NEW_WORK}),
+       dropped AS (${deleteUnsettled('EXISTS (SELECT 1 FROM open)')})
        SELECT EXISTS (SELECT 1 FROM open) AS open,
          ARRAY(SELECT source_id FROM task_sources WHERE task_id = $1 ORDER BY source_id) AS settled`,
       [taskId],
@@ -67,10 +65,8 @@ export class CollectionStore {
   async openSource(taskId: string, sourceId: string): Promise<boolean> {
     const row = await selectRow<{ open: boolean }>(
       this.db.manager,
-      `WITH open AS (SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL),
-       dropped AS (
-         DELETE FROM task_records r WHERE r.task_id = $1 AND r.source_id = $2 AND EXISTS (SELECT 1 FROM open)
-         AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = $2))
+      `WITH open AS (${TAKES_NEW_WORK}),
+       dropped AS (${deleteUnsettled('r.source_id = $2 AND EXISTS (SELECT 1 FROM open)')})
        SELECT EXISTS (SELECT 1 FROM open) AS open`,
       [taskId, sourceId],
     );
@@ -82,11 +78,7 @@ export class CollectionStore {
    * are exactly those of the attempt that settles it.
    */
   async discardUnsettled(taskId: string, sourceId: string): Promise<void> {
-    await this.db.query(
-      `DELETE FROM task_records r WHERE r.task_id = $1 AND r.source_id = $2
-       AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = $2)`,
-      [taskId, sourceId],
-    );
+    await selectRows(this.db.manager, deleteUnsettled('r.source_id = $2'), [taskId, sourceId]);
   }
 
   /**
@@ -272,6 +264,18 @@ export class CollectionStore {
 
 /** In finishCollection's UPDATE of the task (the row before it): not one source delivered, every one failed. */
 const NONE_COLLECTED = '(sources_collected = 0)';
+
+/** A row while task $1 takes new work: it exists and has not reached its soft time limit. */
+const TAKES_NEW_WORK = 'SELECT 1 FROM tasks WHERE id = $1 AND soft_limited_at IS NULL';
+
+/**
+ * The DELETE of what an unfinished run stored for task $1's sources that are not settled, of the
+ * records `where` selects (`r`): a source's records are exactly those of the attempt that settles it.
+ */
+function deleteUnsettled(where: string): string {
+  return `DELETE FROM task_records r WHERE r.task_id = $1 AND ${where}
+         AND NOT EXISTS (SELECT 1 FROM task_sources s WHERE s.task_id = $1 AND s.source_id = r.source_id)`;
+}
 
 /**
  * The INSERT of a batch of records (`batch`: the parameter holding recordRows()) for task $1, source
