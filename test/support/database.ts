@@ -42,6 +42,38 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
   }
 }
 
+/**
+ * Ends what an earlier test system left in flight on the shared test database: its active tasks
+ * (the recovery sweep re-queues any task idle for two minutes, so the next system would run them and
+ * bill their LLM calls to its own provider) and its pending deliveries (which would post to whatever
+ * listener holds their port now). The e2e specs run one system at a time, so at a system's start
+ * nothing active is its own. Returns how many tasks were ended.
+ */
+export async function retireLeftovers(settings: DatabaseSettings = testDatabaseSettings()): Promise<number> {
+  const client = new Client({
+    host: settings.DATABASE_HOST,
+    port: settings.DATABASE_PORT,
+    user: settings.DATABASE_USER,
+    password: settings.DATABASE_PASSWORD,
+    database: settings.DATABASE_NAME,
+  });
+  await client.connect();
+  try {
+    const retired = await client.query(
+      `UPDATE tasks SET status = 'cancelled', error = 'left in flight by an earlier test system',
+         finished_at = now(), updated_at = now()
+       WHERE status IN ('pending', 'running')`,
+    );
+    await client.query(
+      `UPDATE deliveries SET status = 'failed', last_error = 'left by an earlier test system', updated_at = now()
+       WHERE status IN ('pending', 'delivering')`,
+    );
+    return retired.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
 /** An initialised DataSource on the test database (migrations have run in the global setup). */
 export async function openTestDataSource(overrides: Partial<DatabaseOptions> = {}): Promise<DataSource> {
   const dataSource = new DataSource(

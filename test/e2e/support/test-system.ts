@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { retireLeftovers } from '../../support/database';
 import { freePort } from '../../support/net';
 
 export { freePort };
@@ -163,7 +164,9 @@ export interface SystemOptions {
 
 /**
  * The four apps as separate processes on the real Redis and Postgres, on a queue prefix of their own
- * (so runs never see each other's jobs), driven over HTTP like a client.
+ * (so runs never see each other's jobs), driven over HTTP like a client. On the shared test database
+ * a system starts by ending what earlier ones left in flight (see retireLeftovers); a caller that
+ * names its own DATABASE_NAME (the bench, the chaos spec) keeps its database as it is.
  */
 export class TestSystem {
   readonly apps: AppProcess[] = [];
@@ -175,6 +178,7 @@ export class TestSystem {
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
+    if (options.env?.DATABASE_NAME === undefined) await retireLeftovers();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
