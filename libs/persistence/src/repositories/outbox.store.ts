@@ -21,6 +21,12 @@ export interface DeliveryState {
 const STATE_COLUMNS = `key, kind, spec, status, attempts, last_error AS "lastError", last_http_status AS "lastHttpStatus",
   next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt"`;
 
+/**
+ * The predicate of deliveries_due_idx, as a literal: a prepared statement's generic plan cannot match
+ * parameters against a partial index's predicate, and without it each claim read every delivery ever made.
+ */
+const UNSETTLED = `('${DeliveryStatus.PENDING}', '${DeliveryStatus.DELIVERING}')`;
+
 /** The delivery outbox in Postgres: claims use SKIP LOCKED and a lease, so dispatchers never share a row. */
 @Injectable()
 export class OutboxStore implements DeliveryStore {
@@ -33,7 +39,8 @@ export class OutboxStore implements DeliveryStore {
          lease_until = now() + make_interval(secs => $2), updated_at = now()
        WHERE d.id IN (
          SELECT id FROM deliveries
-         WHERE (status = $3 AND next_attempt_at <= now()) OR (status = $1 AND lease_until < now())
+         WHERE status IN ${UNSETTLED}
+           AND ((status = $3 AND next_attempt_at <= now()) OR (status = $1 AND lease_until < now()))
          ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
        RETURNING d.id, d.task_id AS "taskId", d.batch_id AS "batchId", d.kind, d.spec, d.attempts,
          d.created_at AS "createdAt"`,

@@ -9,6 +9,13 @@ import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
 import { readTaskUsage } from './usage.sql';
 
+/**
+ * The deadline sweeps' condition, written as a literal: the deadline indexes are partial (WHERE status
+ * = 'running'), and a prepared statement's generic plan cannot prove that `status = $1` matches that
+ * predicate, so with a parameter each sweep read every running task (5 ms a sweep at 10,000 of them).
+ */
+const RUNNING = `status = '${TaskStatus.RUNNING}'`;
+
 export type CancelOutcome =
   | { kind: 'cancelled' }
   | { kind: 'not-found' }
@@ -198,11 +205,11 @@ export class TaskRepository {
       this.db.manager,
       `UPDATE tasks SET status = $1, finished_at = now(), updated_at = now(),
          error = format('time limit exceeded: the task ran past its hard limit of %s s', hard_limit_s)
-       WHERE id IN (SELECT id FROM tasks WHERE status = $2 AND hard_deadline_at < now()
-                    ORDER BY hard_deadline_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         AND status = $2
+       WHERE id IN (SELECT id FROM tasks WHERE ${RUNNING} AND hard_deadline_at < now()
+                    ORDER BY hard_deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         AND ${RUNNING}
        RETURNING ${TASK_STATE_COLUMNS}, error`,
-      [TaskStatus.FAILED, TaskStatus.RUNNING, limit],
+      [TaskStatus.FAILED, limit],
     );
   }
 
@@ -216,11 +223,11 @@ export class TaskRepository {
       `UPDATE tasks SET soft_limited_at = now(), updated_at = now(),
          error = format('soft time limit of %s s exceeded: no new work was started after it; the result covers what was done',
                         soft_limit_s)
-       WHERE id IN (SELECT id FROM tasks WHERE status = $1 AND soft_limited_at IS NULL AND soft_deadline_at < now()
-                    ORDER BY soft_deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         AND status = $1 AND soft_limited_at IS NULL
+       WHERE id IN (SELECT id FROM tasks WHERE ${RUNNING} AND soft_limited_at IS NULL AND soft_deadline_at < now()
+                    ORDER BY soft_deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         AND ${RUNNING} AND soft_limited_at IS NULL
        RETURNING ${TASK_STATE_COLUMNS}, error`,
-      [TaskStatus.RUNNING, limit],
+      [limit],
     );
   }
 
