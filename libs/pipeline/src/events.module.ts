@@ -6,9 +6,16 @@ import type { AppOptions, RedisOptions } from '@app/config';
 import type Redis from 'ioredis';
 import { redisConnection } from '@app/redis';
 import { BroadcastLinks } from './broadcast-links';
-import { DeploymentRedisClient, DeploymentRedisServer } from './deployment-channels';
+import { DeploymentRedisClient, DeploymentRedisServer, keyedPattern } from './deployment-channels';
 
 const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
+
+/**
+ * Broadcasts published per task, heard only where that task is followed: progress (several events
+ * per task) matters only to the gateway replicas streaming that task to a client, while cancels go
+ * to every worker.
+ */
+const KEYED_PATTERNS: readonly string[] = [EventPattern.TASK_PROGRESS];
 
 /** Where broadcasts go: the Redis, and the deployment's prefix that scopes their channels. */
 export type BroadcastOptions = Pick<AppOptions, 'redis' | 'queues'>;
@@ -25,10 +32,29 @@ export function redisTransport(redis: RedisOptions): Required<RedisTransportOpti
 
 /** Starts the app's listener on the Redis transport (cancels, progress) and has readiness watch it. */
 export async function listenToBroadcasts(app: INestApplication, options: BroadcastOptions): Promise<void> {
-  const strategy = new DeploymentRedisServer(options.queues.prefix, redisTransport(options.redis));
+  const strategy = new DeploymentRedisServer(options.queues.prefix, redisTransport(options.redis), KEYED_PATTERNS);
+  app.get(BroadcastFollows).listenWith(strategy);
   const listener = app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(BroadcastLinks).watch('listener', () => listener.unwrap<[Redis, Redis]>());
+}
+
+/** Follows keys of keyed broadcasts (a task's progress) on this process's listener. */
+@Injectable()
+export class BroadcastFollows {
+  private listener: DeploymentRedisServer | undefined;
+
+  listenWith(listener: DeploymentRedisServer): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Hears `pattern` for `key` until the function returned is called. A process that does not listen
+   * to broadcasts hears nothing.
+   */
+  follow(pattern: EventPattern, key: string): () => void {
+    return this.listener?.follow(pattern, key) ?? (() => undefined);
+  }
 }
 
 /**
@@ -58,7 +84,7 @@ export class TaskEventsPublisher implements OnApplicationBootstrap {
   }
 
   progress(task: { id: string; status: TaskStatus; stage: TaskStage | null }, message: string): void {
-    this.emit<TaskProgressEvent>(EventPattern.TASK_PROGRESS, {
+    this.emit<TaskProgressEvent>(keyedPattern(EventPattern.TASK_PROGRESS, task.id), {
       taskId: task.id,
       status: task.status,
       stage: task.stage,
@@ -67,7 +93,7 @@ export class TaskEventsPublisher implements OnApplicationBootstrap {
     });
   }
 
-  private emit<T>(pattern: EventPattern, event: T): void {
+  private emit<T>(pattern: string, event: T): void {
     this.client
       .broadcast(pattern, event)
       .catch((error: unknown) => this.logger.warn(`could not publish ${pattern}: ${String(error)}`));
@@ -84,8 +110,8 @@ export class EventsModule {
     return {
       module: EventsModule,
       global: true,
-      providers: [client, TaskEventsPublisher, BroadcastLinks],
-      exports: [TaskEventsPublisher, BroadcastLinks],
+      providers: [client, TaskEventsPublisher, BroadcastLinks, BroadcastFollows],
+      exports: [TaskEventsPublisher, BroadcastLinks, BroadcastFollows],
     };
   }
 }

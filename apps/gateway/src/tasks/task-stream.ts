@@ -5,7 +5,6 @@ import {
   concatMap,
   distinctUntilChanged,
   endWith,
-  filter,
   ignoreElements,
   interval,
   map,
@@ -57,10 +56,7 @@ export class TaskStream {
     const snapshot = of<SseMessage>({ type: 'task', data: current });
     if (isTerminal(current.status)) return snapshot;
 
-    const broadcasts = this.feed.events.pipe(
-      filter((event) => event.taskId === id),
-      map((event) => event.message),
-    );
+    const broadcasts = this.feed.of(id).pipe(map((event) => event.message));
     const polls = interval(this.options.pollMs).pipe(map((): string | null => null));
     const progress = merge(broadcasts, polls).pipe(
       concatMap(async (message) => this.read(id, message)),
