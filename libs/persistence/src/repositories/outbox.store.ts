@@ -23,7 +23,8 @@ const STATE_COLUMNS = `key, kind, spec, status, attempts, last_error AS "lastErr
 
 /**
  * The predicate of deliveries_due_idx, as a literal: a prepared statement's generic plan cannot match
- * parameters against a partial index's predicate, and without it each claim read every delivery ever made.
+ * parameters against a partial index's predicate, and without it each claim read every delivery ever
+ * made. (The pick is a MATERIALIZED CTE, as in the deadline sweeps of TaskRepository.)
  */
 const UNSETTLED = `('${DeliveryStatus.PENDING}', '${DeliveryStatus.DELIVERING}')`;
 
@@ -35,13 +36,14 @@ export class OutboxStore implements DeliveryStore {
   claimDue(limit: number, leaseMs: number): Promise<Delivery[]> {
     return selectRows<Delivery>(
       this.db.manager,
-      `UPDATE deliveries d SET status = $1, attempts = d.attempts + 1,
-         lease_until = now() + make_interval(secs => $2), updated_at = now()
-       WHERE d.id IN (
-         SELECT id FROM deliveries
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM deliveries
          WHERE status IN ${UNSETTLED}
            AND ((status = $3 AND next_attempt_at <= now()) OR (status = $1 AND lease_until < now()))
          ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       UPDATE deliveries d SET status = $1, attempts = d.attempts + 1,
+         lease_until = now() + make_interval(secs => $2), updated_at = now()
+       FROM due WHERE d.id = due_id
        RETURNING d.id, d.task_id AS "taskId", d.batch_id AS "batchId", d.kind, d.spec, d.attempts,
          d.created_at AS "createdAt"`,
       [DeliveryStatus.DELIVERING, leaseMs / 1000, DeliveryStatus.PENDING, limit],

@@ -13,6 +13,10 @@ import { readTaskUsage } from './usage.sql';
  * The deadline sweeps' condition, written as a literal: the deadline indexes are partial (WHERE status
  * = 'running'), and a prepared statement's generic plan cannot prove that `status = $1` matches that
  * predicate, so with a parameter each sweep read every running task (5 ms a sweep at 10,000 of them).
+ * The sweeps pick and lock their rows in a MATERIALIZED CTE, then update them by id alone: given the
+ * status condition again, a planner whose statistics predate the running tasks (one row in the index,
+ * it thought) walked every running task to join it against the pick. The lock keeps the rows picked
+ * as they were found until the update.
  */
 const RUNNING = `status = '${TaskStatus.RUNNING}'`;
 
@@ -203,11 +207,12 @@ export class TaskRepository {
   async failPastHardDeadline(limit: number): Promise<(TaskState & { error: string })[]> {
     return selectRows<TaskState & { error: string }>(
       this.db.manager,
-      `UPDATE tasks SET status = $1, finished_at = now(), updated_at = now(),
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM tasks WHERE ${RUNNING} AND hard_deadline_at < now()
+         ORDER BY hard_deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE tasks SET status = $1, finished_at = now(), updated_at = now(),
          error = format('time limit exceeded: the task ran past its hard limit of %s s', hard_limit_s)
-       WHERE id IN (SELECT id FROM tasks WHERE ${RUNNING} AND hard_deadline_at < now()
-                    ORDER BY hard_deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         AND ${RUNNING}
+       FROM due WHERE id = due_id
        RETURNING ${TASK_STATE_COLUMNS}, error`,
       [TaskStatus.FAILED, limit],
     );
@@ -220,12 +225,13 @@ export class TaskRepository {
   async markPastSoftDeadline(limit: number): Promise<(TaskState & { error: string })[]> {
     return selectRows<TaskState & { error: string }>(
       this.db.manager,
-      `UPDATE tasks SET soft_limited_at = now(), updated_at = now(),
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM tasks WHERE ${RUNNING} AND soft_limited_at IS NULL AND soft_deadline_at < now()
+         ORDER BY soft_deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE tasks SET soft_limited_at = now(), updated_at = now(),
          error = format('soft time limit of %s s exceeded: no new work was started after it; the result covers what was done',
                         soft_limit_s)
-       WHERE id IN (SELECT id FROM tasks WHERE ${RUNNING} AND soft_limited_at IS NULL AND soft_deadline_at < now()
-                    ORDER BY soft_deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         AND ${RUNNING} AND soft_limited_at IS NULL
+       FROM due WHERE id = due_id
        RETURNING ${TASK_STATE_COLUMNS}, error`,
       [limit],
     );
