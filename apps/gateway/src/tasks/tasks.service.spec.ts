@@ -56,7 +56,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     queries as unknown as TaskQueriesService,
     new TaskStopper(dispatcher as unknown as StageDispatcher, events as unknown as TaskEventsPublisher),
   );
-  return { service, tasks, dispatcher, events, intake };
+  return { service, tasks, dispatcher, events, intake, outbox, queries };
 }
 
 const storedTask = (id: string, status: TaskStatus): TaskEntity => ({
@@ -164,6 +164,27 @@ describe(TasksService.name, () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it("reads a running task's usage only: it cannot have a result or deliveries, and its counters count no failure", async () => {
+    const { service, tasks, outbox, queries } = setup(() => Promise.resolve());
+    tasks.findById.mockResolvedValue(storedTask('t1', TaskStatus.RUNNING));
+    const view = await service.view('t1');
+    expect(view).toMatchObject({ id: 't1', errors: [] });
+    expect(view).not.toHaveProperty('result');
+    expect(tasks.usage).toHaveBeenCalledWith('t1');
+    expect(tasks.failures).not.toHaveBeenCalled();
+    expect(queries.resultPage).not.toHaveBeenCalled();
+    expect(outbox.forTask).not.toHaveBeenCalled();
+  });
+
+  it("reads an ended task's failures, result and deliveries when its counters count a failure", async () => {
+    const { service, tasks, outbox, queries } = setup(() => Promise.resolve());
+    tasks.findById.mockResolvedValue({ ...storedTask('t1', TaskStatus.COMPLETED_WITH_ERRORS), recordsFailed: 1 });
+    await service.view('t1');
+    expect(tasks.failures).toHaveBeenCalledWith('t1', 100);
+    expect(queries.resultPage).toHaveBeenCalledWith('t1');
+    expect(outbox.forTask).toHaveBeenCalledWith('t1');
   });
 
   it('cancels an active task: broadcast, queue clean-up, and the cancelled task returned', async () => {

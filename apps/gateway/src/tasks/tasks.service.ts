@@ -106,12 +106,18 @@ export class TasksService {
     return task;
   }
 
+  /**
+   * Reads only what the task's row says can exist, as clients poll running tasks: its failures once
+   * its counters count one (a source's refused records count when the source settles), and its
+   * result and deliveries once it has ended (the statement that ends a task stores them).
+   */
   private async render(task: TaskEntity): Promise<TaskViewDto> {
+    const ended = isTerminal(task.status);
     const [failures, result, usage, deliveries] = await Promise.all([
-      this.tasks.failures(task.id, FAILURES_SHOWN),
-      this.queries.resultPage(task.id),
+      task.sourcesFailed + task.recordsFailed > 0 ? this.tasks.failures(task.id, FAILURES_SHOWN) : [],
+      ended ? this.queries.resultPage(task.id) : undefined,
       this.tasks.usage(task.id),
-      this.outbox.forTask(task.id),
+      ended ? this.outbox.forTask(task.id) : [],
     ]);
     return toTaskView(task, failures, result, usage, deliveries);
   }
