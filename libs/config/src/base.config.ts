@@ -13,6 +13,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { isIP } from 'node:net';
 import { parseConnections } from './database-connections';
 
 @ValidatorConstraint({ name: 'connections' })
@@ -36,6 +37,38 @@ class ConnectionsConstraint implements ValidatorConstraintInterface {
 
 /** Comma-separated host names, IP addresses and CIDRs. */
 const HOST_LIST = /^\s*([A-Za-z0-9.:_[\]-]+(\/\d{1,3})?\s*(,\s*|$))*$/;
+
+/**
+ * OUTBOUND_ALLOWED_HOSTS, checked at start as the collector and the result-generator will read it
+ * (libs/outbound's AllowedHosts): a CIDR's prefix belongs to an IP address and fits its family.
+ */
+@ValidatorConstraint({ name: 'hostList' })
+class HostListConstraint implements ValidatorConstraintInterface {
+  private problem = '';
+
+  validate(value: unknown): boolean {
+    this.problem = HOST_LIST.test(String(value))
+      ? cidrProblem(String(value))
+      : 'must be comma-separated host names, addresses or CIDRs';
+    return this.problem === '';
+  }
+
+  defaultMessage(): string {
+    return `OUTBOUND_ALLOWED_HOSTS ${this.problem}`;
+  }
+}
+
+function cidrProblem(list: string): string {
+  for (const entry of list.split(',').map((item) => item.trim())) {
+    const [network, prefix] = entry.split('/');
+    if (prefix === undefined) continue;
+    const version = isIP(network.replace(/^\[(.*)\]$/, '$1'));
+    if (version === 0) return `has "${entry}": a prefix length belongs to an IP address, not a host name`;
+    const longest = version === 4 ? 32 : 128;
+    if (Number(prefix) > longest) return `has "${entry}": an IPv${version} prefix length is 0–${longest}`;
+  }
+  return '';
+}
 
 /** What every app needs: Postgres, Redis, queue naming, the simulators' seed and where sources come from. */
 export class BaseConfig {
@@ -102,8 +135,7 @@ export class BaseConfig {
    * Hosts, IP addresses and CIDRs that sources may reach although they are loopback, private,
    * link-local or metadata addresses; comma-separated.
    */
-  @Matches(HOST_LIST, { message: 'OUTBOUND_ALLOWED_HOSTS must be comma-separated host names, addresses or CIDRs' })
-  OUTBOUND_ALLOWED_HOSTS = '';
+  @Validate(HostListConstraint) OUTBOUND_ALLOWED_HOSTS = '';
 }
 
 /** Settings of the three stage workers (collector, evaluator, result-generator). */

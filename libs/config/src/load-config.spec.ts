@@ -150,4 +150,19 @@ describe(loadConfig.name, () => {
     const error = problemsOf(() => loadConfig(WorkerConfig, { HEALTH_PORT: '65536', HEALTH_HOST: '' }));
     expect(error.problems.map((problem) => problem.split('=')[0])).toEqual(['HEALTH_PORT']);
   });
+
+  it('takes host names, addresses and CIDRs as OUTBOUND_ALLOWED_HOSTS, and names a prefix that cannot be', () => {
+    const hosts = 'api.internal, 127.0.0.2, 10.0.0.0/8, [fd00::]/8, fd00::1/128';
+    expect(loadConfig(BaseConfig, { OUTBOUND_ALLOWED_HOSTS: hosts }).OUTBOUND_ALLOWED_HOSTS).toBe(hosts);
+    for (const [value, problem] of [
+      ['10.0.0.0/40', /"10\.0\.0\.0\/40": an IPv4 prefix length is 0–32/],
+      ['127.0.0.1, fd00::/129', /"fd00::\/129": an IPv6 prefix length is 0–128/],
+      ['api.internal/24', /"api\.internal\/24": a prefix length belongs to an IP address/],
+      ['http://api.internal', /must be comma-separated host names, addresses or CIDRs/],
+    ] as const) {
+      const error = problemsOf(() => loadConfig(BaseConfig, { OUTBOUND_ALLOWED_HOSTS: value }));
+      expect(error.problems).toEqual([expect.stringMatching(/^OUTBOUND_ALLOWED_HOSTS=/)]);
+      expect(error.problems[0]).toMatch(problem);
+    }
+  });
 });
