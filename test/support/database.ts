@@ -17,17 +17,30 @@ export function testDatabaseSettings(): BaseConfig {
   return { ...loadConfig(BaseConfig), DATABASE_NAME: process.env.DATABASE_NAME || 'dataproc_test' };
 }
 
-/** Creates the test database when it is missing, through the maintenance database `postgres`. */
-export async function ensureTestDatabase(settings: DatabaseSettings = testDatabaseSettings()): Promise<void> {
+/** Runs `work` on a session of its own on `database` (of the settings' server), closed afterwards. */
+async function withSession<T>(
+  settings: DatabaseSettings,
+  database: string,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({
     host: settings.DATABASE_HOST,
     port: settings.DATABASE_PORT,
     user: settings.DATABASE_USER,
     password: settings.DATABASE_PASSWORD,
-    database: 'postgres',
+    database,
   });
   await client.connect();
   try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the test database when it is missing, through the maintenance database `postgres`. */
+export async function ensureTestDatabase(settings: DatabaseSettings = testDatabaseSettings()): Promise<void> {
+  await withSession(settings, 'postgres', async (client) => {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [settings.DATABASE_NAME]);
     if (found.rowCount === 0) {
       await client
@@ -37,9 +50,7 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
           if (error.code !== '42P04') throw error;
         });
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
@@ -50,15 +61,7 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
  * nothing active is its own. Returns how many tasks were ended.
  */
 export async function retireLeftovers(settings: DatabaseSettings = testDatabaseSettings()): Promise<number> {
-  const client = new Client({
-    host: settings.DATABASE_HOST,
-    port: settings.DATABASE_PORT,
-    user: settings.DATABASE_USER,
-    password: settings.DATABASE_PASSWORD,
-    database: settings.DATABASE_NAME,
-  });
-  await client.connect();
-  try {
+  return withSession(settings, settings.DATABASE_NAME, async (client) => {
     const retired = await client.query(
       `UPDATE tasks SET status = 'cancelled', error = 'left in flight by an earlier test system',
          finished_at = now(), updated_at = now()
@@ -69,9 +72,7 @@ export async function retireLeftovers(settings: DatabaseSettings = testDatabaseS
        WHERE status IN ('pending', 'delivering')`,
     );
     return retired.rowCount ?? 0;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** An initialised DataSource on the test database (migrations have run in the global setup). */
