@@ -652,6 +652,9 @@ describe('persistence stores (Postgres)', () => {
           { dimension_id: 'dim2', prompt_tokens: 100, completion_tokens: 4, calls: 4, cache_hits: 2 },
         ],
       });
+      // The task's view reads the row and the usage in one statement: the same row, the same usage.
+      expect(await tasks.findWithUsage(id)).toEqual({ task: await tasks.findById(id), usage: await tasks.usage(id) });
+      expect(await tasks.findWithUsage(randomUUID())).toBeNull();
       await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1));
       await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1)); // stored already: not counted
       await generation.saveDimension(id, dimensionResult('dim2'), usage(9, 1));

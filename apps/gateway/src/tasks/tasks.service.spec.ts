@@ -19,6 +19,7 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     markQueued: jest.fn().mockResolvedValue(undefined),
     cancel: jest.fn(),
     findById: jest.fn(),
+    findWithUsage: jest.fn(),
     state: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
     usage: jest
@@ -166,13 +167,14 @@ describe(TasksService.name, () => {
     }
   });
 
-  it("reads a running task's usage only: it cannot have a result or deliveries, and its counters count no failure", async () => {
+  it('reads a running task with its usage in one go: it cannot have a result or deliveries, and its counters count no failure', async () => {
     const { service, tasks, outbox, queries } = setup(() => Promise.resolve());
-    tasks.findById.mockResolvedValue(storedTask('t1', TaskStatus.RUNNING));
+    const usage = { prompt_tokens: 10, completion_tokens: 2, calls: 1, cache_hits: 0, dimensions: [] };
+    tasks.findWithUsage.mockResolvedValue({ task: storedTask('t1', TaskStatus.RUNNING), usage });
     const view = await service.view('t1');
-    expect(view).toMatchObject({ id: 't1', errors: [] });
+    expect(view).toMatchObject({ id: 't1', errors: [], usage });
     expect(view).not.toHaveProperty('result');
-    expect(tasks.usage).toHaveBeenCalledWith('t1');
+    expect(tasks.usage).not.toHaveBeenCalled();
     expect(tasks.failures).not.toHaveBeenCalled();
     expect(queries.resultPage).not.toHaveBeenCalled();
     expect(outbox.forTask).not.toHaveBeenCalled();
@@ -180,7 +182,11 @@ describe(TasksService.name, () => {
 
   it("reads an ended task's failures, result and deliveries when its counters count a failure", async () => {
     const { service, tasks, outbox, queries } = setup(() => Promise.resolve());
-    tasks.findById.mockResolvedValue({ ...storedTask('t1', TaskStatus.COMPLETED_WITH_ERRORS), recordsFailed: 1 });
+    const usage = { prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] };
+    tasks.findWithUsage.mockResolvedValue({
+      task: { ...storedTask('t1', TaskStatus.COMPLETED_WITH_ERRORS), recordsFailed: 1 },
+      usage,
+    });
     await service.view('t1');
     expect(tasks.failures).toHaveBeenCalledWith('t1', 100);
     expect(queries.resultPage).toHaveBeenCalledWith('t1');

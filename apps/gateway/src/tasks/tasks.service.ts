@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { TaskSpec } from '@app/contracts';
+import type { TaskSpec, TaskUsageDto } from '@app/contracts';
 import { isTerminal, TaskStatus, TaskViewDto } from '@app/contracts';
 import { StageDispatcher, TaskEventsPublisher, TaskStopper } from '@app/pipeline';
 import { OutboxStore, TaskEntity, TaskRepository } from '@app/persistence';
@@ -42,7 +42,9 @@ export class TasksService {
   }
 
   async view(id: string): Promise<TaskViewDto> {
-    return this.render(await this.load(id));
+    const found = await this.tasks.findWithUsage(id);
+    if (!found) throw new NotFoundException(`Task ${id} not found`);
+    return this.render(found.task, found.usage);
   }
 
   /** Cancels an active task everywhere: in Postgres first (the truth), then by broadcast and queue clean-up. */
@@ -109,16 +111,17 @@ export class TasksService {
   /**
    * Reads only what the task's row says can exist, as clients poll running tasks: its failures once
    * its counters count one (a source's refused records count when the source settles), and its
-   * result and deliveries once it has ended (the statement that ends a task stores them).
+   * result and deliveries once it has ended (the statement that ends a task stores them). The usage
+   * comes with the row when the caller read them together.
    */
-  private async render(task: TaskEntity): Promise<TaskViewDto> {
+  private async render(task: TaskEntity, usage?: TaskUsageDto): Promise<TaskViewDto> {
     const ended = isTerminal(task.status);
-    const [failures, result, usage, deliveries] = await Promise.all([
+    const [failures, result, usageNow, deliveries] = await Promise.all([
       task.sourcesFailed + task.recordsFailed > 0 ? this.tasks.failures(task.id, FAILURES_SHOWN) : [],
       ended ? this.queries.resultPage(task.id) : undefined,
-      this.tasks.usage(task.id),
+      usage ?? this.tasks.usage(task.id),
       ended ? this.outbox.forTask(task.id) : [],
     ]);
-    return toTaskView(task, failures, result, usage, deliveries);
+    return toTaskView(task, failures, result, usageNow, deliveries);
   }
 }

@@ -7,7 +7,7 @@ import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
-import { readTaskUsage } from './usage.sql';
+import { readTaskUsage, usageJson } from './usage.sql';
 
 /**
  * The deadline sweeps' condition, written as a literal: the deadline indexes are partial (WHERE status
@@ -112,6 +112,18 @@ export class TaskRepository {
       [id],
     );
     return row ?? null;
+  }
+
+  /** The task with its LLM usage so far, in one statement: what the task's view shows of a running task. */
+  async findWithUsage(id: string): Promise<{ task: TaskEntity; usage: TaskUsageDto } | null> {
+    const row = await selectRow<TaskEntity & { usage: TaskUsageDto }>(
+      this.db.manager,
+      `SELECT ${this.entityColumns()}, ${usageJson('$1')} AS usage FROM tasks WHERE id = $1`,
+      [id],
+    );
+    if (!row) return null;
+    const { usage, ...task } = row;
+    return { task, usage };
   }
 
   /** TaskEntity's columns as a select list, read from TypeORM's metadata once. */
