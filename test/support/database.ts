@@ -58,21 +58,19 @@ export async function ensureTestDatabase(settings: DatabaseSettings = testDataba
  * (the recovery sweep re-queues any task idle for two minutes, so the next system would run them and
  * bill their LLM calls to its own provider) and its pending deliveries (which would post to whatever
  * listener holds their port now). The e2e specs run one system at a time, so at a system's start
- * nothing active is its own. Returns how many tasks were ended.
+ * nothing active is its own.
  */
-export async function retireLeftovers(settings: DatabaseSettings = testDatabaseSettings()): Promise<number> {
-  return withSession(settings, settings.DATABASE_NAME, async (client) => {
-    const retired = await client.query(
-      `UPDATE tasks SET status = 'cancelled', error = 'left in flight by an earlier test system',
-         finished_at = now(), updated_at = now()
-       WHERE status IN ('pending', 'running')`,
-    );
-    await client.query(
-      `UPDATE deliveries SET status = 'failed', last_error = 'left by an earlier test system', updated_at = now()
+export async function retireLeftovers(settings: DatabaseSettings = testDatabaseSettings()): Promise<void> {
+  await withSession(settings, settings.DATABASE_NAME, (client) =>
+    client.query(
+      `WITH ended AS (
+         UPDATE tasks SET status = 'cancelled', error = 'left in flight by an earlier test system',
+           finished_at = now(), updated_at = now()
+         WHERE status IN ('pending', 'running'))
+       UPDATE deliveries SET status = 'failed', last_error = 'left by an earlier test system', updated_at = now()
        WHERE status IN ('pending', 'delivering')`,
-    );
-    return retired.rowCount ?? 0;
-  });
+    ),
+  );
 }
 
 /** An initialised DataSource on the test database (migrations have run in the global setup). */
