@@ -110,7 +110,8 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
     const halfGateway = await pacedLoad(`${bench.baseUrl}/api/v1/tasks`, BODY, half, seconds);
     const usage = await monitor.stop();
 
-    const of = (list: Round[], pick: (round: Round) => number): number => round(median(list.map(pick)), 1);
+    const of = (list: Round[], pick: (round: Round) => number, digits = 1): number =>
+      round(median(list.map(pick)), digits);
     const gatewayRate = of(results.gateway, (r) => r.requestsPerSecond);
     const referenceRate = of(results.reference, (r) => r.requestsPerSecond);
     const ratios = results.gateway.map((r, index) => r.requestsPerSecond / results.reference[index].requestsPerSecond);
@@ -155,9 +156,9 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
         ),
         {
           name: 'CPU per request (the serving process)',
-          value: of(results.gateway, (r) => r.cpuMsPerRequest),
+          value: of(results.gateway, (r) => r.cpuMsPerRequest, 3),
           unit: 'ms',
-          reference: { label: 'bare', value: of(results.reference, (r) => r.cpuMsPerRequest) },
+          reference: { label: 'bare', value: of(results.reference, (r) => r.cpuMsPerRequest, 3) },
         },
         atMost({ name: 'failed requests (non-2xx, errors, timeouts)', value: failed }, 0, '0'),
       ],
