@@ -40,19 +40,35 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
 const unstorable = (text: string): boolean => text.includes('\0') || UNPAIRED_SURROGATE.test(text);
 const UNSTORABLE_REASON = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
+/** Whether any string of a parsed request (keys and values, at any depth) is one Postgres would refuse. */
+function holdsUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return unstorable(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsUnstorableText);
+  for (const key in value) {
+    if (unstorable(key) || holdsUnstorableText((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /**
  * Every string of a parsed request (keys and values, at any depth) that Postgres would refuse, named
  * by its JSON path. Checked before class-validator, so such input gets a 400 and never a driver error.
+ * A request without any (nearly all) is walked once without building a path or a list.
  */
 export function unstorableTextFields(value: unknown, path = ''): FieldError[] {
+  return holdsUnstorableText(value) ? namedUnstorableText(value, path) : [];
+}
+
+function namedUnstorableText(value: unknown, path: string): FieldError[] {
   if (typeof value === 'string')
     return unstorable(value) ? [{ field: path || '(body)', reasons: [UNSTORABLE_REASON] }] : [];
-  if (Array.isArray(value)) return value.flatMap((item, index) => unstorableTextFields(item, `${path}[${index}]`));
+  if (Array.isArray(value)) return value.flatMap((item, index) => namedUnstorableText(item, `${path}[${index}]`));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, item]) => {
     const field = path ? `${path}.${key}` : key;
     const ownKey = unstorable(key) ? [{ field, reasons: [`name ${UNSTORABLE_REASON}`] }] : [];
-    return [...ownKey, ...unstorableTextFields(item, field)];
+    return [...ownKey, ...namedUnstorableText(item, field)];
   });
 }
 

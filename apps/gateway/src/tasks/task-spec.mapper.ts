@@ -126,7 +126,9 @@ function toDimensionDto(dimension: DimensionSpec): DimensionDto {
   };
 }
 
-/** The object without its undefined fields. */
+/** The object without its undefined fields (a loop: this runs several times for every submission and view). */
 function defined<T extends object>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+  const kept: Partial<T> = {};
+  for (const key in fields) if (fields[key] !== undefined) kept[key] = fields[key];
+  return kept;
 }
