@@ -1,7 +1,7 @@
 import { sleep } from '@app/common';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '@app/redis';
 import type { CircuitBreaker, OutageState } from './llm.ports';
-import { RedisScript } from './redis-script';
 
 export interface RedisCircuitBreakerOptions {
   key: string;

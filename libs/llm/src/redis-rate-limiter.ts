@@ -1,8 +1,8 @@
 import { sleep } from '@app/common';
 import type { ProviderRateLimits } from '@app/contracts';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '@app/redis';
 import type { RateLimiter } from './llm.ports';
-import { RedisScript } from './redis-script';
 
 export interface RedisRateLimiterOptions {
   key: string;

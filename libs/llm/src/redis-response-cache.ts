@@ -1,6 +1,7 @@
 import { stableHash } from '@app/common';
 import type { ChatRequest } from '@app/contracts';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '@app/redis';
 import type { ResponseCache } from './llm.ports';
 
 export interface RedisResponseCacheOptions {
@@ -22,7 +23,7 @@ export interface RedisResponseCacheOptions {
  * until it is pushed out, which keeps the live entries below the budget.
  * KEYS: entry, index, sequence. ARGV: value, ttl seconds, budget.
  */
-const SET_WITHIN_BUDGET = `
+const SET_WITHIN_BUDGET = new RedisScript(`
 local ttl_ms = tonumber(ARGV[2]) * 1000
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl_ms)
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), KEYS[1])
@@ -34,7 +35,7 @@ end
 redis.call('PEXPIRE', KEYS[2], ttl_ms)
 redis.call('PEXPIRE', KEYS[3], ttl_ms)
 return over
-`;
+`);
 
 /**
  * LLM answers keyed by the request, shared by every replica, so a retried job never pays twice.
@@ -64,15 +65,10 @@ export class RedisResponseCache implements ResponseCache {
   async set(key: string, value: string): Promise<void> {
     if (Buffer.byteLength(value) > this.options.maxEntryBytes) return;
     try {
-      await this.redis.eval(
-        SET_WITHIN_BUDGET,
-        3,
-        this.redisKey(key),
-        `${this.options.prefix}-index`,
-        `${this.options.prefix}-sequence`,
-        value,
-        this.options.ttlSeconds,
-        this.options.maxEntries,
+      await SET_WITHIN_BUDGET.run(
+        this.redis,
+        [this.redisKey(key), `${this.options.prefix}-index`, `${this.options.prefix}-sequence`],
+        [value, this.options.ttlSeconds, this.options.maxEntries],
       );
     } catch (error) {
       this.options.onError?.('set', error);
