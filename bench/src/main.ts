@@ -17,6 +17,7 @@ import { scaling } from './scenarios/scaling';
 import type { BenchReport, ScenarioResult } from './support/report';
 import { machineInfo, toMarkdown, writeReport } from './support/report';
 import { BenchDatabase, BenchRedis } from './support/services';
+import { speedProbeMs } from './support/speed-probe';
 
 const SCENARIOS: Scenario[] = [ingest, pipeline, quota, scaling, bigTask, manyTasks];
 
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
         size: (name, full, quick) => args.sizes.get(name) ?? (args.quick ? quick : full),
         log,
       };
+      const speedBefore = speedProbeMs();
       const started = performance.now();
       let result: ScenarioResult;
       try {
@@ -111,6 +113,7 @@ async function main(): Promise<number> {
           durationS: (performance.now() - started) / 1000,
         };
       }
+      result.speedProbeMs = { before: speedBefore, after: speedProbeMs() };
       report.scenarios.push(result);
       // Written after every scenario, so a long run that is stopped keeps what it measured.
       writeReport(report, args.out);

@@ -25,6 +25,8 @@ export interface ScenarioResult {
   usage: Record<string, Usage>;
   notes: string[];
   durationS: number;
+  /** The machine's speed (support/speed-probe.ts) just before and just after the scenario. */
+  speedProbeMs?: { before: number; after: number };
 }
 
 export interface BenchReport {
@@ -110,7 +112,7 @@ export function toMarkdown(report: BenchReport): string {
       '',
       `## ${scenario.name}: ${scenario.title}`,
       '',
-      `${parameters}; ${round(scenario.durationS, 0)} s in all.`,
+      `${parameters}; ${round(scenario.durationS, 0)} s in all.${speedLine(scenario)}`,
       '',
       '| Figure | Measured | Reference (same run) | Target | Met |',
       '| --- | --- | --- | --- | --- |',
@@ -128,6 +130,12 @@ export function toMarkdown(report: BenchReport): string {
     if (scenario.notes.length > 0) lines.push('', ...scenario.notes.map((note) => `- ${note}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function speedLine({ speedProbeMs }: ScenarioResult): string {
+  if (!speedProbeMs) return '';
+  const { before, after } = speedProbeMs;
+  return ` Machine speed probe (a fixed loop; less is faster): ${round(before, 0)} ms before, ${round(after, 0)} ms after.`;
 }
 
 /** Writes `<stamp>[-quick].md` and `.json` into the directory; returns the Markdown file's path. */
