@@ -26,6 +26,8 @@ interface Arguments {
   quick: boolean;
   profile: boolean;
   out: string;
+  /** What the measured apps are when they are not this checkout's (bench/against.sh): the results' name says it. */
+  label?: string;
   sizes: Map<string, number>;
 }
 
@@ -42,6 +44,7 @@ function parseArguments(argv: string[]): Arguments {
     if (argument === '--quick') parsed.quick = true;
     else if (argument === '--profile') parsed.profile = true;
     else if (argument === '--out') parsed.out = argv[++index];
+    else if (argument === '--label') parsed.label = argv[++index];
     else if (argument.startsWith('--')) {
       const value = Number(argv[++index]);
       if (!Number.isFinite(value) || value <= 0) throw new Error(`${argument} needs a positive number`);
@@ -70,6 +73,7 @@ async function main(): Promise<number> {
     startedAt: new Date().toISOString(),
     quick: args.quick,
     profiled: args.profile,
+    ...(args.label ? { label: args.label } : {}),
     machine: machineInfo(),
     scenarios: [],
   };

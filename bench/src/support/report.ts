@@ -34,6 +34,8 @@ export interface BenchReport {
   quick: boolean;
   /** Run with --profile: every CPU figure includes the profiler's overhead. */
   profiled: boolean;
+  /** The apps measured, when not the bench's own checkout (bench/against.sh: a commit). */
+  label?: string;
   machine: { cores: number; model: string; node: string; loadAverage: number[] };
   scenarios: ScenarioResult[];
 }
@@ -95,7 +97,7 @@ function usageTable(usage: Record<string, Usage>): string[] {
 export function toMarkdown(report: BenchReport): string {
   const { machine } = report;
   const lines = [
-    `# Benchmark ${report.startedAt}${report.quick ? ' (quick sizes)' : ''}`,
+    `# Benchmark ${report.startedAt}${report.quick ? ' (quick sizes)' : ''}${report.label ? ` of the apps at ${report.label}` : ''}`,
     '',
     `${machine.cores} cores (${machine.model}), Node ${machine.node}, load average at the end ${machine.loadAverage.join(' / ')}.`,
     'Each figure stands beside its reference measured in the same run where one exists; on a shared',
@@ -138,11 +140,11 @@ function speedLine({ speedProbeMs }: ScenarioResult): string {
   return ` Machine speed probe (a fixed loop; less is faster): ${round(before, 0)} ms before, ${round(after, 0)} ms after.`;
 }
 
-/** Writes `<stamp>[-quick].md` and `.json` into the directory; returns the Markdown file's path. */
+/** Writes `<stamp>[-at-<label>][-quick].md` and `.json` into the directory; returns the Markdown file's path. */
 export function writeReport(report: BenchReport, directory: string): string {
   mkdirSync(directory, { recursive: true });
   const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const base = join(directory, `${stamp}${report.quick ? '-quick' : ''}`);
+  const base = join(directory, `${stamp}${report.label ? `-at-${report.label}` : ''}${report.quick ? '-quick' : ''}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${base}.md`, toMarkdown(report));
   return `${base}.md`;
