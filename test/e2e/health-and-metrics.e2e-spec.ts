@@ -248,6 +248,33 @@ describe('probes, metrics and structured logs of every app', () => {
     }
   }, 60_000);
 
+  it('logs a stream its client left as aborted, under its request id', async () => {
+    // A source slow enough that the task is still collecting when the client leaves its stream.
+    const slow = {
+      id: 'slow',
+      type: 'api',
+      url: 'https://example.test/data',
+      simulation: { records: 1, latency_ms: 20_000 },
+    };
+    const submitted = await system.request('POST', '/api/v1/tasks', { ...EXAMPLE_TASK, data_sources: [slow] });
+    expect(submitted.status).toBe(202);
+    const leaving = new AbortController();
+    const stream = await fetch(`${system.baseUrl}/api/v1/tasks/${submitted.body.id as string}/events`, {
+      headers: { 'X-Request-Id': 'stream-left-7' },
+      signal: leaving.signal,
+    });
+    expect(stream.status).toBe(200);
+    // The task's snapshot arrives first; the client then goes before the stream ends.
+    await stream.body?.getReader().read();
+    leaving.abort();
+
+    const [gateway] = system.replicas('gateway');
+    const line = await gateway.waitForLine(/^request aborted$/, 10_000, { request_id: 'stream-left-7' });
+    expect(line).toMatchObject({ level: 'info', req: { method: 'GET' } });
+    expect(gateway.lines(/^request completed$/, { request_id: 'stream-left-7' })).toEqual([]);
+    expect((await system.request('POST', `/api/v1/tasks/${submitted.body.id as string}/cancel`)).status).toBe(200);
+  }, 30_000);
+
   it('keeps credentials out of the logs', async () => {
     await system.request('GET', '/api/v1/health', undefined, { Authorization: 'Bearer very-secret-value' });
     const [gateway] = system.replicas('gateway');
