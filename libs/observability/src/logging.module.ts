@@ -73,7 +73,7 @@ function requestIdField(): object {
  *
  * The module's pino-http middleware is not installed (`forRoutes: []`): on Fastify it ran through
  * Nest's middleware bridge and made two child loggers per request, about a tenth of the gateway's CPU
- * per submission. logRequests' Fastify hooks write the same access line and set the request id.
+ * per submission. logRequests' Fastify hook writes the same access line and sets the request id.
  */
 export function loggingModule(app: string, options: LoggingOptions): DynamicModule {
   return LoggerModule.forRoot({
