@@ -642,7 +642,9 @@ describe('persistence stores (Postgres)', () => {
       await evaluations.saveChunk(id, 0, await outcomes(0), chunkUsage);
       await evaluations.saveChunk(id, 0, await outcomes(0), chunkUsage); // a duplicate counts nothing
       await evaluations.saveChunk(id, 1, await outcomes(1), chunkUsage);
-      expect(await tasks.usage(id)).toEqual({
+      // The task's view reads the row and the usage in one statement.
+      expect(await tasks.findWithUsage(id)).toEqual({ task: await tasks.findById(id), usage: expect.any(Object) });
+      expect((await tasks.findWithUsage(id))?.usage).toEqual({
         prompt_tokens: 300,
         completion_tokens: 8,
         calls: 8,
@@ -652,8 +654,6 @@ describe('persistence stores (Postgres)', () => {
           { dimension_id: 'dim2', prompt_tokens: 100, completion_tokens: 4, calls: 4, cache_hits: 2 },
         ],
       });
-      // The task's view reads the row and the usage in one statement: the same row, the same usage.
-      expect(await tasks.findWithUsage(id)).toEqual({ task: await tasks.findById(id), usage: await tasks.usage(id) });
       expect(await tasks.findWithUsage(randomUUID())).toBeNull();
       await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1));
       await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1)); // stored already: not counted

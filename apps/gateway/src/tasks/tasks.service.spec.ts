@@ -11,6 +11,7 @@ import { toTaskSpec } from './task-spec.mapper';
 import { TasksService } from './tasks.service';
 
 const DEFAULTS = { softSeconds: 3300, hardSeconds: 3600 };
+const NO_USAGE = { prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] };
 
 function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 'simulated', connections: new Set() })) {
   const tasks = {
@@ -22,9 +23,6 @@ function setup(dispatch: () => Promise<void>, rules = new SourceRules({ mode: 's
     findWithUsage: jest.fn(),
     state: jest.fn(),
     failures: jest.fn().mockResolvedValue([]),
-    usage: jest
-      .fn()
-      .mockResolvedValue({ prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] }),
     countAllActive: jest.fn().mockResolvedValue(0),
   };
   const dispatcher = {
@@ -174,7 +172,6 @@ describe(TasksService.name, () => {
     const view = await service.view('t1');
     expect(view).toMatchObject({ id: 't1', errors: [], usage });
     expect(view).not.toHaveProperty('result');
-    expect(tasks.usage).not.toHaveBeenCalled();
     expect(tasks.failures).not.toHaveBeenCalled();
     expect(queries.resultPage).not.toHaveBeenCalled();
     expect(outbox.forTask).not.toHaveBeenCalled();
@@ -182,10 +179,9 @@ describe(TasksService.name, () => {
 
   it("reads an ended task's failures, result and deliveries when its counters count a failure", async () => {
     const { service, tasks, outbox, queries } = setup(() => Promise.resolve());
-    const usage = { prompt_tokens: 0, completion_tokens: 0, calls: 0, cache_hits: 0, dimensions: [] };
     tasks.findWithUsage.mockResolvedValue({
       task: { ...storedTask('t1', TaskStatus.COMPLETED_WITH_ERRORS), recordsFailed: 1 },
-      usage,
+      usage: NO_USAGE,
     });
     await service.view('t1');
     expect(tasks.failures).toHaveBeenCalledWith('t1', 100);
@@ -196,7 +192,7 @@ describe(TasksService.name, () => {
   it('cancels an active task: broadcast, queue clean-up, and the cancelled task returned', async () => {
     const { service, tasks, dispatcher, events } = setup(async () => undefined);
     tasks.cancel.mockResolvedValue({ kind: 'cancelled' });
-    tasks.findById.mockResolvedValue(storedTask('t1', TaskStatus.CANCELLED));
+    tasks.findWithUsage.mockResolvedValue({ task: storedTask('t1', TaskStatus.CANCELLED), usage: NO_USAGE });
     const view = await service.cancel('t1');
     expect(view.status).toBe(TaskStatus.CANCELLED);
     expect(events.cancelled).toHaveBeenCalledWith('t1');

@@ -42,9 +42,8 @@ export class TasksService {
   }
 
   async view(id: string): Promise<TaskViewDto> {
-    const found = await this.tasks.findWithUsage(id);
-    if (!found) throw new NotFoundException(`Task ${id} not found`);
-    return this.render(found.task, found.usage);
+    const { task, usage } = await this.loadWithUsage(id);
+    return this.render(task, usage);
   }
 
   /** Cancels an active task everywhere: in Postgres first (the truth), then by broadcast and queue clean-up. */
@@ -54,12 +53,12 @@ export class TasksService {
     if (outcome.kind === 'already-ended') {
       throw this.conflict(outcome.status, `Task ${id} has already ended with status ${outcome.status}`);
     }
-    const task = await this.load(id);
+    const { task, usage } = await this.loadWithUsage(id);
     // Not awaited: the answer needs Postgres only (a queued job of an ended task does nothing when it
     // runs), and dropping a big task's thousands of queued chunks took seconds.
     void this.stopper.stop(task, 'cancelled');
     this.logger.log({ task_id: id, msg: `task ${id} cancelled` });
-    return this.render(task);
+    return this.render(task, usage);
   }
 
   /**
@@ -108,20 +107,25 @@ export class TasksService {
     return task;
   }
 
+  /** The task with its LLM usage so far, read in one statement: what its view shows. */
+  private async loadWithUsage(id: string): Promise<{ task: TaskEntity; usage: TaskUsageDto }> {
+    const found = await this.tasks.findWithUsage(id);
+    if (!found) throw new NotFoundException(`Task ${id} not found`);
+    return found;
+  }
+
   /**
    * Reads only what the task's row says can exist, as clients poll running tasks: its failures once
    * its counters count one (a source's refused records count when the source settles), and its
-   * result and deliveries once it has ended (the statement that ends a task stores them). The usage
-   * comes with the row when the caller read them together.
+   * result and deliveries once it has ended (the statement that ends a task stores them).
    */
-  private async render(task: TaskEntity, usage?: TaskUsageDto): Promise<TaskViewDto> {
+  private async render(task: TaskEntity, usage: TaskUsageDto): Promise<TaskViewDto> {
     const ended = isTerminal(task.status);
-    const [failures, result, usageNow, deliveries] = await Promise.all([
+    const [failures, result, deliveries] = await Promise.all([
       task.sourcesFailed + task.recordsFailed > 0 ? this.tasks.failures(task.id, FAILURES_SHOWN) : [],
       ended ? this.queries.resultPage(task.id) : undefined,
-      usage ?? this.tasks.usage(task.id),
       ended ? this.outbox.forTask(task.id) : [],
     ]);
-    return toTaskView(task, failures, result, usageNow, deliveries);
+    return toTaskView(task, failures, result, usage, deliveries);
   }
 }

@@ -7,7 +7,7 @@ import { TaskEntity } from '../entities';
 import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
 import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
-import { readTaskUsage, usageJson } from './usage.sql';
+import { usageJson } from './usage.sql';
 
 /**
  * The deadline sweeps' condition, written as a literal: the deadline indexes are partial (WHERE status
@@ -275,10 +275,6 @@ export class TaskRepository {
        LIMIT $2`,
       [id, limit],
     );
-  }
-
-  usage(id: string): Promise<TaskUsageDto> {
-    return readTaskUsage(this.db.manager, id);
   }
 
   async result(id: string): Promise<TaskResultDto | undefined> {

@@ -1,6 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import type { LlmUsage, TaskUsageDto } from '@app/contracts';
-import { selectRow } from './sql';
+import type { LlmUsage } from '@app/contracts';
 
 /** What LLM calls cost per dimension, as the rows usageUpsert() takes in one JSON parameter. */
 export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): object[] {
@@ -48,11 +46,4 @@ export function usageJson(task: string): string {
            'calls', u.calls,
            'cache_hits', u.cache_hits) ORDER BY u.dimension_id), '[]'::jsonb))
      FROM task_usage u WHERE u.task_id = ${task})`;
-}
-
-/** A task's LLM usage: the totals and each dimension's share. */
-export async function readTaskUsage(manager: EntityManager, taskId: string): Promise<TaskUsageDto> {
-  const row = await selectRow<{ usage: TaskUsageDto }>(manager, `SELECT ${usageJson('$1')} AS usage`, [taskId]);
-  if (!row) throw new Error(`no usage row for task ${taskId}`);
-  return row.usage;
 }
