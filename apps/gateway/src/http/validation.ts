@@ -40,36 +40,41 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
 const unstorable = (text: string): boolean => text.includes('\0') || UNPAIRED_SURROGATE.test(text);
 const UNSTORABLE_REASON = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
-/** Whether any string of a parsed request (keys and values, at any depth) is one Postgres would refuse. */
-function holdsUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return unstorable(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(holdsUnstorableText);
-  for (const key in value) {
-    if (unstorable(key) || holdsUnstorableText((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
-
 /**
  * Every string of a parsed request (keys and values, at any depth) that Postgres would refuse, named
  * by its JSON path. Checked before class-validator, so such input gets a 400 and never a driver error.
- * A request without any (nearly all) is walked once without building a path or a list.
+ * The path is kept as a stack of segments and only spelled out for a string that is refused, so a
+ * request without any (nearly all) is walked without building a name per field.
  */
 export function unstorableTextFields(value: unknown, path = ''): FieldError[] {
-  return holdsUnstorableText(value) ? namedUnstorableText(value, path) : [];
+  const found: FieldError[] = [];
+  collectUnstorableText(value, path === '' ? [] : [path], found);
+  return found;
 }
 
-function namedUnstorableText(value: unknown, path: string): FieldError[] {
-  if (typeof value === 'string')
-    return unstorable(value) ? [{ field: path || '(body)', reasons: [UNSTORABLE_REASON] }] : [];
-  if (Array.isArray(value)) return value.flatMap((item, index) => namedUnstorableText(item, `${path}[${index}]`));
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, item]) => {
-    const field = path ? `${path}.${key}` : key;
-    const ownKey = unstorable(key) ? [{ field, reasons: [`name ${UNSTORABLE_REASON}`] }] : [];
-    return [...ownKey, ...namedUnstorableText(item, field)];
-  });
+function collectUnstorableText(value: unknown, path: (string | number)[], found: FieldError[]): void {
+  if (typeof value === 'string') {
+    if (unstorable(value)) found.push({ field: fieldName(path) || '(body)', reasons: [UNSTORABLE_REASON] });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const entries: Iterable<[string | number, unknown]> = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [key, item] of entries) {
+    path.push(key);
+    if (typeof key === 'string' && unstorable(key)) {
+      found.push({ field: fieldName(path), reasons: [`name ${UNSTORABLE_REASON}`] });
+    }
+    collectUnstorableText(item, path, found);
+    path.pop();
+  }
+}
+
+/** A JSON path as the API names fields: `data_sources[0].url`. */
+function fieldName(path: readonly (string | number)[]): string {
+  return path.reduce<string>(
+    (name, segment) => (typeof segment === 'number' ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment),
+    '',
+  );
 }
 
 /** The 400 of a request with invalid fields: each named, with every reason. */
