@@ -13,8 +13,8 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { isIP } from 'node:net';
 import { parseConnections } from './database-connections';
+import { parseHostListEntry } from './host-list';
 
 @ValidatorConstraint({ name: 'connections' })
 class ConnectionsConstraint implements ValidatorConstraintInterface {
@@ -39,8 +39,9 @@ class ConnectionsConstraint implements ValidatorConstraintInterface {
 const HOST_LIST = /^\s*([A-Za-z0-9.:_[\]-]+(\/\d{1,3})?\s*(,\s*|$))*$/;
 
 /**
- * OUTBOUND_ALLOWED_HOSTS, checked at start as the collector and the result-generator will read it
- * (libs/outbound's AllowedHosts): a CIDR's prefix belongs to an IP address and fits its family.
+ * OUTBOUND_ALLOWED_HOSTS, checked at start with the reader the collector and the result-generator
+ * build their allow-list with (parseHostListEntry): a CIDR's prefix belongs to an IP address and fits
+ * its family.
  */
 @ValidatorConstraint({ name: 'hostList' })
 class HostListConstraint implements ValidatorConstraintInterface {
@@ -59,13 +60,9 @@ class HostListConstraint implements ValidatorConstraintInterface {
 }
 
 function cidrProblem(list: string): string {
-  for (const entry of list.split(',').map((item) => item.trim())) {
-    const [network, prefix] = entry.split('/');
-    if (prefix === undefined) continue;
-    const version = isIP(network.replace(/^\[(.*)\]$/, '$1'));
-    if (version === 0) return `has "${entry}": a prefix length belongs to an IP address, not a host name`;
-    const longest = version === 4 ? 32 : 128;
-    if (Number(prefix) > longest) return `has "${entry}": an IPv${version} prefix length is 0–${longest}`;
+  for (const entry of list.split(',')) {
+    const parsed = parseHostListEntry(entry);
+    if (parsed && 'problem' in parsed) return `has "${entry.trim()}": ${parsed.problem}`;
   }
   return '';
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { parseHostListEntry } from '@app/config';
 
 /** Why an address is not a public internet address; `public` is the only class fetched by default. */
 export type AddressClass =
@@ -79,22 +80,11 @@ export class AllowedHosts {
 
   constructor(entries: readonly string[]) {
     for (const raw of entries) {
-      const entry = raw.trim().toLowerCase();
-      if (entry === '') continue;
-      const [network, prefixText] = entry.split('/');
-      const bare = network.replace(/^\[(.*)\]$/, '$1');
-      const version = isIP(bare);
-      if (version === 0) {
-        if (prefixText !== undefined) throw new RangeError(`not a CIDR: ${raw}`);
-        this.names.add(entry);
-        continue;
-      }
-      const family = version === 4 ? 'ipv4' : 'ipv6';
-      const prefix = prefixText === undefined ? (version === 4 ? 32 : 128) : Number(prefixText);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (version === 4 ? 32 : 128)) {
-        throw new RangeError(`not a CIDR: ${raw}`);
-      }
-      this.networks.addSubnet(bare, prefix, family);
+      const entry = parseHostListEntry(raw);
+      if (entry === undefined) continue;
+      if ('problem' in entry) throw new RangeError(`not a CIDR: ${raw}`);
+      if (entry.kind === 'name') this.names.add(entry.name);
+      else this.networks.addSubnet(entry.address, entry.prefix, entry.family);
     }
   }
 
