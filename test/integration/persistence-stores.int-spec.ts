@@ -797,6 +797,7 @@ describe('persistence stores (Postgres)', () => {
       const { id, state } = await taskInEvaluate({ s1: 12 }, 2);
       expect(state.chunksTotal).toBe(6);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 0 })).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 0 }, 2)).toEqual([0, 1]);
       for (const chunk of [0, 2, 5]) await evaluateChunk(id, chunk, () => ({ dim1: 0.5 }));
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 })).toEqual([1, 3, 4]);
       // The lowest ones only, when asked for fewer.
