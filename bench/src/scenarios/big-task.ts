@@ -1,6 +1,7 @@
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario';
 import { peakRssFigures } from '../support/figures';
-import { delay, LatencyProbe, percentile, submitTasks, taskBody } from '../support/load';
+import { LatencyProbe } from '../support/latency-probe';
+import { delay, percentile, submitTasks, taskBody } from '../support/load';
 import { atMost, round } from '../support/report';
 import type { BenchDatabase } from '../support/services';
 import { BenchSystem, providerCalls } from '../support/system';
@@ -90,7 +91,7 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
 
     // The task that runs to its end; the source ids differ from the cancelled one's, so no cache hits.
     const [id] = await submitTasks(bench.baseUrl, 1, 1, () => taskBody(1, shape));
-    const probe = new LatencyProbe(() => taskUrl(id), 5).start();
+    const probe = new LatencyProbe(5).target(taskUrl(id)).start();
     const { seen, endedMs, row } = await followStages(services.database, id, timeoutMs * 4, log);
     const during = await probe.stop();
     const finished: number[] = [];

@@ -1,6 +1,7 @@
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario';
 import { cpuPerCallFigures, peakRssFigures } from '../support/figures';
-import { LatencyProbe, submitTasks, taskBody, waitForTasks } from '../support/load';
+import { LatencyProbe } from '../support/latency-probe';
+import { submitTasks, taskBody, waitForTasks } from '../support/load';
 import { atLeast, atMost, round } from '../support/report';
 import { BenchSystem, providerCalls } from '../support/system';
 
@@ -27,19 +28,16 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
   });
   try {
     const monitor = await bench.monitor();
-    const submitted: string[] = [];
-    const probe = new LatencyProbe(() => {
-      const id = submitted[Math.floor(Math.random() * submitted.length)];
-      return id && `${bench.baseUrl}/api/v1/tasks/${id}`;
-    }, 10).start();
+    const probe = new LatencyProbe(10).phase('while submitting').start();
     await submitTasks(
       bench.baseUrl,
       tasks,
       20,
       (index) => taskBody(index, shape),
-      (id) => submitted.push(id),
+      (id) => probe.target(`${bench.baseUrl}/api/v1/tasks/${id}`),
     );
     log(`  ${tasks} tasks submitted`);
+    probe.phase('after submission');
     const counts = await waitForTasks(services.database, tasks, 600_000 + tasks * 500, log);
     const usage = await monitor.stop();
     const get = await probe.stop();
@@ -88,6 +86,11 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
           '< 50 ms (today 44)',
         ),
         { name: 'GET /tasks/{id} p50 during the run', value: round(get.p50, 1), unit: 'ms' },
+        ...Object.entries(get.phaseP99).map(([phase, p99]) => ({
+          name: `GET /tasks/{id} p99 ${phase}`,
+          value: round(p99, 1),
+          unit: 'ms',
+        })),
       ],
       usage: { run: usage },
       notes: [

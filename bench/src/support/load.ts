@@ -72,53 +72,6 @@ export async function submitTasks(
   return ids;
 }
 
-/** Latencies of GETs sent at a steady rate while something else runs (the API's answer under load). */
-export class LatencyProbe {
-  readonly latenciesMs: number[] = [];
-  errors = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-
-  constructor(
-    private readonly url: () => string | undefined,
-    private readonly perSecond: number,
-  ) {}
-
-  start(): this {
-    this.timer = setInterval(() => this.fire(), 1000 / this.perSecond);
-    return this;
-  }
-
-  async stop(): Promise<{ count: number; p50: number; p99: number; max: number; errors: number }> {
-    clearInterval(this.timer);
-    await Promise.all(this.inFlight);
-    return {
-      count: this.latenciesMs.length,
-      p50: percentile(this.latenciesMs, 50),
-      p99: percentile(this.latenciesMs, 99),
-      max: percentile(this.latenciesMs, 100),
-      errors: this.errors,
-    };
-  }
-
-  private fire(): void {
-    const url = this.url();
-    if (url === undefined) return;
-    const started = performance.now();
-    const request = fetch(url)
-      .then(async (response) => {
-        await response.arrayBuffer();
-        if (response.status === 200) this.latenciesMs.push(performance.now() - started);
-        else this.errors += 1;
-      })
-      .catch(() => {
-        this.errors += 1;
-      })
-      .finally(() => this.inFlight.delete(request));
-    this.inFlight.add(request);
-  }
-}
-
 export interface TaskCounts {
   total: number;
   active: number;
