@@ -1,10 +1,11 @@
 /**
  * Preloaded (NODE_OPTIONS=--require) into every process the bench starts when it runs with --profile:
- * profiles the process from its start through the inspector and writes a .cpuprofile (Chrome DevTools,
- * speedscope) into BENCH_PROFILE_DIR when it ends, and a .heapprofile of where it allocated (sampled:
- * what makes the garbage the collector spends its time on). `node --cpu-prof` cannot do this: NODE_OPTIONS does
- * not take it, and it writes only on a normal exit, while Nest ends on SIGTERM by raising the signal
- * again once it has closed (which would kill the process before the profile is written).
+ * profiles the process from its start through the inspector and writes, into BENCH_PROFILE_DIR when it
+ * ends, a .cpuprofile (Chrome DevTools, speedscope) and a .heapprofile of where it allocated (sampled:
+ * what makes the garbage the collector spends its time on). `node --cpu-prof` cannot do this:
+ * NODE_OPTIONS does not take it, and it writes only on a normal exit, while Nest ends on SIGTERM by
+ * raising the signal again once it has closed (which would kill the process before the profile is
+ * written).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
