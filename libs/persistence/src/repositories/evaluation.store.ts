@@ -59,7 +59,6 @@ export class EvaluationStore {
   /**
    * The task's chunks not stored yet, lowest first; at most `limit` of them. The lowest `limit` lie
    * below chunksDone + limit (at most chunksDone of those are done), so only that range is searched.
-   * With none done (chunksDone counts the markers), they are the first `limit`, found without asking.
    */
   async unfinishedChunks(
     taskId: string,
@@ -67,7 +66,6 @@ export class EvaluationStore {
     limit = progress.chunksTotal,
   ): Promise<number[]> {
     const searched = Math.min(progress.chunksTotal, progress.chunksDone + limit);
-    if (progress.chunksDone === 0) return Array.from({ length: searched }, (_, chunk) => chunk);
     const rows = await selectRows<{ chunk: number }>(
       this.db.manager,
       `SELECT g.chunk FROM generate_series(0, $2 - 1) AS g(chunk)
