@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { BatchStore, TaskRepository } from '@app/persistence';
 import { API_PREFIX } from '../swagger';
 import type { Principal } from './api-keys';
 import { ApiKeys, presentedKey } from './api-keys';
+import { notFound } from '../http/not-found';
 
 /** The request as the guard leaves it for the handlers. */
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
@@ -47,10 +48,10 @@ export class ApiAccessGuard implements CanActivate {
     // Something that does not exist is left to the handler, which answers 404 (or 400 for a bad id).
     if (under(route, TASK_ROUTE)) {
       const owner = await this.tasks.ownerOf(id);
-      if (owner !== undefined && owner !== principal.name) throw new NotFoundException(`Task ${id} not found`);
+      if (owner !== undefined && owner !== principal.name) throw notFound('Task', id);
     } else if (under(route, BATCH_ROUTE)) {
       const owner = await this.batches.ownerOf(id);
-      if (owner !== undefined && owner !== principal.name) throw new NotFoundException(`Batch ${id} not found`);
+      if (owner !== undefined && owner !== principal.name) throw notFound('Batch', id);
     }
     return true;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { Inject, Injectable, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { BatchViewDto, CreateBatchDto, FieldError, TaskPageDto } from '@app/contracts';
 import type { NewTask } from '@app/persistence';
@@ -10,6 +10,7 @@ import { TaskIntake } from '../tasks/task-intake';
 import { TaskQueriesService } from '../tasks/task-queries.service';
 import { toNotifySpec, toTaskSpec } from '../tasks/task-spec.mapper';
 import { toNotificationView } from '../tasks/task-view.mapper';
+import { notFound } from '../http/not-found';
 
 export const BATCH_OPTIONS = Symbol('BATCH_OPTIONS');
 
@@ -73,12 +74,12 @@ export class BatchesService {
       this.batches.notifyOf(id),
       this.outbox.forBatch(id),
     ]);
-    if (!outcome) throw new NotFoundException(`Batch ${id} not found`);
+    if (!outcome) throw notFound('Batch', id);
     return { ...toBatchView(outcome.aggregate, outcome.errors), notification: toNotificationView(notify, deliveries) };
   }
 
   async tasks(id: string, query: ListTasksQueryDto): Promise<TaskPageDto> {
-    if ((await this.batches.ownerOf(id)) === undefined) throw new NotFoundException(`Batch ${id} not found`);
+    if ((await this.batches.ownerOf(id)) === undefined) throw notFound('Batch', id);
     return this.queries.list(query, { batchId: id });
   }
 }

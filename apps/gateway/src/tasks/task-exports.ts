@@ -1,9 +1,10 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ExportFormat } from '@app/contracts';
 import { EXPORT_FORMATS } from '@app/contracts';
 import { renderExport } from '@app/export';
 import { ExportStore, TaskRepository } from '@app/persistence';
 import { invalidFields } from '../http/validation';
+import { notFound } from '../http/not-found';
 
 /** A task's export: its layout read first (for the CSV header), then its records streamed page by page. */
 @Injectable()
@@ -22,7 +23,7 @@ export class TaskExports {
 
   async render(taskId: string, format: ExportFormat): Promise<AsyncGenerator<string>> {
     const task = await this.tasks.findById(taskId);
-    if (!task) throw new NotFoundException(`Task ${taskId} not found`);
+    if (!task) throw notFound('Task', taskId);
     const dimensions = task.spec.dimensions;
     const fieldNames = format === 'csv' ? await this.store.fieldNames(taskId) : [];
     return renderExport(

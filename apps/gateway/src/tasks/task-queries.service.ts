@@ -4,6 +4,7 @@ import { DurationPercentiles, TaskListFilter, TaskQueryStore, TaskRepository, to
 import { resultCursor, taskCursor } from './cursor';
 import { ListTasksQueryDto, TaskResultQueryDto } from './dto/task-queries.dto';
 import { parseWindow } from './dto/window';
+import { notFound } from '../http/not-found';
 
 const DEFAULT_WINDOW = '1h';
 
@@ -82,7 +83,7 @@ export class TaskQueriesService {
     const page = await this.resultPage(id, offset, query.limit);
     if (!page) {
       const state = await this.tasks.state(id);
-      if (!state) throw new NotFoundException(`Task ${id} not found`);
+      if (!state) throw notFound('Task', id);
       throw new NotFoundException({
         statusCode: 404,
         error: 'Not Found',

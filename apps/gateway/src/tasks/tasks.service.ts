@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { TaskSpec, TaskUsageDto } from '@app/contracts';
 import { isTerminal, TaskStatus, TaskViewDto } from '@app/contracts';
@@ -8,6 +8,7 @@ import { TaskAdmission } from './task-admission';
 import { TaskIntake } from './task-intake';
 import { TaskQueriesService } from './task-queries.service';
 import { toTaskView } from './task-view.mapper';
+import { notFound } from '../http/not-found';
 
 const FAILURES_SHOWN = 100;
 /** How long a purge waits for the task's jobs in hand to stop (they do on the cancel broadcast, within ms). */
@@ -49,7 +50,7 @@ export class TasksService {
   /** Cancels an active task everywhere: in Postgres first (the truth), then by broadcast and queue clean-up. */
   async cancel(id: string): Promise<TaskViewDto> {
     const outcome = await this.tasks.cancel(id);
-    if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
+    if (outcome.kind === 'not-found') throw notFound('Task', id);
     if (outcome.kind === 'already-ended') {
       throw this.conflict(outcome.status, `Task ${id} has already ended with status ${outcome.status}`);
     }
@@ -80,7 +81,7 @@ export class TasksService {
    */
   async purge(id: string): Promise<void> {
     const outcome = await this.tasks.cancel(id);
-    if (outcome.kind === 'not-found') throw new NotFoundException(`Task ${id} not found`);
+    if (outcome.kind === 'not-found') throw notFound('Task', id);
     if (outcome.kind === 'cancelled') this.events.cancelled(id);
     // Read after the cancel: the task can no longer move, so its chunk count is final.
     const state = await this.tasks.state(id);
@@ -103,14 +104,14 @@ export class TasksService {
 
   private async load(id: string): Promise<TaskEntity> {
     const task = await this.tasks.findById(id);
-    if (!task) throw new NotFoundException(`Task ${id} not found`);
+    if (!task) throw notFound('Task', id);
     return task;
   }
 
   /** The task with its LLM usage so far, read in one statement: what its view shows. */
   private async loadWithUsage(id: string): Promise<{ task: TaskEntity; usage: TaskUsageDto }> {
     const found = await this.tasks.findWithUsage(id);
-    if (!found) throw new NotFoundException(`Task ${id} not found`);
+    if (!found) throw notFound('Task', id);
     return found;
   }
 
