@@ -2,9 +2,9 @@ import type { TaskSpec, DimensionSpec, DimensionResultDto, LlmUsage, TaskResultD
 import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
+import type { FinishedDimension, GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
-import { GenerateResultUseCase } from './generate-result.usecase';
+import { DIMENSION_SAVE_LINGER_MS, GenerateResultUseCase } from './generate-result.usecase';
 import { toScoreStatistics } from './score-statistics';
 
 const TASK_ID = 'task-1';
@@ -82,10 +82,11 @@ function setup(
         { n: 4, c: 'a' },
       ];
     }),
-    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto, _usage: LlmUsage) => undefined),
+    saveDimensions: jest.fn(async (_taskId: string, _finished: FinishedDimension[]) => undefined),
     countPassingAll: jest.fn(async () => 5),
-    complete: jest.fn(async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[]) =>
-      'completed' in options ? options.completed : TaskStatus.COMPLETED,
+    complete: jest.fn(
+      async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[], _unsaved: FinishedDimension[]) =>
+        'completed' in options ? options.completed : TaskStatus.COMPLETED,
     ),
   };
   const reporter = {
@@ -110,7 +111,7 @@ function setup(
 const live = (): AbortSignal => new AbortController().signal;
 
 describe(GenerateResultUseCase.name, () => {
-  it('reports every dimension, saves each, and completes the task with the combined result', async () => {
+  it('reports every dimension and completes the task with the combined result and the dimensions', async () => {
     const { execute, generation, reporter, scoresByDimension } = setup();
     const job = new AbortController();
     const { signal } = job;
@@ -129,14 +130,11 @@ describe(GenerateResultUseCase.name, () => {
       // One that follows the job's signal while the call runs (mapWithConcurrency's spec shows how).
       expect(passed.aborted).toBe(false);
     }
-    expect(generation.saveDimension.mock.calls.every(([, , usage]) => usage === SUMMARY_USAGE)).toBe(true);
-    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
-      [
-        [TASK_ID, 'dim1'],
-        [TASK_ID, 'dim2'],
-        [TASK_ID, 'dim3'],
-      ],
-    );
+    // Finished together, the dimensions are stored by the statement that ends the task, not each alone.
+    expect(generation.saveDimensions).not.toHaveBeenCalled();
+    const unsaved = generation.complete.mock.calls[0][3];
+    expect(unsaved.map(({ result }) => result.dimension_id).sort()).toEqual(['dim1', 'dim2', 'dim3']);
+    expect(unsaved.every(({ usage }) => usage === SUMMARY_USAGE)).toBe(true);
 
     expect(generation.complete).toHaveBeenCalledTimes(1);
     const [taskId, result] = generation.complete.mock.calls[0];
@@ -166,11 +164,8 @@ describe(GenerateResultUseCase.name, () => {
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 2 } });
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
-    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual([
-      'dim1',
-      'dim3',
-    ]);
-    const [, result] = generation.complete.mock.calls[0];
+    const [, result, , unsaved] = generation.complete.mock.calls[0];
+    expect(unsaved.map(({ result: dimension }) => dimension.dimension_id).sort()).toEqual(['dim1', 'dim3']);
     expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
     expect(result.dimensions[1]).toBe(stored);
   });
@@ -188,8 +183,9 @@ describe(GenerateResultUseCase.name, () => {
 
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 0 } });
     expect(reporter.report).not.toHaveBeenCalled();
-    expect(generation.saveDimension).not.toHaveBeenCalled();
+    expect(generation.saveDimensions).not.toHaveBeenCalled();
     expect(generation.complete).toHaveBeenCalledTimes(1);
+    expect(generation.complete.mock.calls[0][3]).toEqual([]);
   });
 
   it('is skipped, the result discarded, when the task ended meanwhile (complete() returns undefined)', async () => {
@@ -204,12 +200,71 @@ describe(GenerateResultUseCase.name, () => {
     });
   });
 
-  it('propagates a reporter failure without completing the task', async () => {
+  it('propagates a reporter failure without completing the task, keeping what was reported before it', async () => {
     const { execute, reporter, generation } = setup();
-    reporter.report.mockRejectedValueOnce(new Error('cancelled'));
+    const report = reporter.report.getMockImplementation()!;
+    // dim1 is reported, dim2 then fails while dim3 is still running (it is aborted).
+    reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
+      if (dimension.id === 'dim1') return report(spec, dimension, inputs, signal);
+      if (dimension.id === 'dim2') throw new Error('provider down');
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    });
 
-    await expect(execute()).rejects.toThrow('cancelled');
+    await expect(execute()).rejects.toThrow('provider down');
     expect(generation.complete).not.toHaveBeenCalled();
+    expect(generation.saveDimensions).toHaveBeenCalledTimes(1);
+    expect(generation.saveDimensions.mock.calls[0][1].map(({ result }) => result.dimension_id)).toEqual(['dim1']);
+  });
+
+  it('stores a dimension on its own when the others take longer than the linger', async () => {
+    jest.useFakeTimers();
+    try {
+      const { execute, reporter, generation } = setup();
+      const report = reporter.report.getMockImplementation()!;
+      let finishDim3!: () => void;
+      const dim3Done = new Promise<void>((resolve) => (finishDim3 = resolve));
+      reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
+        if (dimension.id === 'dim3') await dim3Done;
+        return report(spec, dimension, inputs, signal);
+      });
+
+      const running = execute();
+      await jest.advanceTimersByTimeAsync(DIMENSION_SAVE_LINGER_MS);
+      expect(generation.saveDimensions).toHaveBeenCalledTimes(1);
+      expect(generation.saveDimensions.mock.calls[0][1].map(({ result }) => result.dimension_id)).toEqual([
+        'dim1',
+        'dim2',
+      ]);
+      finishDim3();
+      await expect(running).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 3 } });
+      expect(generation.complete.mock.calls[0][3].map(({ result }) => result.dimension_id)).toEqual(['dim3']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('fails the job when storing a dimension on its own failed, completing nothing', async () => {
+    jest.useFakeTimers();
+    try {
+      const { execute, reporter, generation } = setup();
+      generation.saveDimensions.mockRejectedValueOnce(new Error('database down'));
+      const report = reporter.report.getMockImplementation()!;
+      let finishDim3!: () => void;
+      const dim3Done = new Promise<void>((resolve) => (finishDim3 = resolve));
+      reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
+        if (dimension.id === 'dim3') await dim3Done;
+        return report(spec, dimension, inputs, signal);
+      });
+
+      const running = execute();
+      const failed = expect(running).rejects.toThrow('database down');
+      await jest.advanceTimersByTimeAsync(DIMENSION_SAVE_LINGER_MS);
+      finishDim3();
+      await failed;
+      expect(generation.complete).not.toHaveBeenCalled();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('describes a done job in one line', () => {

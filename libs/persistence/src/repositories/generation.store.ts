@@ -7,6 +7,12 @@ import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
 import { usageJson, usageRows, usageUpsert } from './usage.sql';
 
+/** A dimension the generate stage has reported, with what its summary cost. */
+export interface FinishedDimension {
+  result: DimensionResultDto;
+  usage: LlmUsage;
+}
+
 /** A side effect to deliver once the task has ended (see libs/delivery). */
 export interface NewDelivery {
   /** Unique within the task. */
@@ -129,25 +135,22 @@ export class GenerationStore {
   }
 
   /**
-   * Stores a finished dimension once, with what its summary cost (`usage`), and counts it done: one
-   * statement, so a re-run that finds the dimension stored changes nothing.
+   * Stores finished dimensions, each once, with what its summary cost, and counts them done: one
+   * statement, so a re-run that finds a dimension stored changes nothing for it.
    */
-  async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
+  async saveDimensions(taskId: string, finished: readonly FinishedDimension[]): Promise<void> {
+    if (finished.length === 0) return;
     await selectRows(
       this.db.manager,
       `WITH stored AS (
-         INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
+         INSERT INTO dimension_results (task_id, dimension_id, result)
+         SELECT $1, d.result ->> 'dimension_id', d.result FROM jsonb_array_elements($2::jsonb) AS d(result)
          ON CONFLICT DO NOTHING RETURNING dimension_id),
        counted AS (
-         UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now()
+         UPDATE tasks SET dimensions_done = dimensions_done + (SELECT count(*) FROM stored), updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM stored))
-       ${usageUpsert('$1', '$4', 'EXISTS (SELECT 1 FROM stored)')}`,
-      [
-        taskId,
-        result.dimension_id,
-        JSON.stringify(result),
-        JSON.stringify(usageRows({ [result.dimension_id]: usage })),
-      ],
+       ${usageUpsert('$1', '$3', 'u.dimension_id IN (SELECT dimension_id FROM stored)')}`,
+      [taskId, JSON.stringify(finished.map(({ result }) => result)), JSON.stringify(dimensionUsageRows(finished))],
     );
   }
 
@@ -170,30 +173,36 @@ export class GenerationStore {
 
   /**
    * Stores the result and ends the task: completed, or completed_with_errors when a source, a record
-   * or a dimension's summary failed; the result gets the task's LLM usage. The task's deliveries (its outputs) go into the outbox in the
-   * same transaction, so none is lost and none is sent for a task that did not end here. Returns the
-   * final status, or undefined when the task was no longer running (then nothing is stored).
+   * or a dimension's summary failed; the result gets the task's LLM usage. The task's deliveries (its
+   * outputs) go into the outbox in the same transaction, so none is lost and none is sent for a task
+   * that did not end here. `unsaved` are the dimensions this run finished but did not store on their
+   * own (saveDimensions): they are counted done and their summaries' usage added here, with the
+   * result that holds them, and only if the task ends. Returns the final status, or undefined when
+   * the task was no longer running (then nothing is stored).
    */
   async complete(
     taskId: string,
     result: TaskResultDto,
     deliveries: readonly NewDelivery[] = [],
+    unsaved: readonly FinishedDimension[] = [],
   ): Promise<TaskStatus | undefined> {
     const summaryFailed = result.dimensions.some((dimension) => dimension.summary_error !== undefined);
     // One statement where a transaction took five round trips (ADR 18): the task ends (only from
-    // running in generate, so once), and its result (with what its LLM calls cost) and its outputs'
-    // deliveries are stored only if it did.
+    // running in generate, so once), and its result (with what its LLM calls cost, the unsaved
+    // dimensions' summaries included) and its outputs' deliveries are stored only if it did.
     const ended = await selectRow<{ status: TaskStatus }>(
       this.db.manager,
       `WITH ended AS (
          UPDATE tasks SET
            status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 OR soft_limited_at IS NOT NULL
                          THEN $2 ELSE $3 END,
+           dimensions_done = dimensions_done + $9,
            finished_at = now(), updated_at = now()
          WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status),
+       used AS (${usageUpsert('$1', '$10', 'EXISTS (SELECT 1 FROM ended)')}),
        stored AS (
          INSERT INTO task_results (task_id, result)
-         SELECT $1, $7::jsonb || jsonb_build_object('usage', ${usageJson('$1')}) FROM ended),
+         SELECT $1, $7::jsonb || jsonb_build_object('usage', ${usageJson('$1', '$10')}) FROM ended),
        delivered AS (
          INSERT INTO deliveries (id, task_id, key, kind, spec)
          SELECT gen_random_uuid(), $1, d.key, d.kind, d.spec
@@ -210,8 +219,14 @@ export class GenerationStore {
         summaryFailed,
         JSON.stringify(result),
         JSON.stringify(deliveries),
+        unsaved.length,
+        JSON.stringify(dimensionUsageRows(unsaved)),
       ],
     );
     return ended?.status;
   }
+}
+
+function dimensionUsageRows(finished: readonly FinishedDimension[]): object[] {
+  return usageRows(Object.fromEntries(finished.map(({ result, usage }) => [result.dimension_id, usage])));
 }
