@@ -216,17 +216,25 @@ describe(GenerateResultUseCase.name, () => {
     expect(generation.saveDimensions.mock.calls[0][1].map(({ result }) => result.dimension_id)).toEqual(['dim1']);
   });
 
-  it('stores a dimension on its own when the others take longer than the linger', async () => {
-    jest.useFakeTimers();
-    try {
-      const { execute, reporter, generation } = setup();
-      const report = reporter.report.getMockImplementation()!;
+  describe('when dim3 is reported a while after the others', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    /** The use case with dim3's report held back until `finishDim3()`. */
+    function setupWithDim3Held() {
+      const context = setup();
+      const report = context.reporter.report.getMockImplementation()!;
       let finishDim3!: () => void;
       const dim3Done = new Promise<void>((resolve) => (finishDim3 = resolve));
-      reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
+      context.reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
         if (dimension.id === 'dim3') await dim3Done;
         return report(spec, dimension, inputs, signal);
       });
+      return { ...context, finishDim3 };
+    }
+
+    it('stores the dimensions reported before the linger ran out on their own, in one statement', async () => {
+      const { execute, generation, finishDim3 } = setupWithDim3Held();
 
       const running = execute();
       await jest.advanceTimersByTimeAsync(DIMENSION_SAVE_LINGER_MS);
@@ -238,23 +246,11 @@ describe(GenerateResultUseCase.name, () => {
       finishDim3();
       await expect(running).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 3 } });
       expect(generation.complete.mock.calls[0][3].map(({ result }) => result.dimension_id)).toEqual(['dim3']);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    });
 
-  it('fails the job when storing a dimension on its own failed, completing nothing', async () => {
-    jest.useFakeTimers();
-    try {
-      const { execute, reporter, generation } = setup();
+    it('fails the job when storing them failed, completing nothing', async () => {
+      const { execute, generation, finishDim3 } = setupWithDim3Held();
       generation.saveDimensions.mockRejectedValueOnce(new Error('database down'));
-      const report = reporter.report.getMockImplementation()!;
-      let finishDim3!: () => void;
-      const dim3Done = new Promise<void>((resolve) => (finishDim3 = resolve));
-      reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
-        if (dimension.id === 'dim3') await dim3Done;
-        return report(spec, dimension, inputs, signal);
-      });
 
       const running = execute();
       const failed = expect(running).rejects.toThrow('database down');
@@ -262,9 +258,7 @@ describe(GenerateResultUseCase.name, () => {
       finishDim3();
       await failed;
       expect(generation.complete).not.toHaveBeenCalled();
-    } finally {
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('describes a done job in one line', () => {
