@@ -14,6 +14,11 @@ export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): obje
   }));
 }
 
+/** The usage rows of `rows` (a placeholder of usageRows() as JSON) as a relation named `u`. */
+export function usageRowsOf(rows: string): string {
+  return `jsonb_to_recordset(${rows}::jsonb) AS u(dimension_id varchar, ${USAGE_COLUMNS})`;
+}
+
 /**
  * The statement that adds usage rows (`rows`, the placeholder of usageRows() as JSON) to task `task`'s
  * figures, only when `condition` holds: on its own or as the last part of a statement with CTEs.
@@ -21,8 +26,7 @@ export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): obje
 export function usageUpsert(task: string, rows: string, condition = 'true'): string {
   return `INSERT INTO task_usage (task_id, dimension_id, prompt_tokens, completion_tokens, calls, cache_hits)
      SELECT ${task}, u.dimension_id, u.prompt_tokens, u.completion_tokens, u.calls, u.cache_hits
-     FROM jsonb_to_recordset(${rows}::jsonb)
-       AS u(dimension_id varchar, ${USAGE_COLUMNS})
+     FROM ${usageRowsOf(rows)}
      WHERE ${condition}
      ON CONFLICT (task_id, dimension_id) DO UPDATE SET
        prompt_tokens = task_usage.prompt_tokens + EXCLUDED.prompt_tokens,
@@ -34,8 +38,8 @@ export function usageUpsert(task: string, rows: string, condition = 'true'): str
 /**
  * A task's LLM usage (`task`, a placeholder of its id) as one jsonb value shaped as TaskUsageDto: the
  * totals and each dimension's share, by dimension id. One definition for the task's view and for the
- * result that completes it (inside the statement that ends the task). `adding` (a placeholder of
- * usageRows() as JSON) is usage the same statement stores, which its own reads do not see yet.
+ * result that completes it (inside the statement that ends the task). `adding` names a relation (a
+ * CTE) of usage rows the same statement stores, which its own reads do not see yet.
  */
 export function usageJson(task: string, adding?: string): string {
   const rows = adding
@@ -44,7 +48,7 @@ export function usageJson(task: string, adding?: string): string {
         FROM (SELECT dimension_id, prompt_tokens, completion_tokens, calls, cache_hits
               FROM task_usage WHERE task_id = ${task}
               UNION ALL
-              SELECT * FROM jsonb_to_recordset(${adding}::jsonb) AS a(dimension_id varchar, ${USAGE_COLUMNS})) AS each
+              SELECT dimension_id, prompt_tokens, completion_tokens, calls, cache_hits FROM ${adding}) AS each
         GROUP BY dimension_id)`
     : `(SELECT * FROM task_usage WHERE task_id = ${task})`;
   return `(SELECT jsonb_build_object(
