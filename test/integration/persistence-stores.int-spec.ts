@@ -655,17 +655,13 @@ describe('persistence stores (Postgres)', () => {
         ],
       });
       expect(await tasks.findWithUsage(randomUUID())).toBeNull();
-      const dim1 = { result: dimensionResult('dim1'), usage: usage(7, 1) };
-      await generation.saveDimensions(id, [dim1]);
-      await generation.saveDimensions(id, [dim1]); // stored already: not counted
-      // dim2 was not stored on its own: it comes with the result, in the statement that ends the task.
-      await generation.complete(id, taskResult(), [], [{ result: dimensionResult('dim2'), usage: usage(9, 1) }]);
+      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1));
+      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1)); // stored already: not counted
+      await generation.saveDimension(id, dimensionResult('dim2'), usage(9, 1));
+      await generation.complete(id, taskResult());
       const stored = await tasks.result(id);
       expect(stored?.usage).toMatchObject({ prompt_tokens: 316, calls: 10, cache_hits: 6 });
       expect(stored?.usage?.dimensions.map((entry) => entry.prompt_tokens)).toEqual([207, 109]);
-      // The task's view reads the same usage from the table once the task has ended.
-      expect((await tasks.findWithUsage(id))?.usage).toEqual(stored?.usage);
-      expect((await taskRow(id)).dimensionsDone).toBe(2);
     });
   });
 
@@ -954,53 +950,15 @@ describe('persistence stores (Postgres)', () => {
       expect(await generation.countPassingAll(id, [])).toBe(5);
     });
 
-    /** A dimension as a run of the generate job reported it, its summary costing one call. */
-    const finishedAs = (dimension: string, summary = 'ok') => ({
-      result: { ...dimensionResult(dimension), summary },
-      usage: { ...NO_USAGE, promptTokens: 10, calls: 1 },
-    });
-
     it('stores a dimension once and counts it once', async () => {
       const id = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
-      await generation.saveDimensions(id, [finishedAs('dim1')]);
-      // One batch with dim1 again: only dim2 is stored, counted and charged.
-      await generation.saveDimensions(id, [finishedAs('dim1', 'second'), finishedAs('dim2')]);
-      await Promise.all([1, 2, 3].map(() => generation.saveDimensions(id, [finishedAs('dim2', 'third')])));
-      await generation.saveDimensions(id, []);
+      await generation.saveDimension(id, dimensionResult('dim1'), NO_USAGE);
+      await generation.saveDimension(id, { ...dimensionResult('dim1'), summary: 'second' }, NO_USAGE);
+      await Promise.all([1, 2, 3].map(() => generation.saveDimension(id, dimensionResult('dim2'), NO_USAGE)));
       expect((await taskRow(id)).dimensionsDone).toBe(2);
       const finished = await generation.finishedDimensions(id);
       expect([...finished.keys()].sort()).toEqual(['dim1', 'dim2']);
-      expect(finished.get('dim1')).toEqual({ ...dimensionResult('dim1'), summary: 'ok' });
-      expect(finished.get('dim2')).toEqual({ ...dimensionResult('dim2'), summary: 'ok' });
-      expect((await tasks.findWithUsage(id))?.usage).toMatchObject({ prompt_tokens: 20, calls: 2 });
-    });
-
-    it('complete() stores the unsaved dimensions once, beside those another run of the job stored', async () => {
-      // Run A of the job stored dim1 on its own; run B reported both and ends the task.
-      const id = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
-      await generation.saveDimensions(id, [finishedAs('dim1', 'run A')]);
-      const unsaved = [finishedAs('dim1', 'run B'), finishedAs('dim2', 'run B')];
-      expect(await generation.complete(id, taskResult(), [], unsaved)).toBe(TaskStatus.COMPLETED);
-      expect((await taskRow(id)).dimensionsDone).toBe(2);
-      const finished = await generation.finishedDimensions(id);
-      expect([...finished.values()].map((dimension) => dimension.summary)).toEqual(
-        expect.arrayContaining(['run A', 'run B']),
-      );
-      const charged = { prompt_tokens: 20, calls: 2 };
-      expect((await tasks.findWithUsage(id))?.usage).toMatchObject(charged);
-      expect((await tasks.result(id))?.usage).toMatchObject(charged);
-
-      // The same, racing: whichever statement stores a dimension first counts and charges it.
-      const raced = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
-      await Promise.all([
-        generation.saveDimensions(raced, [finishedAs('dim1', 'run A'), finishedAs('dim2', 'run A')]),
-        generation.complete(raced, taskResult(), [], unsaved),
-      ]);
-      expect(await taskRow(raced)).toMatchObject({ status: TaskStatus.COMPLETED, dimensionsDone: 2 });
-      expect((await tasks.findWithUsage(raced))?.usage).toMatchObject(charged);
-      // A task that has ended takes no dimensions any more.
-      expect(await generation.complete(raced, taskResult(), [], [finishedAs('dim3')])).toBeUndefined();
-      expect((await taskRow(raced)).dimensionsDone).toBe(2);
+      expect(finished.get('dim1')).toEqual(dimensionResult('dim1'));
     });
 
     it('complete() ends a clean task completed, stores the result once, and a second call changes nothing', async () => {

@@ -2,9 +2,9 @@ import type { TaskSpec, DimensionSpec, DimensionResultDto, LlmUsage, TaskResultD
 import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { FinishedDimension, GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
+import type { GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
-import { DIMENSION_SAVE_LINGER_MS, GenerateResultUseCase } from './generate-result.usecase';
+import { GenerateResultUseCase } from './generate-result.usecase';
 import { toScoreStatistics } from './score-statistics';
 
 const TASK_ID = 'task-1';
@@ -82,11 +82,10 @@ function setup(
         { n: 4, c: 'a' },
       ];
     }),
-    saveDimensions: jest.fn(async (_taskId: string, _finished: FinishedDimension[]) => undefined),
+    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto, _usage: LlmUsage) => undefined),
     countPassingAll: jest.fn(async () => 5),
-    complete: jest.fn(
-      async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[], _unsaved: FinishedDimension[]) =>
-        'completed' in options ? options.completed : TaskStatus.COMPLETED,
+    complete: jest.fn(async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[]) =>
+      'completed' in options ? options.completed : TaskStatus.COMPLETED,
     ),
   };
   const reporter = {
@@ -111,7 +110,7 @@ function setup(
 const live = (): AbortSignal => new AbortController().signal;
 
 describe(GenerateResultUseCase.name, () => {
-  it('reports every dimension and completes the task with the combined result and the dimensions', async () => {
+  it('reports every dimension, saves each, and completes the task with the combined result', async () => {
     const { execute, generation, reporter, scoresByDimension } = setup();
     const job = new AbortController();
     const { signal } = job;
@@ -130,11 +129,14 @@ describe(GenerateResultUseCase.name, () => {
       // One that follows the job's signal while the call runs (mapWithConcurrency's spec shows how).
       expect(passed.aborted).toBe(false);
     }
-    // Finished together, the dimensions are stored by the statement that ends the task, not each alone.
-    expect(generation.saveDimensions).not.toHaveBeenCalled();
-    const unsaved = generation.complete.mock.calls[0][3];
-    expect(unsaved.map(({ result }) => result.dimension_id).sort()).toEqual(['dim1', 'dim2', 'dim3']);
-    expect(unsaved.every(({ usage }) => usage === SUMMARY_USAGE)).toBe(true);
+    expect(generation.saveDimension.mock.calls.every(([, , usage]) => usage === SUMMARY_USAGE)).toBe(true);
+    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
+      [
+        [TASK_ID, 'dim1'],
+        [TASK_ID, 'dim2'],
+        [TASK_ID, 'dim3'],
+      ],
+    );
 
     expect(generation.complete).toHaveBeenCalledTimes(1);
     const [taskId, result] = generation.complete.mock.calls[0];
@@ -164,8 +166,11 @@ describe(GenerateResultUseCase.name, () => {
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 2 } });
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
-    const [, result, , unsaved] = generation.complete.mock.calls[0];
-    expect(unsaved.map(({ result: dimension }) => dimension.dimension_id).sort()).toEqual(['dim1', 'dim3']);
+    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual([
+      'dim1',
+      'dim3',
+    ]);
+    const [, result] = generation.complete.mock.calls[0];
     expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
     expect(result.dimensions[1]).toBe(stored);
   });
@@ -183,9 +188,8 @@ describe(GenerateResultUseCase.name, () => {
 
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 0 } });
     expect(reporter.report).not.toHaveBeenCalled();
-    expect(generation.saveDimensions).not.toHaveBeenCalled();
+    expect(generation.saveDimension).not.toHaveBeenCalled();
     expect(generation.complete).toHaveBeenCalledTimes(1);
-    expect(generation.complete.mock.calls[0][3]).toEqual([]);
   });
 
   it('is skipped, the result discarded, when the task ended meanwhile (complete() returns undefined)', async () => {
@@ -200,65 +204,12 @@ describe(GenerateResultUseCase.name, () => {
     });
   });
 
-  it('propagates a reporter failure without completing the task, keeping what was reported before it', async () => {
+  it('propagates a reporter failure without completing the task', async () => {
     const { execute, reporter, generation } = setup();
-    const report = reporter.report.getMockImplementation()!;
-    // dim1 is reported, dim2 then fails while dim3 is still running (it is aborted).
-    reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
-      if (dimension.id === 'dim1') return report(spec, dimension, inputs, signal);
-      if (dimension.id === 'dim2') throw new Error('provider down');
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
-    });
+    reporter.report.mockRejectedValueOnce(new Error('cancelled'));
 
-    await expect(execute()).rejects.toThrow('provider down');
+    await expect(execute()).rejects.toThrow('cancelled');
     expect(generation.complete).not.toHaveBeenCalled();
-    expect(generation.saveDimensions).toHaveBeenCalledTimes(1);
-    expect(generation.saveDimensions.mock.calls[0][1].map(({ result }) => result.dimension_id)).toEqual(['dim1']);
-  });
-
-  describe('when dim3 is reported a while after the others', () => {
-    beforeEach(() => jest.useFakeTimers());
-    afterEach(() => jest.useRealTimers());
-
-    /** The use case with dim3's report held back until `finishDim3()`. */
-    function setupWithDim3Held() {
-      const context = setup();
-      const report = context.reporter.report.getMockImplementation()!;
-      let finishDim3!: () => void;
-      const dim3Done = new Promise<void>((resolve) => (finishDim3 = resolve));
-      context.reporter.report.mockImplementation(async (spec, dimension, inputs, signal) => {
-        if (dimension.id === 'dim3') await dim3Done;
-        return report(spec, dimension, inputs, signal);
-      });
-      return { ...context, finishDim3 };
-    }
-
-    it('stores the dimensions reported before the linger ran out on their own, in one statement', async () => {
-      const { execute, generation, finishDim3 } = setupWithDim3Held();
-
-      const running = execute();
-      await jest.advanceTimersByTimeAsync(DIMENSION_SAVE_LINGER_MS);
-      expect(generation.saveDimensions).toHaveBeenCalledTimes(1);
-      expect(generation.saveDimensions.mock.calls[0][1].map(({ result }) => result.dimension_id)).toEqual([
-        'dim1',
-        'dim2',
-      ]);
-      finishDim3();
-      await expect(running).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 3 } });
-      expect(generation.complete.mock.calls[0][3].map(({ result }) => result.dimension_id)).toEqual(['dim3']);
-    });
-
-    it('fails the job when storing them failed, completing nothing', async () => {
-      const { execute, generation, finishDim3 } = setupWithDim3Held();
-      generation.saveDimensions.mockRejectedValueOnce(new Error('database down'));
-
-      const running = execute();
-      const failed = expect(running).rejects.toThrow('database down');
-      await jest.advanceTimersByTimeAsync(DIMENSION_SAVE_LINGER_MS);
-      finishDim3();
-      await failed;
-      expect(generation.complete).not.toHaveBeenCalled();
-    });
   });
 
   it('describes a done job in one line', () => {

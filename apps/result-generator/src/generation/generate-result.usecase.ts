@@ -15,15 +15,8 @@ import type { NewDelivery, TaskState } from '@app/persistence';
 import { AggregateAccumulator, ProcessingChain } from '@app/processing';
 import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
-import { DimensionSaves } from './dimension-saves';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
-
-/**
- * How long a reported dimension waits for the others before it is stored on its own (DimensionSaves).
- * Long against the milliseconds between dimensions that finish together, short against a summary.
- */
-export const DIMENSION_SAVE_LINGER_MS = 100;
 
 /** Each output becomes a delivery in the outbox, keyed by its position so a re-run adds none. */
 export function outputDeliveries(outputs: readonly OutputSpec[]): NewDelivery[] {
@@ -41,10 +34,10 @@ export interface GenerateDetail {
 }
 
 /**
- * The generate stage of one task: every dimension reported in parallel (each stored soon after it is
- * done while others are still running, so a re-run redoes only the missing ones), then the dimensions
- * and the chain's aggregates combined into the result, which is stored together with the task's final
- * status, the dimensions not stored yet and its outputs' deliveries, once.
+ * The generate stage of one task: every dimension reported in parallel (each stored as soon as it is
+ * done, so a re-run redoes only the missing ones), then the dimensions and the chain's aggregates
+ * combined into the result, which is stored together with the task's final status and its outputs'
+ * deliveries, once.
  */
 @Injectable()
 export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, GenerateDetail> {
@@ -65,27 +58,15 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       task.dimensionsDone > 0
         ? await this.generation.finishedDimensions(taskId)
         : new Map<string, DimensionResultDto>();
-    const saves = new DimensionSaves(
-      (batch) => this.generation.saveDimensions(taskId, batch),
-      DIMENSION_SAVE_LINGER_MS,
+    const dimensions = await mapWithConcurrency(
+      task.spec.dimensions,
+      this.dimensionConcurrency,
+      async (dimension, _index, dimensionSignal) =>
+        finished.get(dimension.id) ?? this.reportDimension(task, dimension, dimensionSignal),
+      { signal },
     );
-    let dimensions: DimensionResultDto[];
-    try {
-      dimensions = await mapWithConcurrency(
-        task.spec.dimensions,
-        this.dimensionConcurrency,
-        async (dimension, _index, dimensionSignal) =>
-          finished.get(dimension.id) ?? this.reportDimension(task, dimension, saves, dimensionSignal),
-        { signal },
-      );
-    } catch (error) {
-      // What was reported before the failure is kept for the re-run, as far as the database lets.
-      await saves.flush().catch(() => undefined);
-      throw error;
-    }
-    const unsaved = await saves.rest();
     const result = await this.combine(task, dimensions);
-    const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []), unsaved);
+    const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []));
     if (!status) return skipped('task-ended');
     return done({ ...task, status }, { dimensions: dimensions.length, reported: dimensions.length - finished.size });
   }
@@ -101,7 +82,6 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   private async reportDimension(
     task: TaskEntity,
     dimension: DimensionSpec,
-    saves: DimensionSaves,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const inputs: DimensionInputs = {
@@ -109,7 +89,7 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       analyses: () => this.generation.analyses(task.id, dimension.id),
     };
     const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);
-    saves.add({ result, usage });
+    await this.generation.saveDimension(task.id, result, usage);
     const passed = result.statistics ? `: ${result.statistics.passed}/${result.statistics.count} passed` : '';
     this.events.progress(task, `dimension ${dimension.id} done${passed}`);
     return result;

@@ -5,13 +5,7 @@ import type { LlmUsage } from '@app/contracts';
 import { DimensionResultDto, RecordEvaluationStatus, TaskResultDto, TaskStage, TaskStatus } from '@app/contracts';
 import { recordPages } from './record-pages';
 import { selectRow, selectRows } from './sql';
-import { usageJson, usageRows, usageRowsOf, usageUpsert } from './usage.sql';
-
-/** A dimension the generate stage has reported, with what its summary cost. */
-export interface FinishedDimension {
-  result: DimensionResultDto;
-  usage: LlmUsage;
-}
+import { usageJson, usageRows, usageUpsert } from './usage.sql';
 
 /** A side effect to deliver once the task has ended (see libs/delivery). */
 export interface NewDelivery {
@@ -135,19 +129,25 @@ export class GenerationStore {
   }
 
   /**
-   * Stores finished dimensions, each once, with what its summary cost, and counts them done: one
-   * statement, so a re-run that finds a dimension stored changes nothing for it.
+   * Stores a finished dimension once, with what its summary cost (`usage`), and counts it done: one
+   * statement, so a re-run that finds the dimension stored changes nothing.
    */
-  async saveDimensions(taskId: string, finished: readonly FinishedDimension[]): Promise<void> {
-    if (finished.length === 0) return;
+  async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
     await selectRows(
       this.db.manager,
-      `WITH stored AS (${insertDimensions('$2')}),
+      `WITH stored AS (
+         INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT DO NOTHING RETURNING dimension_id),
        counted AS (
-         UPDATE tasks SET dimensions_done = dimensions_done + (SELECT count(*) FROM stored), updated_at = now()
+         UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM stored))
-       ${usageUpsert('$1', '$3', 'u.dimension_id IN (SELECT dimension_id FROM stored)')}`,
-      [taskId, JSON.stringify(finished.map(({ result }) => result)), JSON.stringify(dimensionUsageRows(finished))],
+       ${usageUpsert('$1', '$4', 'EXISTS (SELECT 1 FROM stored)')}`,
+      [
+        taskId,
+        result.dimension_id,
+        JSON.stringify(result),
+        JSON.stringify(usageRows({ [result.dimension_id]: usage })),
+      ],
     );
   }
 
@@ -170,43 +170,30 @@ export class GenerationStore {
 
   /**
    * Stores the result and ends the task: completed, or completed_with_errors when a source, a record
-   * or a dimension's summary failed; the result gets the task's LLM usage. The task's deliveries (its
-   * outputs) go into the outbox in the same transaction, so none is lost and none is sent for a task
-   * that did not end here. `unsaved` are the dimensions this run reported but did not store on their
-   * own: they are stored, counted and charged here as saveDimensions() would, and only if the task
-   * ends. Returns the final status, or undefined when the task was no longer running (then nothing is
-   * stored).
+   * or a dimension's summary failed; the result gets the task's LLM usage. The task's deliveries (its outputs) go into the outbox in the
+   * same transaction, so none is lost and none is sent for a task that did not end here. Returns the
+   * final status, or undefined when the task was no longer running (then nothing is stored).
    */
   async complete(
     taskId: string,
     result: TaskResultDto,
     deliveries: readonly NewDelivery[] = [],
-    unsaved: readonly FinishedDimension[] = [],
   ): Promise<TaskStatus | undefined> {
     const summaryFailed = result.dimensions.some((dimension) => dimension.summary_error !== undefined);
     // One statement where a transaction took five round trips (ADR 18): the task ends (only from
-    // running in generate, so once: its row is locked first, and a concurrent run's statement then
-    // finds it ended), and its result (with what its LLM calls cost) and its outputs' deliveries are
-    // stored only if it did. The unsaved dimensions are stored as saveDimensions() stores them, so a
-    // dimension another run of the job stored meanwhile is neither counted nor charged twice.
+    // running in generate, so once), and its result (with what its LLM calls cost) and its outputs'
+    // deliveries are stored only if it did.
     const ended = await selectRow<{ status: TaskStatus }>(
       this.db.manager,
-      `WITH active AS (
-         SELECT id FROM tasks WHERE id = $1 AND status = $4 AND stage = $5 FOR UPDATE),
-       stored AS (${insertDimensions('$9', 'EXISTS (SELECT 1 FROM active)')}),
-       added AS (
-         SELECT * FROM ${usageRowsOf('$10')} WHERE u.dimension_id IN (SELECT dimension_id FROM stored)),
-       used AS (${usageUpsert('$1', '$10', 'u.dimension_id IN (SELECT dimension_id FROM stored)')}),
-       ended AS (
+      `WITH ended AS (
          UPDATE tasks SET
            status = CASE WHEN sources_failed > 0 OR records_failed > 0 OR $6 OR soft_limited_at IS NOT NULL
                          THEN $2 ELSE $3 END,
-           dimensions_done = dimensions_done + (SELECT count(*) FROM stored),
            finished_at = now(), updated_at = now()
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM active) RETURNING status),
-       result AS (
+         WHERE id = $1 AND status = $4 AND stage = $5 RETURNING status),
+       stored AS (
          INSERT INTO task_results (task_id, result)
-         SELECT $1, $7::jsonb || jsonb_build_object('usage', ${usageJson('$1', 'added')}) FROM ended),
+         SELECT $1, $7::jsonb || jsonb_build_object('usage', ${usageJson('$1')}) FROM ended),
        delivered AS (
          INSERT INTO deliveries (id, task_id, key, kind, spec)
          SELECT gen_random_uuid(), $1, d.key, d.kind, d.spec
@@ -223,26 +210,8 @@ export class GenerationStore {
         summaryFailed,
         JSON.stringify(result),
         JSON.stringify(deliveries),
-        JSON.stringify(unsaved.map(({ result: dimension }) => dimension)),
-        JSON.stringify(dimensionUsageRows(unsaved)),
       ],
     );
     return ended?.status;
   }
-}
-
-/**
- * The statement that stores dimension results (`results`, a placeholder of their JSON array) of the
- * task `$1`, each once, when `condition` holds, returning the ids of those it stored: what the
- * statement around it counts and charges.
- */
-function insertDimensions(results: string, condition = 'true'): string {
-  return `INSERT INTO dimension_results (task_id, dimension_id, result)
-     SELECT $1, d.result ->> 'dimension_id', d.result FROM jsonb_array_elements(${results}::jsonb) AS d(result)
-     WHERE ${condition}
-     ON CONFLICT DO NOTHING RETURNING dimension_id`;
-}
-
-function dimensionUsageRows(finished: readonly FinishedDimension[]): object[] {
-  return usageRows(Object.fromEntries(finished.map(({ result, usage }) => [result.dimension_id, usage])));
 }

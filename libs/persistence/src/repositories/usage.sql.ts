@@ -1,8 +1,5 @@
 import type { LlmUsage } from '@app/contracts';
 
-/** The usage figures of a dimension, as columns of jsonb_to_recordset(). */
-const USAGE_COLUMNS = 'prompt_tokens bigint, completion_tokens bigint, calls int, cache_hits int';
-
 /** What LLM calls cost per dimension, as the rows usageUpsert() takes in one JSON parameter. */
 export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): object[] {
   return Object.entries(byDimension).map(([dimension_id, usage]) => ({
@@ -14,11 +11,6 @@ export function usageRows(byDimension: Readonly<Record<string, LlmUsage>>): obje
   }));
 }
 
-/** The usage rows of `rows` (a placeholder of usageRows() as JSON) as a relation named `u`. */
-export function usageRowsOf(rows: string): string {
-  return `jsonb_to_recordset(${rows}::jsonb) AS u(dimension_id varchar, ${USAGE_COLUMNS})`;
-}
-
 /**
  * The statement that adds usage rows (`rows`, the placeholder of usageRows() as JSON) to task `task`'s
  * figures, only when `condition` holds: on its own or as the last part of a statement with CTEs.
@@ -26,7 +18,8 @@ export function usageRowsOf(rows: string): string {
 export function usageUpsert(task: string, rows: string, condition = 'true'): string {
   return `INSERT INTO task_usage (task_id, dimension_id, prompt_tokens, completion_tokens, calls, cache_hits)
      SELECT ${task}, u.dimension_id, u.prompt_tokens, u.completion_tokens, u.calls, u.cache_hits
-     FROM ${usageRowsOf(rows)}
+     FROM jsonb_to_recordset(${rows}::jsonb)
+       AS u(dimension_id varchar, prompt_tokens bigint, completion_tokens bigint, calls int, cache_hits int)
      WHERE ${condition}
      ON CONFLICT (task_id, dimension_id) DO UPDATE SET
        prompt_tokens = task_usage.prompt_tokens + EXCLUDED.prompt_tokens,
@@ -38,19 +31,9 @@ export function usageUpsert(task: string, rows: string, condition = 'true'): str
 /**
  * A task's LLM usage (`task`, a placeholder of its id) as one jsonb value shaped as TaskUsageDto: the
  * totals and each dimension's share, by dimension id. One definition for the task's view and for the
- * result that completes it (inside the statement that ends the task). `adding` names a relation (a
- * CTE) of usage rows the same statement stores, which its own reads do not see yet.
+ * result that completes it (inside the statement that ends the task).
  */
-export function usageJson(task: string, adding?: string): string {
-  const rows = adding
-    ? `(SELECT dimension_id, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-          sum(calls)::int AS calls, sum(cache_hits)::int AS cache_hits
-        FROM (SELECT dimension_id, prompt_tokens, completion_tokens, calls, cache_hits
-              FROM task_usage WHERE task_id = ${task}
-              UNION ALL
-              SELECT dimension_id, prompt_tokens, completion_tokens, calls, cache_hits FROM ${adding}) AS each
-        GROUP BY dimension_id)`
-    : `(SELECT * FROM task_usage WHERE task_id = ${task})`;
+export function usageJson(task: string): string {
   return `(SELECT jsonb_build_object(
        'prompt_tokens', coalesce(sum(u.prompt_tokens), 0)::float8,
        'completion_tokens', coalesce(sum(u.completion_tokens), 0)::float8,
@@ -62,5 +45,5 @@ export function usageJson(task: string, adding?: string): string {
            'completion_tokens', u.completion_tokens::float8,
            'calls', u.calls,
            'cache_hits', u.cache_hits) ORDER BY u.dimension_id), '[]'::jsonb))
-     FROM ${rows} AS u)`;
+     FROM task_usage u WHERE u.task_id = ${task})`;
 }
