@@ -119,9 +119,10 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   /*
-   * What the pipe validates here comes from JSON.parse (bodies) or the query-string parser (query,
-   * params): neither makes a sparse array or a binary value, which these two walks of every value look
-   * for on behalf of transports that can (multipart, socket.io). Skipped, about 3 % of a submission's CPU.
+   * What the pipe validates here comes from JSON.parse (bodies), the query-string parser (query) or the
+   * router (params): none makes a sparse array or a binary value, which these two walks of every value
+   * look for on behalf of transports that can (multipart, socket.io). Skipped, about 3 % of a
+   * submission's CPU.
    */
   protected override closeArrayGaps(): void {}
 
