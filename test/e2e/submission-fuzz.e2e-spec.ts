@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { EXAMPLE_TASK } from '@app/contracts';
 import { deleteTasks, openTestDataSource } from '../support/database';
 import { deleteKeys, openTestRedis } from '../support/redis';
+import { anyText, generatedTask, mutated } from '../support/task-arbitraries';
 import { TestSystem } from './support/test-system';
 
 /** Generated requests per run (FUZZ_RUNS overrides, e.g. for a longer hunt), in batches sent a few at a time. */
@@ -11,59 +12,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const BATCH = 50;
 const IN_FLIGHT = 8;
 
-/** Text Postgres or JSON handling may trip on, beside whatever fast-check makes up. */
-const nasty = fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\u0000b', '\ud83d', '💥', '\u202e', '', ' ', 'null');
-const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), nasty);
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue(),
-  anyText,
-  fc.integer(),
-  fc.double(),
-  fc.constantFrom(-1, 0, 1e308, Number.MAX_SAFE_INTEGER + 2, true, null, [], {}),
-);
-
-type Json = Record<string, unknown>;
-
-/** The example task with one field (at any depth) replaced, removed or joined by an unknown one. */
-const mutatedTask: fc.Arbitrary<unknown> = fc
-  .tuple(fc.nat(), fc.constantFrom('replace', 'remove', 'add'), fc.string({ maxLength: 12 }), anyValue)
-  .map(([pick, how, name, value]) => {
-    const task = structuredClone(EXAMPLE_TASK) as unknown as Json;
-    const objects: Json[] = [];
-    const walk = (node: unknown): void => {
-      if (typeof node !== 'object' || node === null) return;
-      if (!Array.isArray(node)) objects.push(node as Json);
-      for (const child of Object.values(node)) walk(child);
-    };
-    walk(task);
-    const target = objects[pick % objects.length];
-    const keys = Object.keys(target);
-    const key = keys.length > 0 ? keys[pick % keys.length] : name;
-    if (how === 'replace') target[key] = value;
-    else if (how === 'remove') delete target[key];
-    else target[name] = value;
-    return task;
-  });
-
-/** A valid task with generated names, ids and thresholds: most are accepted, duplicates are not. */
-const generatedTask: fc.Arbitrary<unknown> = fc.record({
-  data_sources: fc.array(
-    fc.record({
-      id: anyText,
-      type: fc.constantFrom('api', 'database', 'file', 'inline', 'ftp'),
-      url: anyText,
-      simulation: fc.option(fc.record({ records: fc.integer({ min: -1, max: 200_000 }) }), { nil: undefined }),
-    }),
-    { minLength: 0, maxLength: 4 },
-  ),
-  llm_config: fc.record({ model: anyText, temperature: fc.double({ min: -1, max: 3 }) }),
-  dimensions: fc.array(fc.record({ id: anyText, name: anyText, threshold: fc.double({ min: -0.5, max: 1.5 }) }), {
-    maxLength: 4,
-  }),
-});
-
 const body: fc.Arbitrary<string | undefined> = fc.oneof(
-  mutatedTask.map((value) => JSON.stringify(value)),
+  mutated(EXAMPLE_TASK).map((value) => JSON.stringify(value)),
   generatedTask.map((value) => JSON.stringify(value)),
   fc.jsonValue().map((value) => JSON.stringify(value)),
   anyText,

@@ -1,9 +1,10 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
-import type { MetadataStorage } from 'class-validator';
+import type { MetadataStorage, ValidatorOptions } from 'class-validator';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import type { FieldError } from '@app/contracts';
+import { RuleCheck } from './rule-check';
 
 /**
  * Constraints that say what a value is, most basic first. When one of them fails, the others on the
@@ -94,6 +95,8 @@ export function invalidFields(fields: readonly FieldError[]): BadRequestExceptio
  * through (an array or a scalar has no properties to check), and text that Postgres cannot store.
  */
 export class RequestValidationPipe extends ValidationPipe {
+  private readonly ruleCheck: RuleCheck;
+
   constructor() {
     super({
       whitelist: true,
@@ -103,6 +106,7 @@ export class RequestValidationPipe extends ValidationPipe {
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => invalidFields(toFieldErrors(errors)),
     });
+    this.ruleCheck = new RuleCheck(this.validatorOptions);
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -125,6 +129,14 @@ export class RequestValidationPipe extends ValidationPipe {
    * submission's CPU.
    */
   protected override closeArrayGaps(): void {}
+
+  /** class-validator runs only for a request that fails the rule check, to name what is wrong. */
+  protected override validate(
+    object: object,
+    options?: ValidatorOptions,
+  ): ValidationError[] | Promise<ValidationError[]> {
+    return this.ruleCheck.passes(object) ? [] : super.validate(object, options);
+  }
 
   protected override findNestedBinaryValues(): ValidationError[] {
     return [];
