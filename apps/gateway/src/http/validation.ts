@@ -130,16 +130,16 @@ export class RequestValidationPipe extends ValidationPipe {
    */
   protected override closeArrayGaps(): void {}
 
+  protected override findNestedBinaryValues(): ValidationError[] {
+    return [];
+  }
+
   /** class-validator runs only for a request that fails the rule check, to name what is wrong. */
   protected override validate(
     object: object,
     options?: ValidatorOptions,
   ): ValidationError[] | Promise<ValidationError[]> {
     return this.ruleCheck.passes(object) ? [] : super.validate(object, options);
-  }
-
-  protected override findNestedBinaryValues(): ValidationError[] {
-    return [];
   }
 }
 
