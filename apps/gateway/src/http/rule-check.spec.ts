@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import type { ValidationArguments, ValidatorOptions } from 'class-validator';
+import type { MetadataStorage, ValidationArguments, ValidatorOptions } from 'class-validator';
 import {
   IsInt,
   IsOptional,
@@ -217,6 +217,19 @@ describe(RuleCheck.name, () => {
     it('refuses an object of a class without rules, and a value of no class', () => {
       expect(new RuleCheck(OPTIONS).passes({})).toBe(false);
       expect(new RuleCheck(OPTIONS).passes(Object.create(null) as object)).toBe(false);
+    });
+
+    it('leaves a class with a kind of rule it does not know to class-validator', () => {
+      class Future {
+        x = 1;
+      }
+      const rule = { type: 'futureValidation', propertyName: 'x', target: Future, constraints: [] };
+      const storage = {
+        getTargetValidationMetadatas: () => [rule],
+        groupByPropertyName: () => ({ x: [rule] }),
+        getTargetValidatorConstraints: () => [],
+      } as unknown as MetadataStorage;
+      expect(new RuleCheck(OPTIONS, storage).passes(new Future())).toBe(false);
     });
   });
 });

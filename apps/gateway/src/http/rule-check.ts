@@ -22,11 +22,23 @@ interface PropertyPlan {
 interface ClassPlan {
   /** The class's name, as the constraints are told it. */
   targetName: string;
+  /** False when a rule is of a kind the check does not know. */
+  decidable: boolean;
   hasRules: boolean;
   /** Properties with at least one rule: the whitelist. */
   known: ReadonlySet<string>;
   properties: PropertyPlan[];
 }
+
+/** The kinds of rule the check knows how to decide; a class with any other is left to class-validator. */
+const DECIDED_TYPES = new Set<string>([
+  ValidationTypes.CUSTOM_VALIDATION,
+  ValidationTypes.NESTED_VALIDATION,
+  ValidationTypes.PROMISE_VALIDATION,
+  ValidationTypes.CONDITIONAL_VALIDATION,
+  ValidationTypes.WHITELIST,
+  ValidationTypes.IS_DEFINED,
+]);
 
 type Plain = Record<string, unknown>;
 type ValidatedClass = Parameters<MetadataStorage['getTargetValidationMetadatas']>[0];
@@ -49,7 +61,8 @@ const itemsOf = (value: unknown[] | Set<unknown> | Map<unknown, unknown>): Itera
  * instances, but only to answer yes or no.
  *
  * `passes` is true only when class-validator would find nothing; whenever it cannot tell (a rule that
- * answers with a promise, a property that holds one) it says false, and so does every failure: the
+ * answers with a promise, a property that holds one, a kind of rule it does not know) it says false,
+ * and so does every failure: the
  * caller then runs class-validator itself, which names the failures. A mistake here can only cost
  * time, never let through what class-validator refuses, as long as "true" is right, which
  * rule-check.spec.ts checks against class-validator on every DTO with valid and broken requests.
@@ -68,7 +81,7 @@ export class RuleCheck {
 
   private objectPasses(object: Plain, schema: string | undefined): boolean {
     const plan = this.planFor(object.constructor, schema);
-    if (!plan) return false;
+    if (!plan?.decidable) return false;
     if (!plan.hasRules && this.options.forbidUnknownValues !== false) return false;
     if (this.options.whitelist) {
       for (const key of Object.keys(object)) {
@@ -175,6 +188,7 @@ export class RuleCheck {
     });
     return {
       targetName: target.name,
+      decidable: metadatas.every((metadata) => DECIDED_TYPES.has(metadata.type)),
       hasRules: metadatas.length > 0,
       known: new Set(Object.keys(grouped)),
       properties,
