@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { RedisOptions as IORedisOptions } from 'ioredis';
 import { describeError, withDeadline } from '@app/common';
+import { SHARED_CLIENT_OPTIONS } from '@app/redis';
 
 /**
  * Commands on the cache's connection fail at once while it is down, and within a second when it
@@ -10,9 +11,12 @@ import { describeError, withDeadline } from '@app/common';
  */
 const FAIL_FAST: IORedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000 };
 
-/** The cache's connection: its own Redis when a URL is given, else a connection of its own to the queue Redis. */
+/**
+ * The cache's connection: its own Redis when a URL is given, else a connection of its own to the queue
+ * Redis (with the shared client's options).
+ */
 export function cacheConnection(url: string | undefined, queueRedis: Redis): Redis {
-  return url ? new Redis(url, FAIL_FAST) : queueRedis.duplicate(FAIL_FAST);
+  return url ? new Redis(url, { ...SHARED_CLIENT_OPTIONS, ...FAIL_FAST }) : queueRedis.duplicate(FAIL_FAST);
 }
 
 /** Why a Redis with these settings cannot hold the cache on its own, or undefined when it can. */
