@@ -285,7 +285,11 @@ export class CreateTaskDto {
     type: LlmConfigDto,
     description: 'Required when the task has dimensions',
   })
-  @ValidateIf((task: CreateTaskDto) => task.dimensions.length > 0 || task.llm_config !== undefined)
+  // Checked before `dimensions` itself is: a request's `dimensions` may be null or not a list at all.
+  @ValidateIf(
+    (task: CreateTaskDto) =>
+      (Array.isArray(task.dimensions) && task.dimensions.length > 0) || task.llm_config !== undefined,
+  )
   @IsDefined()
   @IsObject()
   @ValidateNested()

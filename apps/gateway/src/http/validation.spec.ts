@@ -341,6 +341,10 @@ describe(RequestValidationPipe.name, () => {
       ]);
     });
 
+    it('answers dimensions given as null with a 400 naming them, not a TypeError', async () => {
+      expect(fieldNames(await rejectionOf({ ...example(), dimensions: null }))).toEqual(['dimensions']);
+    });
+
     it('needs an llm_config only when there are dimensions', async () => {
       const { llm_config: _omitted, ...rest } = example();
       expect(fieldNames(await rejectionOf(rest))).toEqual(['llm_config']);
