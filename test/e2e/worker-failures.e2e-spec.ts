@@ -1,8 +1,8 @@
-import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { CreateTaskDto } from '@app/contracts';
 import { DataSourceType, EXAMPLE_TASK, jobIds, QueueName } from '@app/contracts';
 import { openTestDataSource } from '../support/database';
+import { openTestRedis } from '../support/redis';
 import { assertResultMatches, expectedRecords } from './support/expected-result';
 import type { AppProcess } from './support/test-system';
 import { delay, TestSystem } from './support/test-system';
@@ -48,7 +48,7 @@ async function chunksFinishedBefore(
   chunks: number[],
   instant: number,
 ): Promise<Set<number>> {
-  const redis = new Redis({ host: system.env.REDIS_HOST ?? '127.0.0.1', port: Number(system.env.REDIS_PORT ?? 6379) });
+  const redis = openTestRedis();
   try {
     const finishedOn = await Promise.all(
       chunks.map((chunk) =>
@@ -222,10 +222,7 @@ describe('replicas and worker failures (two replicas of each worker, real Redis 
 
     const spec = taskWith(25, 2);
     const id = await system.submit(spec);
-    const redis = new Redis({
-      host: system.env.REDIS_HOST ?? '127.0.0.1',
-      port: Number(system.env.REDIS_PORT ?? 6379),
-    });
+    const redis = openTestRedis();
     try {
       const lost = await redis.keys(`${system.env.QUEUE_PREFIX}:collect:*`);
       expect(lost.length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 /** Text Postgres or JSON handling may trip on, beside whatever fast-check makes up. */
 const nasty = fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\u0000b', '\ud83d', '💥', '\u202e', '', ' ', 'null');
 export const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), nasty);
-export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
+const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue(),
   anyText,
   fc.integer(),

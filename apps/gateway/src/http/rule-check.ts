@@ -24,7 +24,6 @@ interface ClassPlan {
   targetName: string;
   /** False when a rule is of a kind the check does not know. */
   decidable: boolean;
-  hasRules: boolean;
   /** Properties with at least one rule: the whitelist. */
   known: ReadonlySet<string>;
   properties: PropertyPlan[];
@@ -45,6 +44,9 @@ type ValidatedClass = Parameters<MetadataStorage['getTargetValidationMetadatas']
 
 const isPromise = (value: unknown): boolean =>
   value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+
+/** A constraint's verdict, when it is a plain yes (a promise is left to class-validator). */
+const isYes = (verdict: unknown): boolean => !isPromise(verdict) && Boolean(verdict);
 
 const isCollection = (value: unknown): value is unknown[] | Set<unknown> | Map<unknown, unknown> =>
   Array.isArray(value) || value instanceof Set || value instanceof Map;
@@ -82,7 +84,7 @@ export class RuleCheck {
   private objectPasses(object: Plain, schema: string | undefined): boolean {
     const plan = this.planFor(object.constructor, schema);
     if (!plan?.decidable) return false;
-    if (!plan.hasRules && this.options.forbidUnknownValues !== false) return false;
+    if (plan.properties.length === 0 && this.options.forbidUnknownValues !== false) return false;
     if (this.options.whitelist) {
       for (const key of Object.keys(object)) {
         if (plan.known.has(key)) continue;
@@ -122,20 +124,15 @@ export class RuleCheck {
       };
       for (const { instance } of constraints) {
         if (!metadata.each || !isCollection(value)) {
-          if (!this.decided(instance.validate(value, args))) return false;
+          if (!isYes(instance.validate(value, args))) return false;
           continue;
         }
         for (const item of itemsOf(value)) {
-          if (!this.decided(instance.validate(item, args))) return false;
+          if (!isYes(instance.validate(item, args))) return false;
         }
       }
     }
     return true;
-  }
-
-  /** A constraint's verdict, when it is a plain yes. */
-  private decided(verdict: unknown): boolean {
-    return !isPromise(verdict) && Boolean(verdict);
   }
 
   private nestedPasses(value: unknown, nested: readonly ValidationMetadata[]): boolean {
@@ -189,7 +186,6 @@ export class RuleCheck {
     return {
       targetName: target.name,
       decidable: metadatas.every((metadata) => DECIDED_TYPES.has(metadata.type)),
-      hasRules: metadatas.length > 0,
       known: new Set(Object.keys(grouped)),
       properties,
     };
