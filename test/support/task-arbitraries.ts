@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 
 /**
- * Generated task requests (fast-check), shared by the end-to-end fuzz of the gateway and the unit
- * check of its validation fast path against class-validator.
+ * Generated task requests (fast-check) and fixtures, shared by the end-to-end fuzz of the gateway and
+ * the unit checks of its fast paths against class-validator and class-transformer.
  */
 
 /** Text Postgres or JSON handling may trip on, beside whatever fast-check makes up. */
@@ -57,3 +57,24 @@ export const generatedTask: fc.Arbitrary<unknown> = fc.record({
     maxLength: 4,
   }),
 });
+
+/** A task using every part of the request the DTOs describe. */
+export const FULL_TASK = {
+  data_sources: [
+    { id: 'db1', type: 'database', connection: 'reviews', query: 'SELECT id, body FROM reviews' },
+    { id: 'api1', type: 'api', url: 'http://127.0.0.1:9/items', records_path: 'data.items' },
+    { id: 'in1', type: 'inline', records: [{ id: 'a', body: 'x' }], id_field: 'id', text_field: 'body' },
+    { id: 'sim1', type: 'api', url: 'u', simulation: { records: 5, failure_rate: 0.1, latency_ms: 10 } },
+  ],
+  llm_config: { model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 200 },
+  dimensions: [
+    { id: 'd1', name: 'Quality', threshold: 0.6, description: 'How good' },
+    { id: 'd2', name: 'Tone', kind: 'sentiment', threshold: 0.5 },
+    { id: 'd3', name: 'About', kind: 'topics', top_k: 3 },
+    { id: 'd4', name: 'Mistakes', kind: 'error_analysis' },
+  ],
+  labels: { team: 'search' },
+  priority: 'high',
+  limits: { soft_seconds: 5, hard_seconds: 9 },
+  notify: { webhook: { url: 'http://127.0.0.1:9/hook', secret: 's'.repeat(20) } },
+};

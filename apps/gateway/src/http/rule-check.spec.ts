@@ -13,7 +13,7 @@ import {
 import { Type } from 'class-transformer';
 import fc from 'fast-check';
 import { CreateBatchDto, CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
-import { anyText, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
+import { anyText, FULL_TASK, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
 import {
   ActiveTasksQueryDto,
   DeleteTaskQueryDto,
@@ -43,27 +43,6 @@ async function verdicts(type: Class, plain: unknown, options = OPTIONS): Promise
   const errors = await validate(plainToInstance<object, unknown>(type, structuredClone(plain)), options);
   return { fast, slow: errors.length === 0 };
 }
-
-/** A task using every part of the request the DTOs describe. */
-const FULL_TASK = {
-  data_sources: [
-    { id: 'db1', type: 'database', connection: 'reviews', query: 'SELECT id, body FROM reviews' },
-    { id: 'api1', type: 'api', url: 'http://127.0.0.1:9/items', records_path: 'data.items' },
-    { id: 'in1', type: 'inline', records: [{ id: 'a', body: 'x' }], id_field: 'id', text_field: 'body' },
-    { id: 'sim1', type: 'api', url: 'u', simulation: { records: 5, failure_rate: 0.1, latency_ms: 10 } },
-  ],
-  llm_config: { model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 200 },
-  dimensions: [
-    { id: 'd1', name: 'Quality', threshold: 0.6, description: 'How good' },
-    { id: 'd2', name: 'Tone', kind: 'sentiment', threshold: 0.5 },
-    { id: 'd3', name: 'About', kind: 'topics', top_k: 3 },
-    { id: 'd4', name: 'Mistakes', kind: 'error_analysis' },
-  ],
-  labels: { team: 'search' },
-  priority: 'high',
-  limits: { soft_seconds: 5, hard_seconds: 9 },
-  notify: { webhook: { url: 'http://127.0.0.1:9/hook', secret: 's'.repeat(20) } },
-};
 
 /** Counts how often each verdict came up, so a property that never saw one side says so. */
 class Tally {

@@ -4,6 +4,7 @@ import type { MetadataStorage, ValidatorOptions } from 'class-validator';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import type { FieldError } from '@app/contracts';
+import { InstanceBuilder } from './instance-builder';
 import { RuleCheck } from './rule-check';
 
 /**
@@ -103,6 +104,7 @@ export class RequestValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       transform: true,
+      transformerPackage: new InstanceBuilder(),
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => invalidFields(toFieldErrors(errors)),
     });
