@@ -8,7 +8,6 @@ import { BatchEntity } from './batch.entity';
 @Check('tasks_stage_check', `stage IN (${sqlList(Object.values(TaskStage))})`)
 @Check('tasks_priority_check', `priority IN (${sqlList(Object.values(TaskPriority))})`)
 @Check('tasks_limits_check', 'soft_limit_s > 0 AND soft_limit_s <= hard_limit_s')
-@Index('tasks_active_idx', ['status', 'stage'])
 @Index('tasks_created_at_idx', ['createdAt', 'id'])
 @Index('tasks_status_created_at_idx', ['status', 'createdAt', 'id'])
 @Index('tasks_owner_created_at_idx', ['owner', 'createdAt', 'id'])

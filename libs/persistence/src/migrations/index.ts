@@ -8,6 +8,7 @@ import { Batches1764900000000 } from './1764900000000-batches';
 import { Notifications1765000000000 } from './1765000000000-notifications';
 import { TaskUsage1765100000000 } from './1765100000000-task-usage';
 import { HotTaskUpdates1765200000000 } from './1765200000000-hot-task-updates';
+import { StageChangesInPlace1765300000000 } from './1765300000000-stage-changes-in-place';
 
 /** In order; TypeORM records the applied ones in its `migrations` table. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Notifications1765000000000,
   TaskUsage1765100000000,
   HotTaskUpdates1765200000000,
+  StageChangesInPlace1765300000000,
 ];

@@ -136,8 +136,9 @@ export class TaskRepository {
   }
 
   /**
-   * Tasks per status, every status present (0 when none): one index-only scan of tasks_active_idx,
-   * or of one owner's slice of tasks_owner_status_created_at_idx when `owner` is given.
+   * Tasks per status, every status present (0 when none): one index-only scan of
+   * tasks_status_created_at_idx, or of one owner's slice of tasks_owner_status_created_at_idx when
+   * `owner` is given.
    */
   async countByStatus(owner?: string): Promise<Record<TaskStatus, number>> {
     const rows = await selectRows<{ status: TaskStatus; count: number }>(
