@@ -2,14 +2,8 @@ import * as classTransformer from 'class-transformer';
 import { ClassTransformer, Exclude, Expose, Transform, Type } from 'class-transformer';
 import fc from 'fast-check';
 import { CreateBatchDto, CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
-import { anyText, FULL_TASK, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
-import {
-  ActiveTasksQueryDto,
-  DeleteTaskQueryDto,
-  ListTasksQueryDto,
-  TaskResultQueryDto,
-  TaskStatsQueryDto,
-} from '../tasks/dto/task-queries.dto';
+import { FULL_TASK, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
+import { generatedQuery } from '../../../../test/support/query-arbitraries';
 import { InstanceBuilder } from './instance-builder';
 
 type Class = new () => object;
@@ -85,17 +79,8 @@ describe(InstanceBuilder.name, () => {
 
   // Their numbers are @Type(() => Number) and their lists @Transform: class-transformer builds them.
   it('builds what class-transformer builds from any query', () => {
-    const queryKeys = fc.constantFrom('status', 'limit', 'cursor', 'created_after', 'label', 'window', 'toString', 'x');
-    const queryValue = fc.oneof(anyText, fc.constantFrom('5', 'running,x', 'team:a', '1h', 'true'));
-    const types = fc.constantFrom<Class>(
-      ListTasksQueryDto,
-      ActiveTasksQueryDto,
-      TaskStatsQueryDto,
-      TaskResultQueryDto,
-      DeleteTaskQueryDto,
-    );
     fc.assert(
-      fc.property(types, fc.dictionary(queryKeys, queryValue, { maxKeys: 3 }), (type, query) => {
+      fc.property(generatedQuery, ([type, query]) => {
         expect(compare(type, query)).toBeUndefined();
       }),
       { numRuns: 1000 },

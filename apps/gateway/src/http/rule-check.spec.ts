@@ -13,7 +13,7 @@ import {
 import { Type } from 'class-transformer';
 import fc from 'fast-check';
 import { CreateBatchDto, CreateTaskDto, EXAMPLE_TASK } from '@app/contracts';
-import { anyText, FULL_TASK, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
+import { FULL_TASK, generatedTask, mutated } from '../../../../test/support/task-arbitraries';
 import {
   ActiveTasksQueryDto,
   DeleteTaskQueryDto,
@@ -21,6 +21,7 @@ import {
   TaskResultQueryDto,
   TaskStatsQueryDto,
 } from '../tasks/dto/task-queries.dto';
+import { generatedQuery } from '../../../../test/support/query-arbitraries';
 import { RuleCheck } from './rule-check';
 import { cacheValidationRules } from './validation';
 
@@ -97,17 +98,8 @@ describe(RuleCheck.name, () => {
       }),
       { numRuns: 500 },
     );
-    const queryKeys = fc.constantFrom('status', 'limit', 'cursor', 'created_after', 'label', 'window', 'force', 'x');
-    const queryValue = fc.oneof(anyText, fc.constantFrom('5', '0', '1.5', 'running,x', 'team:a', '1h', 'true'));
-    const types = fc.constantFrom<Class>(
-      ListTasksQueryDto,
-      ActiveTasksQueryDto,
-      TaskStatsQueryDto,
-      TaskResultQueryDto,
-      DeleteTaskQueryDto,
-    );
     await fc.assert(
-      fc.asyncProperty(types, fc.dictionary(queryKeys, queryValue, { maxKeys: 3 }), async (type, query) => {
+      fc.asyncProperty(generatedQuery, async ([type, query]) => {
         tally.record(await verdicts(type, query));
       }),
       { numRuns: 1000 },
