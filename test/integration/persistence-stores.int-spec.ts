@@ -22,6 +22,7 @@ import {
 } from '@app/persistence';
 import { deleteTasks, ensureTestDatabase, openTestDataSource, testDatabaseSettings } from '../support/database';
 import { storeSource } from '../support/collect';
+import { recordsToEvaluate } from '../support/evaluate';
 import { toScoreStatistics } from '../../apps/result-generator/src/generation/score-statistics';
 
 // The stores against the real test database (schema from the global setup). Every test makes its own
@@ -127,12 +128,14 @@ describe('persistence stores (Postgres)', () => {
     chunk: number,
     score: (recordId: string) => Record<string, number> | undefined,
   ): Promise<TaskState | undefined> {
-    const outcomes: RecordOutcome[] = (await evaluations.chunkRecords(id, chunk)).map(({ sourceId, recordId }) => {
-      const scores = score(recordId);
-      return scores
-        ? { sourceId, recordId, scores, analyses: {} }
-        : { sourceId, recordId, error: `no score for ${recordId}` };
-    });
+    const outcomes: RecordOutcome[] = (await recordsToEvaluate(evaluations, id, chunk)).map(
+      ({ sourceId, recordId }) => {
+        const scores = score(recordId);
+        return scores
+          ? { sourceId, recordId, scores, analyses: {} }
+          : { sourceId, recordId, error: `no score for ${recordId}` };
+      },
+    );
     return evaluations.saveChunk(id, chunk, outcomes, {});
   }
 
@@ -353,7 +356,7 @@ describe('persistence stores (Postgres)', () => {
 
       expect(await taskRow(id)).toMatchObject({ sourcesCollected: 1, sourcesFailed: 0, recordsTotal: 5 });
       expect(await count('SELECT count(*)::int AS count FROM task_records WHERE task_id = $1', [id])).toBe(5);
-      expect((await collection.openCollection(id)).settled).toEqual(new Set(['s1']));
+      expect((await collection.startCollection(id))?.opening.settled).toEqual(new Set(['s1']));
       const [source] = await db.query<object[]>(
         'SELECT outcome, records, attempts, duration_ms FROM task_sources WHERE task_id = $1',
         [id],
@@ -481,7 +484,7 @@ describe('persistence stores (Postgres)', () => {
       const sizes = Array.from({ length: chunksTotal }, (_, chunk) => rows.filter((row) => row.chunk === chunk).length);
       expect(sizes).toEqual([5, 5, 5, 5, 3]);
 
-      const chunk1 = await evaluations.chunkRecords(id, 1);
+      const chunk1 = await recordsToEvaluate(evaluations, id, 1);
       expect(chunk1.map((record) => `${record.sourceId}/${record.recordId}`)).toEqual([
         's1/s1-5',
         's1/s1-6',
@@ -600,16 +603,35 @@ describe('persistence stores (Postgres)', () => {
       await collection.saveBatch(id, 's1', 0, records('s1', 3));
       await collection.saveBatch(id, 's3', 0, records('s3', 1));
       await storeSource(collection, settlement(id, 's2'), records('s2', 2));
-      expect(await collection.openCollection(id)).toEqual({ open: true, settled: new Set(['s2']) });
+      expect((await collection.startCollection(id))?.opening).toEqual({ open: true, settled: new Set(['s2']) });
       expect(await storedIds(id, 's1')).toEqual([]);
       expect(await storedIds(id, 's3')).toEqual([]);
       expect(await storedIds(id, 's2')).toHaveLength(2);
       // Past the soft limit it is not open, and nothing is dropped; a task that is gone is not open either.
       await collection.saveBatch(id, 's1', 0, records('s1', 1));
       await db.query('UPDATE tasks SET soft_limited_at = now() WHERE id = $1', [id]);
-      expect(await collection.openCollection(id)).toEqual({ open: false, settled: new Set(['s2']) });
+      expect((await collection.startCollection(id))?.opening).toEqual({ open: false, settled: new Set(['s2']) });
       expect(await storedIds(id, 's1')).toHaveLength(1);
-      expect(await collection.openCollection(randomUUID())).toEqual({ open: false, settled: new Set() });
+      expect(await collection.startCollection(randomUUID())).toBeUndefined();
+    });
+
+    it('starts a pending task as it opens its first collect job, and opens nothing for a task that ended', async () => {
+      const id = await createTask(['s1']);
+      const started = await collection.startCollection(id);
+      expect(started?.task).toMatchObject({ id, status: TaskStatus.RUNNING, stage: TaskStage.COLLECT });
+      expect(started?.task.startedAt).toBeInstanceOf(Date);
+      expect(started?.opening).toEqual({ open: true, settled: new Set() });
+      // The same as TaskRepository.start(): a second load finds it running and leaves it so.
+      expect((await collection.startCollection(id))?.task.startedAt).toEqual(started?.task.startedAt);
+
+      await collection.saveBatch(id, 's1', 0, records('s1', 2));
+      await tasks.cancel(id);
+      expect(await collection.startCollection(id)).toMatchObject({
+        task: { status: TaskStatus.CANCELLED },
+        opening: { open: false, settled: new Set() },
+      });
+      // What the cancelled task holds stays as it was.
+      expect(await storedIds(id, 's1')).toHaveLength(2);
     });
 
     it('drops what a source delivered before it failed', async () => {
@@ -632,7 +654,7 @@ describe('persistence stores (Postgres)', () => {
     it('adds each chunk and each summary once, per dimension, and puts the totals in the result', async () => {
       const { id } = await taskInEvaluate({ s1: 4 }, 2);
       const outcomes = async (chunk: number) =>
-        (await evaluations.chunkRecords(id, chunk)).map(({ sourceId, recordId }) => ({
+        (await recordsToEvaluate(evaluations, id, chunk)).map(({ sourceId, recordId }) => ({
           sourceId,
           recordId,
           scores: { dim1: 0.9, dim2: 0.9 },
@@ -676,7 +698,7 @@ describe('persistence stores (Postgres)', () => {
       const failing = new Set(['s1-12', 's1-13']);
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, async (_, chunk) => {
-          const chunkRecords = await evaluations.chunkRecords(id, chunk);
+          const chunkRecords = await recordsToEvaluate(evaluations, id, chunk);
           return chunkRecords.map(
             ({ sourceId, recordId }): RecordOutcome =>
               failing.has(recordId)
@@ -806,10 +828,22 @@ describe('persistence stores (Postgres)', () => {
       expect(await evaluations.isChunkDone(id, 2)).toBe(true);
       expect(await evaluations.isChunkDone(id, 3)).toBe(false);
       // A stored chunk has no records left to evaluate; an unfinished one has its own.
-      expect(await evaluations.chunkRecords(id, 2)).toEqual([]);
-      expect((await evaluations.chunkRecords(id, 3)).map((record) => record.recordId)).toEqual(['s1-6', 's1-7']);
+      expect(await recordsToEvaluate(evaluations, id, 2)).toEqual([]);
+      expect((await recordsToEvaluate(evaluations, id, 3)).map((record) => record.recordId)).toEqual(['s1-6', 's1-7']);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 0, chunksDone: 0 })).toEqual([]);
       expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
+      // A job's one read: the task as the runner needs it, with the chunk's records.
+      expect((await evaluations.loadChunk(id, 3))?.task).toMatchObject({
+        id,
+        status: TaskStatus.RUNNING,
+        stage: TaskStage.EVALUATE,
+        chunksDone: 3,
+        spec: expect.objectContaining({ dimensions: expect.any(Array) }),
+      });
+      expect(await evaluations.loadChunk(randomUUID(), 0)).toBeUndefined();
+      // A task that no longer runs has no records to evaluate: its job is skipped.
+      await tasks.cancel(id);
+      expect(await evaluations.loadChunk(id, 3)).toMatchObject({ task: { status: TaskStatus.CANCELLED }, records: [] });
     });
   });
 

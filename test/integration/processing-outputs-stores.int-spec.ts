@@ -14,6 +14,7 @@ import {
 } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
 import { storeSource } from '../support/collect';
+import { recordsToEvaluate } from '../support/evaluate';
 
 // The stores' parts for processing chains, analyses and outputs, against the real test database.
 describe('processing, analyses and outputs in Postgres', () => {
@@ -98,7 +99,10 @@ describe('processing, analyses and outputs in Postgres', () => {
       const state = await collection.finishCollection(id, 2);
       // Only the three records left for the LLM are cut into chunks.
       expect(state).toMatchObject({ stage: TaskStage.EVALUATE, chunksTotal: 2 });
-      const chunks = [...(await evaluations.chunkRecords(id, 0)), ...(await evaluations.chunkRecords(id, 1))];
+      const chunks = [
+        ...(await recordsToEvaluate(evaluations, id, 0)),
+        ...(await recordsToEvaluate(evaluations, id, 1)),
+      ];
       expect(chunks.map((entry) => entry.recordId)).toEqual(['a1', 'a2', 'b2']);
       expect(await tasks.failures(id, 10)).toEqual([
         { stage: 'collect', sourceId: 'a', recordId: 'a4', message: 'step 0 (validate): n is required' },

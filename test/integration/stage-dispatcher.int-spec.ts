@@ -18,6 +18,7 @@ import type { TaskState } from '@app/persistence';
 import { CollectionStore, EvaluationStore, TaskRepository } from '@app/persistence';
 import { deleteTasks, openTestDataSource } from '../support/database';
 import { storeSource } from '../support/collect';
+import { recordsToEvaluate } from '../support/evaluate';
 
 // The dispatcher against real Bull queues (a prefix of its own, so no running app sees the jobs) and the
 // real test database (the evaluate stage asks Postgres which chunks are still to do).
@@ -150,7 +151,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     const task = await evaluatingTask(14, 2);
     expect(task.chunksTotal).toBe(7);
     for (const chunk of [0, 3, 6]) {
-      const records = await evaluations.chunkRecords(task.id, chunk);
+      const records = await recordsToEvaluate(evaluations, task.id, chunk);
       await evaluations.saveChunk(
         task.id,
         chunk,
@@ -186,7 +187,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
 
     // Chunk 1 finishes first (its job has run: it is no longer waiting), then chunk 0.
     for (const chunk of [1, 0]) {
-      const records = await evaluations.chunkRecords(task.id, chunk);
+      const records = await recordsToEvaluate(evaluations, task.id, chunk);
       const after = await evaluations.saveChunk(
         task.id,
         chunk,
@@ -203,7 +204,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
   it('queues nothing for a stale evaluate state whose chunks are all done', async () => {
     const task = await evaluatingTask(4, 2);
     for (const chunk of [0, 1]) {
-      const records = await evaluations.chunkRecords(task.id, chunk);
+      const records = await recordsToEvaluate(evaluations, task.id, chunk);
       await evaluations.saveChunk(
         task.id,
         chunk,

@@ -51,12 +51,6 @@ end
 return now - tonumber(redis.call('HGET', KEYS[1], 'since'))
 `);
 
-/* Closes the breaker and ends the outage, if there was one. */
-const SUCCEED = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DEL', KEYS[1], KEYS[2]) end
-return 0
-`);
-
 /**
  * A circuit breaker shared by every replica through Redis: once the provider has failed `threshold`
  * times in a row (5xx, 429, timeouts, refused connections), every replica holds its calls; when the
@@ -76,6 +70,9 @@ export class RedisCircuitBreaker implements CircuitBreaker {
   async admit(signal: AbortSignal, giveUpAfterMs: number): Promise<OutageState | undefined> {
     for (;;) {
       signal.throwIfAborted();
+      // Closed, as nearly always, is a state that does not exist: a plain EXISTS tells, and the script
+      // runs only while there is an outage (in Redis the script takes about 3 µs a call, EXISTS 0.04).
+      if ((await this.redis.exists(this.options.key)) === 0) return undefined;
       const reply = await ADMIT.run(this.redis, [this.options.key, this.probeKey], [this.options.probeTimeoutMs]);
       const [waitMs, outageMs, last] = reply as [number, number, string];
       const outage = outageMs < 0 ? undefined : { outageMs, lastError: last };
@@ -95,7 +92,12 @@ export class RedisCircuitBreaker implements CircuitBreaker {
     return { outageMs: Number(outageMs), lastError: message };
   }
 
+  /**
+   * Closes the breaker and ends the outage, if there was one. A plain DEL rather than a script, since
+   * every call that succeeds sends it: the probe lock means nothing without the state (ADMIT reads the
+   * state first, FAIL takes the lock back when it opens the breaker), so both keys go unconditionally.
+   */
   async success(): Promise<void> {
-    await SUCCEED.run(this.redis, [this.options.key, this.probeKey], []);
+    await this.redis.del(this.options.key, this.probeKey);
   }
 }

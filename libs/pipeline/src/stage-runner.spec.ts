@@ -3,7 +3,7 @@ import { TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEntity, TaskRepository, TaskState } from '@app/persistence';
 import type { TaskEventsPublisher } from './events.module';
 import type { StageDispatcher } from './stage-dispatcher';
-import type { StageOutcome, StageUseCase } from './stage-runner';
+import type { LoadedTask, StageOutcome, StageUseCase } from './stage-runner';
 import { describeOutcome, done, skipped, StageRunner } from './stage-runner';
 
 const TASK_ID = 'task-1';
@@ -132,6 +132,43 @@ describe(StageRunner.name, () => {
         skipped('task-not-running'),
       );
       expect(useCase.calls).toEqual([]);
+    });
+  });
+
+  describe('with a use case that loads its task itself', () => {
+    /** FakeUseCase with a load of its own, as the evaluate stage's (the task and its chunk's records). */
+    class LoadingUseCase extends FakeUseCase implements StageUseCase<StageJob, { n: number }, string[]> {
+      readonly work: (string[] | undefined)[] = [];
+      constructor(readonly load: (job: StageJob) => Promise<LoadedTask<string[]> | undefined>) {
+        super(async () => done(state(), { n: 1 }));
+      }
+      override execute(job: StageJob, task: TaskEntity, signal: AbortSignal, work?: string[]) {
+        this.work.push(work);
+        return super.execute(job, task, signal);
+      }
+    }
+
+    it('hands the use case the task and the work it loaded, and asks the repository nothing', async () => {
+      const { runner, tasks } = setup(entity({ status: TaskStatus.CANCELLED }));
+      const task = entity();
+      const useCase = new LoadingUseCase(async () => ({ task, work: ['r1', 'r2'] }));
+
+      await runner.run(TaskStage.EVALUATE, JOB, useCase, live());
+
+      expect(tasks.start).not.toHaveBeenCalled();
+      expect(useCase.calls).toEqual([{ job: JOB, task, signal: expect.any(AbortSignal) }]);
+      expect(useCase.work).toEqual([['r1', 'r2']]);
+    });
+
+    it('applies the same checks to the task it loaded', async () => {
+      const { runner } = setup(entity());
+      const gone = new LoadingUseCase(async () => undefined);
+      await expect(runner.run(TaskStage.EVALUATE, JOB, gone, live())).resolves.toEqual(skipped('task-not-found'));
+      const cancelled = new LoadingUseCase(async () => ({ task: entity({ status: TaskStatus.CANCELLED }), work: [] }));
+      await expect(runner.run(TaskStage.EVALUATE, JOB, cancelled, live())).resolves.toEqual(
+        skipped('task-not-running'),
+      );
+      expect([...gone.work, ...cancelled.work]).toEqual([]);
     });
   });
 

@@ -27,13 +27,25 @@ export type StageOutcome<D> = { kind: 'done'; task: TaskState; detail: D } | { k
 export const done = <D>(task: TaskState, detail: D): StageOutcome<D> => ({ kind: 'done', task, detail });
 export const skipped = <D>(reason: SkipReason): StageOutcome<D> => ({ kind: 'skipped', reason });
 
+/** A job's task as its stage loaded it, with what the job is to work on (W). */
+export interface LoadedTask<W> {
+  task: TaskEntity;
+  work: W;
+}
+
 /** A stage's work for one job, as a feature module implements it. */
-export interface StageUseCase<T extends StageJob, D> {
+export interface StageUseCase<T extends StageJob, D, W = undefined> {
+  /**
+   * Loads the job's task together with its work, in one statement, for a stage whose jobs never find
+   * a task pending (only the collect stage starts tasks). Without it the runner loads the task
+   * (TaskRepository.start) and the work is undefined. Undefined when the task is gone.
+   */
+  load?(job: T): Promise<LoadedTask<W> | undefined>;
   /**
    * The work on a task that the runner found running in this stage. Throws to let Bull retry; the
    * runner queues whatever stage the returned task is in next.
    */
-  execute(job: T, task: TaskEntity, signal: AbortSignal): Promise<StageOutcome<D>>;
+  execute(job: T, task: TaskEntity, signal: AbortSignal, work: W): Promise<StageOutcome<D>>;
   /** One line on a done job, for the log. */
   describe(detail: D): string;
   /** The message of the task's progress broadcast on a done job (live clients read it). */
@@ -57,22 +69,22 @@ export class StageRunner {
     private readonly events: TaskEventsPublisher,
   ) {}
 
-  async run<T extends StageJob, D>(
+  async run<T extends StageJob, D, W>(
     stage: TaskStage,
     job: T,
-    useCase: StageUseCase<T, D>,
+    useCase: StageUseCase<T, D, W>,
     signal: AbortSignal,
   ): Promise<StageOutcome<D>> {
-    // The first job of a pending task starts it.
-    const task = await this.tasks.start(job.taskId);
-    if (!task) return skipped('task-not-found');
+    const loaded = useCase.load ? await useCase.load(job) : await this.start(job.taskId);
+    if (!loaded) return skipped('task-not-found');
+    const { task, work } = loaded as LoadedTask<W>;
     if (task.status !== TaskStatus.RUNNING) return skipped('task-not-running');
     if (task.stage !== stage) {
       if (!isPast(task.stage, stage)) return skipped('before-stage');
       await this.dispatcher.dispatch(task);
       return skipped('past-stage');
     }
-    const outcome = await useCase.execute(job, task, signal);
+    const outcome = await useCase.execute(job, task, signal, work);
     if (outcome.kind === 'done') {
       // The next stage when the task moved on; in the evaluate stage, the next chunk of its window.
       await this.dispatcher.dispatch(outcome.task);
@@ -80,10 +92,19 @@ export class StageRunner {
     }
     return outcome;
   }
+
+  /** The task as TaskRepository.start() finds it: the first job of a pending task starts it. */
+  private async start(taskId: string): Promise<LoadedTask<undefined> | undefined> {
+    const task = await this.tasks.start(taskId);
+    return task && { task, work: undefined };
+  }
 }
 
 /** The outcome as the job's log line says it. */
-export function describeOutcome<D>(outcome: StageOutcome<D>, useCase: StageUseCase<StageJob, D>): string {
+export function describeOutcome<D>(
+  outcome: StageOutcome<D>,
+  useCase: Pick<StageUseCase<StageJob, D>, 'describe'>,
+): string {
   switch (outcome.kind) {
     case 'done':
       return `${useCase.describe(outcome.detail)}, task ${outcome.task.status}/${outcome.task.stage}`;

@@ -148,10 +148,10 @@ function jobFields(job: Job<StageJob>): { task_id: string; job_id: string; queue
  * limit, each job run by the
  * StageRunner around the use case.
  */
-export function stageProcessor<T extends StageJob, D>(
+export function stageProcessor<T extends StageJob, D, W>(
   stage: TaskStage,
   limits: { concurrency: number; timeoutMs: number },
-  useCase: Type<StageUseCase<T, D>>,
+  useCase: Type<StageUseCase<T, D, W>>,
 ): Provider {
   const { queue, jobName } = STAGE_QUEUES[stage];
   return {
@@ -161,7 +161,7 @@ export function stageProcessor<T extends StageJob, D>(
       jobs: Queue<T>,
       workers: StageWorkers,
       runner: StageRunner,
-      work: StageUseCase<T, D>,
+      work: StageUseCase<T, D, W>,
     ): OnApplicationBootstrap => ({
       onApplicationBootstrap: () =>
         workers.process(jobs, jobName, limits, async (data, signal) =>

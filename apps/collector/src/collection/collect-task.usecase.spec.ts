@@ -12,6 +12,7 @@ import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
 import type {
   CollectedRecord,
+  CollectionOpening,
   CollectionStore,
   SourceSettlement,
   StreamedSource,
@@ -109,9 +110,12 @@ class FakeCollectionStore {
   /** Sources opened on their own (those that did not start with the job). */
   readonly openedAlone: string[] = [];
 
-  async openCollection(): Promise<{ open: boolean; settled: Set<string> }> {
+  /** The task the job loads. */
+  task = state() as TaskEntity;
+
+  async startCollection(): Promise<{ task: TaskEntity; opening: CollectionOpening }> {
     if (!this.softLimited) for (const sourceId of this.stored.keys()) this.stored.set(sourceId, []);
-    return { open: !this.softLimited, settled: this.settled };
+    return { task: this.task, opening: { open: !this.softLimited, settled: this.settled } };
   }
 
   async openSource(_taskId: string, sourceId: string): Promise<boolean> {
@@ -167,6 +171,7 @@ const OPTIONS: CollectOptions = {
 function setup(options: { reader: DataSourceReader; spec?: TaskSpec; collect?: Partial<CollectOptions> }) {
   const task = { ...state(), spec: options.spec ?? spec('a', 'b') } as TaskEntity;
   const collection = new FakeCollectionStore();
+  collection.task = task;
   const events = { progress: jest.fn() };
   const useCase = new CollectTaskUseCase(
     collection as unknown as CollectionStore,
@@ -174,7 +179,12 @@ function setup(options: { reader: DataSourceReader; spec?: TaskSpec; collect?: P
     options.reader,
     { ...OPTIONS, ...options.collect },
   );
-  const execute = (signal: AbortSignal) => useCase.execute({ taskId: TASK_ID }, task, signal);
+  // As the runner does: the job's load, then its work on what was loaded.
+  const execute = async (signal: AbortSignal) => {
+    const loaded = await useCase.load({ taskId: TASK_ID });
+    if (!loaded) throw new Error('the store found no task');
+    return useCase.execute({ taskId: TASK_ID }, loaded.task, signal, loaded.work);
+  };
   return { useCase, execute, collection, events };
 }
 

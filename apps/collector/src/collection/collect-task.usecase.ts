@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { describeError, isAbortError, LinkedAbortController, mapWithConcurrency, retry } from '@app/common';
 import type { CollectTaskJob, DataSourceReader, SourceRecord, SourceSpec } from '@app/contracts';
 import { ProviderError, TaskStage, TaskStatus } from '@app/contracts';
-import type { StageOutcome, StageUseCase } from '@app/pipeline';
+import type { LoadedTask, StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
-import type { CollectedRecord, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
+import type { CollectedRecord, CollectionOpening, SourceSettlement, TaskEntity, TaskState } from '@app/persistence';
 import { CollectionStore } from '@app/persistence';
 import { ProcessingChain } from '@app/processing';
 import { chainSourceRecords } from './chain-source-records';
@@ -37,7 +37,7 @@ export interface CollectDetail {
  * fetches only the sources that were not settled.
  */
 @Injectable()
-export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectDetail> {
+export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectDetail, CollectionOpening> {
   constructor(
     private readonly collection: CollectionStore,
     private readonly events: TaskEventsPublisher,
@@ -45,12 +45,18 @@ export class CollectTaskUseCase implements StageUseCase<CollectTaskJob, CollectD
     @Inject(COLLECT_OPTIONS) private readonly options: CollectOptions,
   ) {}
 
+  /** The task, started when it was pending, with the job's opening of its collection: one statement. */
+  async load({ taskId }: CollectTaskJob): Promise<LoadedTask<CollectionOpening> | undefined> {
+    const loaded = await this.collection.startCollection(taskId);
+    return loaded && { task: loaded.task, work: loaded.opening };
+  }
+
   async execute(
     { taskId }: CollectTaskJob,
     task: TaskEntity,
     signal: AbortSignal,
+    { open, settled }: CollectionOpening,
   ): Promise<StageOutcome<CollectDetail>> {
-    const { open, settled } = await this.collection.openCollection(taskId);
     const pending = task.spec.sources.filter((source) => !settled.has(source.id));
     this.events.progress(task, `collecting ${pending.length} source(s)`);
     const chain = new ProcessingChain(task.spec.processing);

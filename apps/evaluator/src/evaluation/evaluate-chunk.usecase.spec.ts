@@ -44,7 +44,10 @@ function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskS
   const evaluations = {
     isChunkDone: jest.fn(async () => options.done ?? false),
     // As the store: a stored chunk has no records left to evaluate.
-    chunkRecords: jest.fn(async () => (options.done ? [] : (options.records ?? chunkRecords('r1', 'r2', 'r3')))),
+    loadChunk: jest.fn(async (_taskId: string, _chunk: number) => ({
+      task: TASK,
+      records: options.done ? [] : (options.records ?? chunkRecords('r1', 'r2', 'r3')),
+    })),
     saveChunk: jest.fn(async (_taskId: string, _chunk: number, _outcomes: readonly RecordOutcome[]) =>
       'after' in options ? options.after : state(),
     ),
@@ -67,8 +70,12 @@ function setup(options: { done?: boolean; records?: ChunkRecord[]; after?: TaskS
     scorer as unknown as RecordScorer,
     2,
   );
-  const execute = (chunk: number, signal: AbortSignal = live(), task: TaskEntity = TASK) =>
-    useCase.execute({ taskId: TASK_ID, chunk }, task, signal);
+  // As the runner does: the job's load, then its work on what was loaded.
+  const execute = async (chunk: number, signal: AbortSignal = live(), task: TaskEntity = TASK) => {
+    const loaded = await useCase.load({ taskId: TASK_ID, chunk });
+    if (!loaded) throw new Error('the store found no task');
+    return useCase.execute({ taskId: TASK_ID, chunk }, task, signal, loaded.work);
+  };
   return { useCase, execute, evaluations, scorer };
 }
 
@@ -79,10 +86,20 @@ describe(EvaluateChunkUseCase.name, () => {
     const { execute, scorer, evaluations } = setup({ done: true });
 
     await expect(execute(1)).resolves.toEqual(skipped('already-done'));
-    expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 1);
+    expect(evaluations.loadChunk).toHaveBeenCalledWith(TASK_ID, 1);
     expect(evaluations.isChunkDone).toHaveBeenCalledWith(TASK_ID, 1);
     expect(scorer.score).not.toHaveBeenCalled();
     expect(evaluations.saveChunk).not.toHaveBeenCalled();
+  });
+
+  it("loads the task with the chunk's records, and nothing when the task is gone", async () => {
+    const { useCase, evaluations } = setup();
+    await expect(useCase.load({ taskId: TASK_ID, chunk: 1 })).resolves.toEqual({
+      task: TASK,
+      work: chunkRecords('r1', 'r2', 'r3'),
+    });
+    evaluations.loadChunk.mockResolvedValueOnce(undefined as never);
+    await expect(useCase.load({ taskId: TASK_ID, chunk: 1 })).resolves.toBeUndefined();
   });
 
   it("asks for the chunk's marker only when it finds no records, and stores an empty chunk that is not stored", async () => {
@@ -104,7 +121,7 @@ describe(EvaluateChunkUseCase.name, () => {
 
     const outcome = await execute(3, signal);
 
-    expect(evaluations.chunkRecords).toHaveBeenCalledWith(TASK_ID, 3);
+    expect(evaluations.loadChunk).toHaveBeenCalledWith(TASK_ID, 3);
     expect(scorer.score).toHaveBeenCalledTimes(records.length);
     for (const [record, spec, passed] of scorer.score.mock.calls as unknown as [ChunkRecord, TaskSpec, AbortSignal][]) {
       expect(records).toContain(record);

@@ -2,9 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { mapWithConcurrency } from '@app/common';
 import { EvaluateChunkJob } from '@app/contracts';
 import { PipelineMetrics } from '@app/observability';
-import type { StageOutcome, StageUseCase } from '@app/pipeline';
+import type { LoadedTask, StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
+import type { ChunkRecord, RecordOutcome, TaskEntity, TaskState } from '@app/persistence';
 import { EvaluationStore } from '@app/persistence';
 import { UsageMeters } from '@app/llm';
 import { RecordScorer } from './record-scorer';
@@ -26,7 +26,7 @@ export interface EvaluateDetail {
  * is skipped, so a duplicated or re-run job never double-counts.
  */
 @Injectable()
-export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, EvaluateDetail> {
+export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, EvaluateDetail, ChunkRecord[]> {
   constructor(
     private readonly evaluations: EvaluationStore,
     private readonly scorer: RecordScorer,
@@ -34,12 +34,18 @@ export class EvaluateChunkUseCase implements StageUseCase<EvaluateChunkJob, Eval
     @Optional() private readonly metrics?: PipelineMetrics,
   ) {}
 
+  /** The task with the chunk's records, in one statement: a job's only read before its LLM calls. */
+  async load({ taskId, chunk }: EvaluateChunkJob): Promise<LoadedTask<ChunkRecord[]> | undefined> {
+    const loaded = await this.evaluations.loadChunk(taskId, chunk);
+    return loaded && { task: loaded.task, work: loaded.records };
+  }
+
   async execute(
     { taskId, chunk }: EvaluateChunkJob,
     task: TaskEntity,
     signal: AbortSignal,
+    records: ChunkRecord[],
   ): Promise<StageOutcome<EvaluateDetail>> {
-    const records = await this.evaluations.chunkRecords(taskId, chunk);
     // None: stored already (a chunk is never cut empty; were one, it is stored below and counts).
     if (records.length === 0 && (await this.evaluations.isChunkDone(taskId, chunk))) return skipped('already-done');
     const meters = new UsageMeters();

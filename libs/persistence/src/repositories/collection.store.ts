@@ -9,7 +9,17 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import { currentState, lockActiveTask, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { TaskEntity } from '../entities';
+import {
+  currentState,
+  lockActiveTask,
+  selectRow,
+  selectRows,
+  STARTED_TASK_PARAMETERS,
+  startedTaskCtes,
+  TASK_STATE_COLUMNS,
+  TaskState,
+} from './sql';
 
 export interface SourceSettlement {
   taskId: string;
@@ -23,6 +33,14 @@ export interface CollectedRecord extends SourceRecord {
   status: RecordEvaluationStatus;
   error: string | null;
   dedupeKey: string | null;
+}
+
+/** How a collect job finds its task's sources (CollectionStore.startCollection). */
+export interface CollectionOpening {
+  /** Whether the task, running in collect, takes new work (false past its soft time limit). */
+  open: boolean;
+  /** The sources settled already, by an earlier run. */
+  settled: Set<string>;
 }
 
 /** How a source's stream ended: records offered to the store (after its chain) and those the chain filtered out. */
@@ -41,24 +59,30 @@ export class CollectionStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Opens a collect job, in one statement: the sources settled already (a re-run skips them), whether
-   * the task still takes new work (false past its soft time limit, or when it is gone), and if so,
-   * what an earlier, unfinished run stored for the sources not settled is dropped (discardUnsettled).
+   * A collect job's task and its opening, in one statement: the task started on the way when it was
+   * pending (TaskRepository.start); the sources settled already (a re-run skips them); whether the task,
+   * running in collect, still takes new work (not past its soft time limit); and if so, what an earlier,
+   * unfinished run stored for the sources not settled is dropped (discardUnsettled). Undefined when
+   * the task is gone.
    */
-  async openCollection(taskId: string): Promise<{ open: boolean; settled: Set<string> }> {
-    const row = await selectRow<{ open: boolean; settled: string[] }>(
+  async startCollection(taskId: string): Promise<{ task: TaskEntity; opening: CollectionOpening } | undefined> {
+    const row = await selectRow<TaskEntity & { collectionOpen: boolean; settledSources: string[] }>(
       this.db.manager,
-      `WITH open AS (${TAKES_NEW_WORK}),
+      `WITH ${startedTaskCtes(this.db)},
+       open AS (SELECT 1 FROM task WHERE status = $2 AND stage = $4 AND "softLimitedAt" IS NULL),
        dropped AS (${deleteUnsettled('EXISTS (SELECT 1 FROM open)')})
-       SELECT EXISTS (SELECT 1 FROM open) AS open,
-         ARRAY(SELECT source_id FROM task_sources WHERE task_id = $1 ORDER BY source_id) AS settled`,
-      [taskId],
+       SELECT task.*, EXISTS (SELECT 1 FROM open) AS "collectionOpen",
+         ARRAY(SELECT source_id FROM task_sources WHERE task_id = $1 ORDER BY source_id) AS "settledSources"
+       FROM task`,
+      [taskId, ...STARTED_TASK_PARAMETERS],
     );
-    return { open: row?.open === true, settled: new Set(row?.settled ?? []) };
+    if (!row) return undefined;
+    const { collectionOpen, settledSources, ...task } = row;
+    return { task, opening: { open: collectionOpen, settled: new Set(settledSources) } };
   }
 
   /**
-   * openCollection() for one source, before the first attempt of a source that starts later in the
+   * startCollection()'s opening for one source, before the first attempt of a source that starts later in the
    * job: whether the task still takes new work, and if so, what an earlier run left of the source is
    * dropped in the same statement.
    */

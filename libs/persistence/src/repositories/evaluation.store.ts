@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ACTIVE_STATUSES, RecordEvaluationStatus, TaskStage, TaskStatus } from '@app/contracts';
 import type { LlmUsage } from '@app/contracts';
-import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import { TaskEntity } from '../entities';
+import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, taskEntityColumns, TaskState } from './sql';
 import { usageRows, usageUpsert } from './usage.sql';
 
 export interface ChunkRecord {
@@ -42,18 +43,27 @@ export class EvaluationStore {
   }
 
   /**
-   * The records of a chunk that is not stored yet, in collection order; none once it is stored, so
-   * that a job needs no separate look-up of the chunk's marker (isChunkDone tells the two apart).
+   * An evaluate job's task and, while the task runs in the evaluate stage, its chunk's records in
+   * collection order, in one statement; no records once the chunk is stored (isChunkDone tells that
+   * apart from an empty chunk). Undefined when the task is gone.
    */
-  chunkRecords(taskId: string, chunk: number): Promise<ChunkRecord[]> {
-    return selectRows<ChunkRecord>(
+  async loadChunk(taskId: string, chunk: number): Promise<{ task: TaskEntity; records: ChunkRecord[] } | undefined> {
+    const row = await selectRow<TaskEntity & { chunkRecords: ChunkRecord[] }>(
       this.db.manager,
-      `SELECT source_id AS "sourceId", record_id AS "recordId", content, fields
-       FROM task_records WHERE task_id = $1 AND chunk = $2
-         AND NOT EXISTS (SELECT 1 FROM evaluation_chunks WHERE task_id = $1 AND chunk = $2)
-       ORDER BY source_id, position`,
-      [taskId, chunk],
+      `SELECT ${taskEntityColumns(this.db)},
+         CASE WHEN status = $3 AND stage = $4 THEN (
+           SELECT coalesce(json_agg(json_build_object('sourceId', r.source_id, 'recordId', r.record_id,
+                                                      'content', r.content, 'fields', r.fields)
+                                    ORDER BY r.source_id, r.position), '[]')
+           FROM task_records r WHERE r.task_id = $1 AND r.chunk = $2
+             AND NOT EXISTS (SELECT 1 FROM evaluation_chunks c WHERE c.task_id = $1 AND c.chunk = $2))
+         ELSE '[]' END AS "chunkRecords"
+       FROM tasks WHERE id = $1`,
+      [taskId, chunk, TaskStatus.RUNNING, TaskStage.EVALUATE],
     );
+    if (!row) return undefined;
+    const { chunkRecords: records, ...task } = row;
+    return { task, records };
   }
 
   /**

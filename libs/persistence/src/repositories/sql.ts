@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { TaskPriority, TaskStage, TaskStatus } from '@app/contracts';
-import { ACTIVE_STATUSES } from '@app/contracts';
+import type { TaskPriority } from '@app/contracts';
+import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
+import { TaskEntity } from '../entities';
 
 /**
  * Runs raw SQL and returns its rows, whatever the statement (TypeORM shapes UPDATE results
@@ -59,3 +60,39 @@ export async function lockActiveTask(manager: EntityManager, taskId: string): Pr
   ]);
   return row !== undefined;
 }
+
+const entitySelectLists = new WeakMap<DataSource, string>();
+
+/** TaskEntity's columns as a select list (of `tasks`, unqualified), read from TypeORM's metadata once. */
+export function taskEntityColumns(db: DataSource): string {
+  let list = entitySelectLists.get(db);
+  if (list === undefined) {
+    list = db
+      .getMetadata(TaskEntity)
+      .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
+      .join(', ');
+    entitySelectLists.set(db, list);
+  }
+  return list;
+}
+
+/**
+ * The CTE `task` (with `started` before it): task $1 as a stage job finds it. A pending task is moved
+ * to running, in collect, on the way (its first job starts it, and may run before the gateway marked
+ * it queued); any other task is as it is. Its columns are TaskEntity's properties; $2 to $4 are
+ * STARTED_TASK_PARAMETERS (running, pending, collect).
+ */
+export function startedTaskCtes(db: DataSource): string {
+  const columns = taskEntityColumns(db);
+  return `started AS (
+       UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now(),
+         soft_deadline_at = now() + make_interval(secs => soft_limit_s),
+         hard_deadline_at = now() + make_interval(secs => hard_limit_s)
+       WHERE id = $1 AND status = $3 RETURNING ${columns}),
+     task AS (
+       SELECT * FROM started
+       UNION ALL
+       SELECT ${columns} FROM tasks WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM started))`;
+}
+
+export const STARTED_TASK_PARAMETERS = [TaskStatus.RUNNING, TaskStatus.PENDING, TaskStage.COLLECT] as const;

@@ -4,7 +4,16 @@ import { DataSource } from 'typeorm';
 import type { TaskResultDto, TaskUsageDto } from '@app/contracts';
 import { ACTIVE_STATUSES, TaskStage, TaskStatus } from '@app/contracts';
 import { TaskEntity } from '../entities';
-import { currentState, selectRow, selectRows, TASK_STATE_COLUMNS, TaskState } from './sql';
+import {
+  currentState,
+  selectRow,
+  selectRows,
+  STARTED_TASK_PARAMETERS,
+  startedTaskCtes,
+  TASK_STATE_COLUMNS,
+  taskEntityColumns,
+  TaskState,
+} from './sql';
 import type { NewTask } from './task-rows';
 import { insertTasks } from './task-rows';
 import { usageJson } from './usage.sql';
@@ -38,8 +47,6 @@ export interface TaskFailure {
  */
 @Injectable()
 export class TaskRepository {
-  private entitySelectList?: string;
-
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
@@ -108,7 +115,7 @@ export class TaskRepository {
   async findById(id: string): Promise<TaskEntity | null> {
     const row = await selectRow<TaskEntity>(
       this.db.manager,
-      `SELECT ${this.entityColumns()} FROM tasks WHERE id = $1`,
+      `SELECT ${taskEntityColumns(this.db)} FROM tasks WHERE id = $1`,
       [id],
     );
     return row ?? null;
@@ -118,21 +125,12 @@ export class TaskRepository {
   async findWithUsage(id: string): Promise<{ task: TaskEntity; usage: TaskUsageDto } | null> {
     const row = await selectRow<TaskEntity & { usage: TaskUsageDto }>(
       this.db.manager,
-      `SELECT ${this.entityColumns()}, ${usageJson('$1')} AS usage FROM tasks WHERE id = $1`,
+      `SELECT ${taskEntityColumns(this.db)}, ${usageJson('$1')} AS usage FROM tasks WHERE id = $1`,
       [id],
     );
     if (!row) return null;
     const { usage, ...task } = row;
     return { task, usage };
-  }
-
-  /** TaskEntity's columns as a select list, read from TypeORM's metadata once. */
-  private entityColumns(): string {
-    this.entitySelectList ??= this.db
-      .getMetadata(TaskEntity)
-      .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
-      .join(', ');
-    return this.entitySelectList;
   }
 
   /**
@@ -190,19 +188,10 @@ export class TaskRepository {
    * task is returned as it is. Undefined when there is no such task.
    */
   async start(id: string): Promise<TaskEntity | undefined> {
-    const columns = this.entityColumns();
-    return selectRow<TaskEntity>(
-      this.db.manager,
-      `WITH started AS (
-         UPDATE tasks SET status = $2, stage = COALESCE(stage, $4), started_at = now(), updated_at = now(),
-           soft_deadline_at = now() + make_interval(secs => soft_limit_s),
-           hard_deadline_at = now() + make_interval(secs => hard_limit_s)
-         WHERE id = $1 AND status = $3 RETURNING ${columns})
-       SELECT * FROM started
-       UNION ALL
-       SELECT ${columns} FROM tasks WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM started)`,
-      [id, TaskStatus.RUNNING, TaskStatus.PENDING, TaskStage.COLLECT],
-    );
+    return selectRow<TaskEntity>(this.db.manager, `WITH ${startedTaskCtes(this.db)} SELECT * FROM task`, [
+      id,
+      ...STARTED_TASK_PARAMETERS,
+    ]);
   }
 
   /** Fails a task that has not ended yet; false when it had ended already. */
