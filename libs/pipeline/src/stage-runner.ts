@@ -36,9 +36,10 @@ export interface LoadedTask<W> {
 /** A stage's work for one job, as a feature module implements it. */
 export interface StageUseCase<T extends StageJob, D, W = undefined> {
   /**
-   * Loads the job's task together with its work, in one statement, for a stage whose jobs never find
-   * a task pending (only the collect stage starts tasks). Without it the runner loads the task
-   * (TaskRepository.start) and the work is undefined. Undefined when the task is gone.
+   * Loads the job's task together with its work, in one statement; a stage whose jobs may find the
+   * task pending (the collect stage) starts it on the way, as TaskRepository.start() does. Without it
+   * the runner loads the task with TaskRepository.start(), and the work is undefined. Undefined when
+   * the task is gone.
    */
   load?(job: T): Promise<LoadedTask<W> | undefined>;
   /**
