@@ -161,11 +161,11 @@ export function stageProcessor<T extends StageJob, D, W>(
       jobs: Queue<T>,
       workers: StageWorkers,
       runner: StageRunner,
-      work: StageUseCase<T, D, W>,
+      stageUseCase: StageUseCase<T, D, W>,
     ): OnApplicationBootstrap => ({
       onApplicationBootstrap: () =>
         workers.process(jobs, jobName, limits, async (data, signal) =>
-          describeOutcome(await runner.run(stage, data, work, signal), work),
+          describeOutcome(await runner.run(stage, data, stageUseCase, signal), stageUseCase),
         ),
     }),
   };
