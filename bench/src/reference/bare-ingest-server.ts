@@ -1,7 +1,8 @@
 /**
  * The ingest scenario's reference: what POST /api/v1/tasks costs at the least on this machine. A bare
  * node:http server that parses the body, does the gateway's single-row INSERT and its Bull add (same
- * queue, job name, job id and job options), and answers 202 — no framework, no validation, no logging.
+ * queue, job name, job id and default job options; the gateway also gives the job its task's priority,
+ * 2 for a normal task, which this leaves out), and answers 202 — no framework, no validation, no logging.
  * Started as a process of its own by the bench with the apps' DATABASE_* / REDIS_* / QUEUE_PREFIX / PORT.
  */
 import Bull from 'bull';
