@@ -11,7 +11,7 @@ import {
   TaskStage,
   TaskStatus,
 } from '@app/contracts';
-import type { CollectedRecord, RecordOutcome, TaskState } from '@app/persistence';
+import type { CollectedRecord, RecordOutcome, ScoreRequest, TaskState } from '@app/persistence';
 import {
   CollectionStore,
   dataSourceOptions,
@@ -859,10 +859,13 @@ describe('persistence stores (Postgres)', () => {
       'b-2': { dim1: 0.95, dim2: 0.51 }, // passes both
     };
     const byTable = (recordId: string) => scoreTable[recordId];
+    /** One dimension's scores, read alone. */
+    const scoresOf = async (id: string, dimensionId: string, threshold: number, limits: ScoreRequest['limits']) =>
+      (await generation.dimensionScores(id, [{ dimensionId, threshold, limits }], [])).byDimension.get(dimensionId)!;
 
     it('lists the passing records of one dimension in collection order and best first, thresholds inclusive', async () => {
       const id = await taskInGenerate({ b: 3, a: 3 }, byTable);
-      const dim1 = await generation.dimensionScores(id, 'dim1', 0.6, { passed: 100, best: 3 });
+      const dim1 = await scoresOf(id, 'dim1', 0.6, { passed: 100, best: 3 });
       expect(dim1.passed).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.6 },
         { sourceId: 'b', recordId: 'b-0', score: 0.9 },
@@ -875,23 +878,42 @@ describe('persistence stores (Postgres)', () => {
         { sourceId: 'b', recordId: 'b-0', score: 0.9 },
       ]);
       expect(dim1.figures).toMatchObject({ count: 5, passed: 4 });
-      expect((await generation.dimensionScores(id, 'dim1', 0.6, { passed: 2, best: 0 })).passed).toHaveLength(2);
-      expect((await generation.dimensionScores(id, 'dim2', 0, { passed: 100, best: 0 })).passed).toEqual([
+      expect((await scoresOf(id, 'dim1', 0.6, { passed: 2, best: 0 })).passed).toHaveLength(2);
+      expect((await scoresOf(id, 'dim2', 0, { passed: 100, best: 0 })).passed).toEqual([
         { sourceId: 'a', recordId: 'a-0', score: 0.5 },
         { sourceId: 'a', recordId: 'a-1', score: 0.9 },
         { sourceId: 'b', recordId: 'b-0', score: 0.49 },
         { sourceId: 'b', recordId: 'b-2', score: 0.51 },
       ]);
-      expect(await generation.dimensionScores(id, 'unknown', 0, { passed: 100, best: 10 })).toMatchObject({
+      expect(await scoresOf(id, 'unknown', 0, { passed: 100, best: 10 })).toMatchObject({
         figures: { count: 0 },
         passed: [],
         best: [],
       });
     });
 
+    it('reads several dimensions in one statement, each as if read alone, with the count passing every threshold', async () => {
+      const id = await taskInGenerate({ b: 3, a: 3 }, byTable);
+      const limits = { passed: 100, best: 2 };
+      const together = await generation.dimensionScores(
+        id,
+        [
+          { dimensionId: 'dim1', threshold: 0.6, limits },
+          { dimensionId: 'dim2', threshold: 0.5, limits },
+        ],
+        DIMENSIONS,
+      );
+      expect([...together.byDimension.keys()].sort()).toEqual(['dim1', 'dim2']);
+      expect(together.byDimension.get('dim1')).toEqual(await scoresOf(id, 'dim1', 0.6, limits));
+      expect(together.byDimension.get('dim2')).toEqual(await scoresOf(id, 'dim2', 0.5, limits));
+      expect(together.passingAll).toBe(await generation.countPassingAll(id, DIMENSIONS));
+      expect(together.passingAll).toBe(2);
+      expect(await generation.dimensionScores(id, [], DIMENSIONS)).toEqual({ byDimension: new Map(), passingAll: 2 });
+    });
+
     it('keeps ties in collection order among the best', async () => {
       const id = await taskInGenerate({ a: 4 }, (recordId) => ({ dim1: recordId === 'a-2' ? 0.9 : 0.7 }));
-      const { best } = await generation.dimensionScores(id, 'dim1', 0, { passed: 0, best: 3 });
+      const { best } = await scoresOf(id, 'dim1', 0, { passed: 0, best: 3 });
       expect(best.map((entry) => entry.recordId)).toEqual(['a-2', 'a-0', 'a-1']);
     });
 
@@ -902,9 +924,7 @@ describe('persistence stores (Postgres)', () => {
           const index = Number(recordId.split('-')[1]);
           return index < values.length ? { dim1: values[index] } : { dim2: 0.5 };
         });
-        return toScoreStatistics(
-          (await generation.dimensionScores(id, 'dim1', threshold, { passed: 0, best: 0 })).figures,
-        );
+        return toScoreStatistics((await scoresOf(id, 'dim1', threshold, { passed: 0, best: 0 })).figures);
       }
 
       it('are defined and all zeros for a dimension without scores', async () => {

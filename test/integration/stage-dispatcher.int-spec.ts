@@ -163,7 +163,7 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
     expect(current).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
 
     await dispatcher.dispatch(current);
-    await Promise.all([dispatcher.dispatch(current), dispatcher.dispatch(task)]);
+    await Promise.all([dispatcher.dispatch(current), dispatcher.dispatch(current)]);
 
     const jobs = await jobsOf(evaluateQueue, task.id);
     expect(jobs.map((job) => job.data.chunk).sort()).toEqual([1, 2, 4, 5]);
@@ -203,19 +203,38 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
 
   it('queues nothing for a stale evaluate state whose chunks are all done', async () => {
     const task = await evaluatingTask(4, 2);
+    let afterFirst: TaskState | undefined;
     for (const chunk of [0, 1]) {
       const records = await recordsToEvaluate(evaluations, task.id, chunk);
-      await evaluations.saveChunk(
+      const after = await evaluations.saveChunk(
         task.id,
         chunk,
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
         {},
       );
+      afterFirst ??= after;
     }
+    expect(afterFirst).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 1 });
     expect(await tasks.state(task.id)).toMatchObject({ stage: TaskStage.GENERATE });
 
-    await dispatcher.dispatch(task); // the state read before the fan-in moved the task
+    await dispatcher.dispatch(afterFirst!); // the state read before the fan-in moved the task
     expect(await jobsOf(evaluateQueue, task.id)).toHaveLength(0);
+  });
+
+  it('queues the first window without asking Postgres while the state counts no chunk stored', async () => {
+    const windowed = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations, 3);
+    const asked = jest.spyOn(evaluations, 'unfinishedChunks');
+    try {
+      const task = await evaluatingTask(20, 2);
+      await windowed.dispatch(task);
+      expect((await jobsOf(evaluateQueue, task.id)).map((job) => job.data.chunk).sort()).toEqual([0, 1, 2]);
+      const small = await evaluatingTask(2, 2);
+      await windowed.dispatch(small);
+      expect((await jobsOf(evaluateQueue, small.id)).map((job) => job.data.chunk)).toEqual([0]);
+      expect(asked).not.toHaveBeenCalled();
+    } finally {
+      asked.mockRestore();
+    }
   });
 
   it('discardQueued removes the waiting and delayed jobs of a task, and leaves other tasks alone', async () => {

@@ -91,11 +91,7 @@ export class StageDispatcher {
       case TaskStage.COLLECT:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
-        const chunks = await this.evaluations.unfinishedChunks(
-          task.id,
-          { chunksTotal: task.chunksTotal ?? 0, chunksDone: task.chunksDone },
-          this.chunkWindow,
-        );
+        const chunks = await this.windowOfUnfinishedChunks(task);
         return chunks.map((chunk) => ({
           queue,
           name,
@@ -106,6 +102,19 @@ export class StageDispatcher {
       case TaskStage.GENERATE:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
     }
+  }
+
+  /**
+   * The lowest `chunkWindow` chunks the task has not stored. With none stored (the collect stage has
+   * just ended, for most dispatches), they are the first ones, and Postgres is not asked: a chunk
+   * stored since the state was read would only be queued again, and its job finds it done.
+   */
+  private async windowOfUnfinishedChunks(task: TaskState): Promise<number[]> {
+    const progress = { chunksTotal: task.chunksTotal ?? 0, chunksDone: task.chunksDone };
+    if (progress.chunksDone === 0) {
+      return Array.from({ length: Math.min(progress.chunksTotal, this.chunkWindow) }, (_, chunk) => chunk);
+    }
+    return this.evaluations.unfinishedChunks(task.id, progress, this.chunkWindow);
   }
 
   /**

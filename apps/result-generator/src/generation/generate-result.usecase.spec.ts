@@ -2,7 +2,14 @@ import type { TaskSpec, DimensionSpec, DimensionResultDto, LlmUsage, TaskResultD
 import { AnalysisKind, DataSourceType, TaskStage, TaskStatus } from '@app/contracts';
 import type { TaskEventsPublisher } from '@app/pipeline';
 import { done, skipped } from '@app/pipeline';
-import type { GenerationStore, NewDelivery, RecordScore, TaskEntity } from '@app/persistence';
+import type {
+  DimensionThreshold,
+  GenerationStore,
+  NewDelivery,
+  RecordScore,
+  ScoreRequest,
+  TaskEntity,
+} from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { toScoreStatistics } from './score-statistics';
@@ -70,8 +77,11 @@ function setup(
     finishedDimensions: jest.fn(
       async () => new Map((options.finished ?? []).map((result) => [result.dimension_id, result])),
     ),
-    dimensionScores: jest.fn(async (_taskId: string, dimensionId: string) => ({
-      passed: scoresByDimension.get(dimensionId) ?? [],
+    dimensionScores: jest.fn(async (_taskId: string, requests: ScoreRequest[], _passingAll: DimensionThreshold[]) => ({
+      byDimension: new Map(
+        requests.map(({ dimensionId }) => [dimensionId, { passed: scoresByDimension.get(dimensionId) ?? [] }]),
+      ),
+      passingAll: 4,
     })),
     analyses: jest.fn(),
     chainOutputs: jest.fn(async function* () {
@@ -125,7 +135,11 @@ describe(GenerateResultUseCase.name, () => {
       // The inputs read the store for this task and dimension.
       const limits = { passed: 100, best: 10 };
       await expect(inputs.scores(0.5, limits)).resolves.toEqual({ passed: scoresByDimension.get(dimension.id) });
-      expect(generation.dimensionScores).toHaveBeenLastCalledWith(TASK_ID, dimension.id, 0.5, limits);
+      expect(generation.dimensionScores).toHaveBeenLastCalledWith(
+        TASK_ID,
+        [{ dimensionId: dimension.id, threshold: 0.5, limits }],
+        DIMENSIONS.map(({ id, threshold }) => ({ id, threshold })),
+      );
       // One that follows the job's signal while the call runs (mapWithConcurrency's spec shows how).
       expect(passed.aborted).toBe(false);
     }
@@ -157,6 +171,25 @@ describe(GenerateResultUseCase.name, () => {
       TASK_ID,
       DIMENSIONS.map(({ id, threshold }) => ({ id, threshold })),
     );
+  });
+
+  it("reads the scores its dimensions ask for together in one statement, with the result's passing count", async () => {
+    const { execute, generation, reporter } = setup();
+    const limits = { passed: 100, best: 10 };
+    reporter.report.mockImplementation(async (_spec, dimension, inputs) => {
+      await inputs.scores(0.5, limits);
+      return { result: dimensionResult(dimension, `fresh ${dimension.id}`), usage: SUMMARY_USAGE };
+    });
+
+    await execute();
+
+    // Two dimensions at a time (the concurrency): the first two read together, the third after.
+    expect(generation.dimensionScores.mock.calls.map(([, requests]) => requests.map((r) => r.dimensionId))).toEqual([
+      ['dim1', 'dim2'],
+      ['dim3'],
+    ]);
+    expect(generation.countPassingAll).not.toHaveBeenCalled();
+    expect(generation.complete.mock.calls[0][1]).toMatchObject({ passed_all_dimensions: 4 });
   });
 
   it('reuses the dimensions finished by an earlier run and reports only the missing ones', async () => {

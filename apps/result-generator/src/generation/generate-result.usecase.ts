@@ -11,10 +11,11 @@ import {
 import type { StageOutcome, StageUseCase } from '@app/pipeline';
 import { done, skipped, TaskEventsPublisher } from '@app/pipeline';
 import { GenerationStore, TaskEntity } from '@app/persistence';
-import type { NewDelivery, TaskState } from '@app/persistence';
+import type { DimensionThreshold, NewDelivery, TaskState } from '@app/persistence';
 import { AggregateAccumulator, ProcessingChain } from '@app/processing';
 import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
+import { TaskScores } from './task-scores';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
 
@@ -25,6 +26,11 @@ export function outputDeliveries(outputs: readonly OutputSpec[]): NewDelivery[] 
     kind: OUTPUT_DELIVERY_KINDS[output.type],
     spec: output,
   }));
+}
+
+/** The thresholds a record must meet to pass every dimension: those of the dimensions that have one. */
+function thresholdsOf(dimensions: readonly DimensionSpec[]): DimensionThreshold[] {
+  return dimensions.flatMap(({ id, threshold }) => (threshold === undefined ? [] : [{ id, threshold }]));
 }
 
 /** What one generate job did: the dimensions it reported itself (the others were stored before). */
@@ -58,14 +64,20 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       task.dimensionsDone > 0
         ? await this.generation.finishedDimensions(taskId)
         : new Map<string, DimensionResultDto>();
+    const scores = new TaskScores(
+      this.generation,
+      taskId,
+      thresholdsOf(task.spec.dimensions),
+      task.spec.dimensions.length,
+    );
     const dimensions = await mapWithConcurrency(
       task.spec.dimensions,
       this.dimensionConcurrency,
       async (dimension, _index, dimensionSignal) =>
-        finished.get(dimension.id) ?? this.reportDimension(task, dimension, dimensionSignal),
+        finished.get(dimension.id) ?? this.reportDimension(task, dimension, scores, dimensionSignal),
       { signal },
     );
-    const result = await this.combine(task, dimensions);
+    const result = await this.combine(task, dimensions, scores);
     const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []));
     if (!status) return skipped('task-ended');
     return done({ ...task, status }, { dimensions: dimensions.length, reported: dimensions.length - finished.size });
@@ -82,10 +94,11 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   private async reportDimension(
     task: TaskEntity,
     dimension: DimensionSpec,
+    scores: TaskScores,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const inputs: DimensionInputs = {
-      scores: (threshold, limits) => this.generation.dimensionScores(task.id, dimension.id, threshold, limits),
+      scores: (threshold, limits) => scores.read(dimension.id, threshold, limits),
       analyses: () => this.generation.analyses(task.id, dimension.id),
     };
     const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);
@@ -95,16 +108,17 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
     return result;
   }
 
-  private async combine(task: TaskEntity, dimensions: DimensionResultDto[]): Promise<TaskResultDto> {
+  private async combine(
+    task: TaskEntity,
+    dimensions: DimensionResultDto[],
+    scores: TaskScores,
+  ): Promise<TaskResultDto> {
     // The record and source counters of a task in generate are final: the collect and evaluate
     // stages, which alone move them, have ended. The dimension writes move only dimensions_done.
-    const thresholds = task.spec.dimensions.flatMap(({ id, threshold }) =>
-      threshold === undefined ? [] : [{ id, threshold }],
-    );
     const aggregates = await this.aggregate(task);
     return {
       dimensions,
-      passed_all_dimensions: await this.generation.countPassingAll(task.id, thresholds),
+      passed_all_dimensions: await scores.passingAll(),
       records_evaluated: task.recordsEvaluated,
       records_failed: task.recordsFailed,
       records_dropped: task.recordsDropped,

@@ -36,6 +36,20 @@ export interface ScoreFigures {
   stddev: number;
 }
 
+/** What GenerationStore.dimensionScores reads of one dimension. */
+export interface ScoreRequest {
+  dimensionId: string;
+  /** Scores at or above it pass. */
+  threshold: number;
+  /** How many passing records to list in collection order, and how many of the best. */
+  limits: { passed: number; best: number };
+}
+
+export interface DimensionThreshold {
+  id: string;
+  threshold: number;
+}
+
 /** A dimension's scores as the generate stage uses them (see GenerationStore.dimensionScores). */
 export interface DimensionScores {
   figures: ScoreFigures;
@@ -55,40 +69,67 @@ export class GenerationStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * One dimension's scores, computed where the records are (a million-record task's scores never
-   * come into memory), in one statement: statistics over every evaluated record (all zeros when there
-   * are none), and of the records at or above `threshold` the first `limits.passed` in collection
-   * order and the best `limits.best` (ties in collection order).
+   * The scores of several dimensions of a task, computed where the records are (a million-record
+   * task's scores never come into memory), in one statement: per dimension, statistics over every
+   * evaluated record (all zeros when there are none), and of the records at or above its threshold
+   * the first `limits.passed` in collection order and the best `limits.best` (ties in collection
+   * order); and, for the result, how many evaluated records pass every threshold of `passingAll`.
    */
   async dimensionScores(
     taskId: string,
-    dimensionId: string,
-    threshold: number,
-    limits: { passed: number; best: number },
-  ): Promise<DimensionScores> {
+    requests: readonly ScoreRequest[],
+    passingAll: readonly DimensionThreshold[],
+  ): Promise<{ byDimension: Map<string, DimensionScores>; passingAll: number }> {
+    if (requests.length === 0)
+      return { byDimension: new Map(), passingAll: await this.countPassingAll(taskId, passingAll) };
+    const scored = `SELECT source_id, record_id, position, (scores ->> d.id)::float8 AS score
+                    FROM task_records WHERE task_id = $1 AND status = $2 AND scores ? d.id`;
     const entry = `jsonb_build_object('sourceId', source_id, 'recordId', record_id, 'score', score)`;
-    const row = await selectRow<ScoreFigures & { passedRecords: RecordScore[]; bestRecords: RecordScore[] }>(
+    const rows = await selectRows<
+      ScoreFigures & {
+        dimensionId: string;
+        passedRecords: RecordScore[];
+        bestRecords: RecordScore[];
+        passingAll: number;
+      }
+    >(
       this.db.manager,
-      `WITH scored AS NOT MATERIALIZED (
-         SELECT source_id, record_id, position, (scores ->> $2)::float8 AS score
-         FROM task_records WHERE task_id = $1 AND status = $3 AND scores ? $2)
-       SELECT count(*)::int AS count, (count(*) FILTER (WHERE score >= $4))::int AS passed,
-         coalesce(avg(score), 0) AS mean, coalesce(min(score), 0) AS min, coalesce(max(score), 0) AS max,
-         coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY score), 0) AS median,
-         coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY score), 0) AS p90,
-         coalesce(stddev_pop(score), 0) AS stddev,
+      `SELECT d.id AS "dimensionId", f.*,
          (SELECT coalesce(jsonb_agg(${entry} ORDER BY source_id, position), '[]')
-          FROM (SELECT * FROM scored WHERE score >= $4 ORDER BY source_id, position LIMIT $5) AS first)
-           AS "passedRecords",
+          FROM (${scored} AND (scores ->> d.id)::float8 >= d.threshold
+                ORDER BY source_id, position LIMIT d.passed) AS first) AS "passedRecords",
          (SELECT coalesce(jsonb_agg(${entry} ORDER BY score DESC, source_id, position), '[]')
-          FROM (SELECT * FROM scored WHERE score >= $4 ORDER BY score DESC, source_id, position LIMIT $6) AS best)
-           AS "bestRecords"
-       FROM scored`,
-      [taskId, dimensionId, RecordEvaluationStatus.EVALUATED, threshold, limits.passed, limits.best],
+          FROM (${scored} AND (scores ->> d.id)::float8 >= d.threshold
+                ORDER BY score DESC, source_id, position LIMIT d.best) AS best) AS "bestRecords",
+         (${countPassingAllSql('$3')}) AS "passingAll"
+       FROM jsonb_to_recordset($4::jsonb) AS d(id text, threshold float8, passed int, best int)
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS count, (count(*) FILTER (WHERE score >= d.threshold))::int AS passed,
+           coalesce(avg(score), 0) AS mean, coalesce(min(score), 0) AS min, coalesce(max(score), 0) AS max,
+           coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY score), 0) AS median,
+           coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY score), 0) AS p90,
+           coalesce(stddev_pop(score), 0) AS stddev
+         FROM (${scored}) AS scored) AS f`,
+      [
+        taskId,
+        RecordEvaluationStatus.EVALUATED,
+        thresholdsJson(passingAll),
+        JSON.stringify(
+          requests.map(({ dimensionId, threshold, limits }) => ({
+            id: dimensionId,
+            threshold,
+            passed: limits.passed,
+            best: limits.best,
+          })),
+        ),
+      ],
     );
-    if (!row) throw new Error('an aggregate query returned no row');
-    const { passedRecords, bestRecords, ...figures } = row;
-    return { figures, passed: passedRecords, best: bestRecords };
+    if (rows.length !== requests.length) throw new Error(`a score read answered ${rows.length} of ${requests.length}`);
+    const byDimension = new Map<string, DimensionScores>();
+    for (const { dimensionId, passedRecords, bestRecords, passingAll: _count, ...figures } of rows) {
+      byDimension.set(dimensionId, { figures, passed: passedRecords, best: bestRecords });
+    }
+    return { byDimension, passingAll: rows[0].passingAll };
   }
 
   /** Every evaluated record's answer on one dimension, streamed in collection order. */
@@ -152,19 +193,12 @@ export class GenerationStore {
   }
 
   /** Evaluated records whose number passes the threshold of every dimension that has one. */
-  async countPassingAll(taskId: string, dimensions: readonly { id: string; threshold: number }[]): Promise<number> {
-    const row = await selectRow<{ count: number }>(
-      this.db.manager,
-      `SELECT count(*)::int AS count FROM task_records r
-       WHERE r.task_id = $1 AND r.status = $2 AND NOT EXISTS (
-         SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS d(id text, threshold float8)
-         WHERE coalesce((r.scores ->> d.id)::float8, -1) < d.threshold)`,
-      [
-        taskId,
-        RecordEvaluationStatus.EVALUATED,
-        JSON.stringify(dimensions.map(({ id, threshold }) => ({ id, threshold }))),
-      ],
-    );
+  async countPassingAll(taskId: string, dimensions: readonly DimensionThreshold[]): Promise<number> {
+    const row = await selectRow<{ count: number }>(this.db.manager, countPassingAllSql('$3'), [
+      taskId,
+      RecordEvaluationStatus.EVALUATED,
+      thresholdsJson(dimensions),
+    ]);
     return row?.count ?? 0;
   }
 
@@ -214,4 +248,16 @@ export class GenerationStore {
     );
     return ended?.status;
   }
+}
+
+/** The count of task $1's evaluated records (status $2) passing every threshold of the JSON `thresholds` parameter. */
+function countPassingAllSql(thresholds: string): string {
+  return `SELECT count(*)::int AS count FROM task_records r
+       WHERE r.task_id = $1 AND r.status = $2 AND NOT EXISTS (
+         SELECT 1 FROM jsonb_to_recordset(${thresholds}::jsonb) AS t(id text, threshold float8)
+         WHERE coalesce((r.scores ->> t.id)::float8, -1) < t.threshold)`;
+}
+
+function thresholdsJson(thresholds: readonly DimensionThreshold[]): string {
+  return JSON.stringify(thresholds.map(({ id, threshold }) => ({ id, threshold })));
 }
