@@ -677,9 +677,12 @@ describe('persistence stores (Postgres)', () => {
         ],
       });
       expect(await tasks.findWithUsage(randomUUID())).toBeNull();
-      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1));
-      await generation.saveDimension(id, dimensionResult('dim1'), usage(7, 1)); // stored already: not counted
-      await generation.saveDimension(id, dimensionResult('dim2'), usage(9, 1));
+      await generation.saveDimensions(id, [{ result: dimensionResult('dim1'), usage: usage(7, 1) }]);
+      // dim1 is stored already: only dim2 and its usage count.
+      await generation.saveDimensions(id, [
+        { result: dimensionResult('dim1'), usage: usage(7, 1) },
+        { result: dimensionResult('dim2'), usage: usage(9, 1) },
+      ]);
       await generation.complete(id, taskResult());
       const stored = await tasks.result(id);
       expect(stored?.usage).toMatchObject({ prompt_tokens: 316, calls: 10, cache_hits: 6 });
@@ -1006,10 +1009,19 @@ describe('persistence stores (Postgres)', () => {
 
     it('stores a dimension once and counts it once', async () => {
       const id = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
-      await generation.saveDimension(id, dimensionResult('dim1'), NO_USAGE);
-      await generation.saveDimension(id, { ...dimensionResult('dim1'), summary: 'second' }, NO_USAGE);
-      await Promise.all([1, 2, 3].map(() => generation.saveDimension(id, dimensionResult('dim2'), NO_USAGE)));
+      await generation.saveDimensions(id, [{ result: dimensionResult('dim1'), usage: NO_USAGE }]);
+      await generation.saveDimensions(id, [
+        { result: { ...dimensionResult('dim1'), summary: 'second' }, usage: NO_USAGE },
+      ]);
+      await Promise.all(
+        [1, 2, 3].map(() => generation.saveDimensions(id, [{ result: dimensionResult('dim2'), usage: NO_USAGE }])),
+      );
       expect((await taskRow(id)).dimensionsDone).toBe(2);
+      // Several in one statement, concurrently with a re-run: each stored and counted once.
+      const both = ['dim1', 'dim2'].map((dimension) => ({ result: dimensionResult(dimension), usage: NO_USAGE }));
+      const other = await taskInGenerate({ a: 1 }, () => ({ dim1: 1, dim2: 1 }));
+      await Promise.all([generation.saveDimensions(other, both), generation.saveDimensions(other, both.slice(1))]);
+      expect((await taskRow(other)).dimensionsDone).toBe(2);
       const finished = await generation.finishedDimensions(id);
       expect([...finished.keys()].sort()).toEqual(['dim1', 'dim2']);
       expect(finished.get('dim1')).toEqual(dimensionResult('dim1'));

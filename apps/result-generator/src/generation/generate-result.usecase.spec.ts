@@ -11,6 +11,7 @@ import type {
   TaskEntity,
 } from '@app/persistence';
 import type { DimensionInputs, DimensionReporter } from './dimension-reporter';
+import type { DimensionSave } from './dimension-statements';
 import { GenerateResultUseCase } from './generate-result.usecase';
 import { toScoreStatistics } from './score-statistics';
 
@@ -92,7 +93,7 @@ function setup(
         { n: 4, c: 'a' },
       ];
     }),
-    saveDimension: jest.fn(async (_taskId: string, _result: DimensionResultDto, _usage: LlmUsage) => undefined),
+    saveDimensions: jest.fn(async (_taskId: string, _saves: DimensionSave[]) => undefined),
     countPassingAll: jest.fn(async () => 5),
     complete: jest.fn(async (_taskId: string, _result: TaskResultDto, _deliveries: NewDelivery[]) =>
       'completed' in options ? options.completed : TaskStatus.COMPLETED,
@@ -119,6 +120,13 @@ function setup(
 
 const live = (): AbortSignal => new AbortController().signal;
 
+/** Every dimension stored, with the task it was stored for, whichever statement stored it. */
+function savedDimensions(generation: ReturnType<typeof setup>['generation']): [string, DimensionSave][] {
+  return generation.saveDimensions.mock.calls.flatMap(([taskId, saves]) =>
+    saves.map((save): [string, DimensionSave] => [taskId, save]),
+  );
+}
+
 describe(GenerateResultUseCase.name, () => {
   it('reports every dimension, saves each, and completes the task with the combined result', async () => {
     const { execute, generation, reporter, scoresByDimension } = setup();
@@ -143,14 +151,11 @@ describe(GenerateResultUseCase.name, () => {
       // One that follows the job's signal while the call runs (mapWithConcurrency's spec shows how).
       expect(passed.aborted).toBe(false);
     }
-    expect(generation.saveDimension.mock.calls.every(([, , usage]) => usage === SUMMARY_USAGE)).toBe(true);
-    expect(generation.saveDimension.mock.calls.map(([taskId, result]) => [taskId, result.dimension_id]).sort()).toEqual(
-      [
-        [TASK_ID, 'dim1'],
-        [TASK_ID, 'dim2'],
-        [TASK_ID, 'dim3'],
-      ],
-    );
+    const saved = savedDimensions(generation);
+    expect(saved.every(([taskId, { usage }]) => taskId === TASK_ID && usage === SUMMARY_USAGE)).toBe(true);
+    expect(saved.map(([, { result }]) => result.dimension_id).sort()).toEqual(['dim1', 'dim2', 'dim3']);
+    // The two dimensions reported at once finished together: one statement stored both.
+    expect(generation.saveDimensions.mock.calls.map(([, saves]) => saves.length)).toEqual([2, 1]);
 
     expect(generation.complete).toHaveBeenCalledTimes(1);
     const [taskId, result] = generation.complete.mock.calls[0];
@@ -199,10 +204,11 @@ describe(GenerateResultUseCase.name, () => {
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 2 } });
 
     expect(reporter.report.mock.calls.map(([, dimension]) => dimension.id).sort()).toEqual(['dim1', 'dim3']);
-    expect(generation.saveDimension.mock.calls.map(([, result]) => result.dimension_id).sort()).toEqual([
-      'dim1',
-      'dim3',
-    ]);
+    expect(
+      savedDimensions(generation)
+        .map(([, { result }]) => result.dimension_id)
+        .sort(),
+    ).toEqual(['dim1', 'dim3']);
     const [, result] = generation.complete.mock.calls[0];
     expect(result.dimensions.map((d) => d.summary)).toEqual(['fresh dim1', 'stored dim2', 'fresh dim3']);
     expect(result.dimensions[1]).toBe(stored);
@@ -221,7 +227,7 @@ describe(GenerateResultUseCase.name, () => {
 
     await expect(execute()).resolves.toMatchObject({ kind: 'done', detail: { dimensions: 3, reported: 0 } });
     expect(reporter.report).not.toHaveBeenCalled();
-    expect(generation.saveDimension).not.toHaveBeenCalled();
+    expect(generation.saveDimensions).not.toHaveBeenCalled();
     expect(generation.complete).toHaveBeenCalledTimes(1);
   });
 

@@ -15,7 +15,7 @@ import type { DimensionThreshold, NewDelivery, TaskState } from '@app/persistenc
 import { AggregateAccumulator, ProcessingChain } from '@app/processing';
 import type { DimensionInputs } from './dimension-reporter';
 import { DimensionReporter } from './dimension-reporter';
-import { TaskScores } from './task-scores';
+import { DimensionStatements } from './dimension-statements';
 
 export const DIMENSION_CONCURRENCY = Symbol('DIMENSION_CONCURRENCY');
 
@@ -64,7 +64,7 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       task.dimensionsDone > 0
         ? await this.generation.finishedDimensions(taskId)
         : new Map<string, DimensionResultDto>();
-    const scores = new TaskScores(
+    const statements = new DimensionStatements(
       this.generation,
       taskId,
       thresholdsOf(task.spec.dimensions),
@@ -74,10 +74,10 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
       task.spec.dimensions,
       this.dimensionConcurrency,
       async (dimension, _index, dimensionSignal) =>
-        finished.get(dimension.id) ?? this.reportDimension(task, dimension, scores, dimensionSignal),
+        finished.get(dimension.id) ?? this.reportDimension(task, dimension, statements, dimensionSignal),
       { signal },
     );
-    const result = await this.combine(task, dimensions, scores);
+    const result = await this.combine(task, dimensions, statements);
     const status = await this.generation.complete(taskId, result, outputDeliveries(task.spec.outputs ?? []));
     if (!status) return skipped('task-ended');
     return done({ ...task, status }, { dimensions: dimensions.length, reported: dimensions.length - finished.size });
@@ -94,15 +94,15 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   private async reportDimension(
     task: TaskEntity,
     dimension: DimensionSpec,
-    scores: TaskScores,
+    statements: DimensionStatements,
     signal: AbortSignal,
   ): Promise<DimensionResultDto> {
     const inputs: DimensionInputs = {
-      scores: (threshold, limits) => scores.read(dimension.id, threshold, limits),
+      scores: (threshold, limits) => statements.readScores(dimension.id, threshold, limits),
       analyses: () => this.generation.analyses(task.id, dimension.id),
     };
     const { result, usage } = await this.reporter.report(task.spec, dimension, inputs, signal);
-    await this.generation.saveDimension(task.id, result, usage);
+    await statements.saveDimension(result, usage);
     const passed = result.statistics ? `: ${result.statistics.passed}/${result.statistics.count} passed` : '';
     this.events.progress(task, `dimension ${dimension.id} done${passed}`);
     return result;
@@ -111,14 +111,14 @@ export class GenerateResultUseCase implements StageUseCase<GenerateResultJob, Ge
   private async combine(
     task: TaskEntity,
     dimensions: DimensionResultDto[],
-    scores: TaskScores,
+    statements: DimensionStatements,
   ): Promise<TaskResultDto> {
     // The record and source counters of a task in generate are final: the collect and evaluate
     // stages, which alone move them, have ended. The dimension writes move only dimensions_done.
     const aggregates = await this.aggregate(task);
     return {
       dimensions,
-      passed_all_dimensions: await scores.passingAll(),
+      passed_all_dimensions: await statements.passingAll(),
       records_evaluated: task.recordsEvaluated,
       records_failed: task.recordsFailed,
       records_dropped: task.recordsDropped,

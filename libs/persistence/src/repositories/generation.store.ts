@@ -170,24 +170,29 @@ export class GenerationStore {
   }
 
   /**
-   * Stores a finished dimension once, with what its summary cost (`usage`), and counts it done: one
-   * statement, so a re-run that finds the dimension stored changes nothing.
+   * Stores finished dimensions once each, with what their summaries cost, and counts them done: one
+   * statement, so a re-run that finds a dimension stored changes nothing for it.
    */
-  async saveDimension(taskId: string, result: DimensionResultDto, usage: LlmUsage): Promise<void> {
+  async saveDimensions(
+    taskId: string,
+    dimensions: readonly { result: DimensionResultDto; usage: LlmUsage }[],
+  ): Promise<void> {
     await selectRows(
       this.db.manager,
       `WITH stored AS (
-         INSERT INTO dimension_results (task_id, dimension_id, result) VALUES ($1, $2, $3::jsonb)
+         INSERT INTO dimension_results (task_id, dimension_id, result)
+         SELECT $1, d.dimension_id, d.result FROM jsonb_to_recordset($2::jsonb) AS d(dimension_id varchar, result jsonb)
          ON CONFLICT DO NOTHING RETURNING dimension_id),
        counted AS (
-         UPDATE tasks SET dimensions_done = dimensions_done + 1, updated_at = now()
+         UPDATE tasks SET dimensions_done = dimensions_done + (SELECT count(*) FROM stored), updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM stored))
-       ${usageUpsert('$1', '$4', 'EXISTS (SELECT 1 FROM stored)')}`,
+       ${usageUpsert('$1', '$3', 'u.dimension_id IN (SELECT dimension_id FROM stored)')}`,
       [
         taskId,
-        result.dimension_id,
-        JSON.stringify(result),
-        JSON.stringify(usageRows({ [result.dimension_id]: usage })),
+        JSON.stringify(dimensions.map(({ result }) => ({ dimension_id: result.dimension_id, result }))),
+        JSON.stringify(
+          usageRows(Object.fromEntries(dimensions.map(({ result, usage }) => [result.dimension_id, usage]))),
+        ),
       ],
     );
   }
