@@ -30,6 +30,16 @@ describe(RedisRateLimiter.name, () => {
     });
   });
 
+  it('books the slots of callers that ask together one after another, as if each had asked in turn', async () => {
+    const [a, b] = replicas('together', { requestsPerMinute: 6, burst: 1 });
+    const waits = await Promise.all([a.reserve(1), a.reserve(1), a.reserve(1)]);
+    waits.push(await b.reserve(1));
+    waits.forEach((wait, n) => {
+      expect(wait).toBeGreaterThanOrEqual(n * 10_000 - SLACK_MS);
+      expect(wait).toBeLessThanOrEqual(n * 10_000);
+    });
+  });
+
   it('lets a burst go at once, then spaces the rest', async () => {
     const [a] = replicas('burst', { requestsPerMinute: 6, burst: 3 });
     const waits = [await a.reserve(1), await a.reserve(1), await a.reserve(1), await a.reserve(1)];
@@ -92,6 +102,27 @@ describe(RedisCircuitBreaker.name, () => {
   it('lets calls through while closed and counts no outage', async () => {
     const [a] = replicas('closed');
     await expect(a.admit(noAbort(), 60_000)).resolves.toBeUndefined();
+  });
+
+  it('looks at its state once for the calls that start together, and closes once for those that succeed together', async () => {
+    const [a] = replicas('together');
+    const connection = first();
+    const exists = jest.spyOn(connection, 'exists');
+    const del = jest.spyOn(connection, 'del');
+    try {
+      await expect(Promise.all([1, 2, 3, 4].map(() => a.admit(noAbort(), 60_000)))).resolves.toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      await Promise.all([a.success(), a.success(), a.success()]);
+      expect(exists).toHaveBeenCalledTimes(1);
+      expect(del).toHaveBeenCalledTimes(1);
+    } finally {
+      exists.mockRestore();
+      del.mockRestore();
+    }
   });
 
   it("opens for every replica after the threshold of failures, lets one probe through, and closes on the probe's success", async () => {

@@ -55,6 +55,17 @@ describe(RedisResponseCache.name, () => {
     expect(await count(redis, `${prefix}:budget`)).toBe(5);
   });
 
+  it('keeps the same budget and order when concurrent callers read and write together', async () => {
+    const cache = cacheOn(redis, 'together', { maxEntries: 5 });
+    const entries = Array.from({ length: 12 }, (_, index) => index + 1);
+    // One turn of the event loop: one script call stores all twelve, in the order they were given.
+    await Promise.all(entries.map((entry) => cache.set(`k${entry}`, `answer ${entry}`)));
+
+    expect(await count(redis, `${prefix}:together`)).toBe(5);
+    const read = await Promise.all(entries.map((entry) => cache.get(`k${entry}`)));
+    expect(read).toEqual(entries.map((entry) => (entry <= 7 ? null : `answer ${entry}`)));
+  });
+
   it('does not keep an answer longer than its entry limit', async () => {
     const cache = cacheOn(redis, 'size', { maxEntryBytes: 256 });
     await cache.set('long', 'é'.repeat(200)); // 400 bytes in UTF-8

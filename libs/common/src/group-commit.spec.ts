@@ -1,6 +1,6 @@
 import { sleep } from './abort.util';
 import type { GroupOutcome } from './group-commit';
-import { GroupCommit } from './group-commit';
+import { batchPerTurn, GroupCommit } from './group-commit';
 
 /** A commit that records its groups and answers each item doubled, after `ms`. */
 function recorder(ms = 5): { groups: number[][]; commit: (items: number[]) => Promise<GroupOutcome<number>[]> } {
@@ -128,5 +128,23 @@ describe(GroupCommit.name, () => {
   it('refuses a group size or a concurrency that is not a positive integer', () => {
     expect(() => new GroupCommit(async () => [], 0)).toThrow('maxGroupSize must be a positive integer, not 0');
     expect(() => new GroupCommit(async () => [], 10, 1.5)).toThrow('maxConcurrent must be a positive integer, not 1.5');
+  });
+});
+
+describe(batchPerTurn.name, () => {
+  it('sends what one turn of the event loop submits as one call, and each turn at once', async () => {
+    const { groups, commit } = recorder(30);
+    const batch = batchPerTurn(commit);
+    const firstTurn = Promise.all([1, 2, 3].map((item) => batch.submit(item)));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first call is still under way: the next turn's does not wait for it.
+    const secondTurn = Promise.all([4, 5].map((item) => batch.submit(item)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groups).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    await expect(firstTurn).resolves.toEqual([2, 4, 6]);
+    await expect(secondTurn).resolves.toEqual([8, 10]);
   });
 });

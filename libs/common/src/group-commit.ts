@@ -95,3 +95,15 @@ export class GroupCommit<T, R> {
     }
   }
 }
+
+/**
+ * Group commit without a bound on commits in flight: what is submitted in one turn of the event loop
+ * goes in one call, and each turn's call goes at once. For commands that cost less as one (an MGET
+ * for the GETs of concurrent callers) rather than for work that should wait for the previous group.
+ */
+export function batchPerTurn<T, R>(
+  commit: (items: T[]) => Promise<GroupOutcome<R>[]>,
+  maxGroupSize = 1000,
+): GroupCommit<T, R> {
+  return new GroupCommit(commit, maxGroupSize, Number.MAX_SAFE_INTEGER);
+}

@@ -10,4 +10,4 @@ export { canonicalJson } from './canonical-json';
 export { describeError, withDeadline } from './errors.util';
 export { isDependencyUnavailable, publicReason } from './dependency-errors';
 export type { GroupOutcome } from './group-commit';
-export { GroupCommit } from './group-commit';
+export { batchPerTurn, GroupCommit } from './group-commit';

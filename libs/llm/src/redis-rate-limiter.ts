@@ -1,4 +1,4 @@
-import { sleep } from '@app/common';
+import { batchPerTurn, sleep } from '@app/common';
 import type { ProviderRateLimits } from '@app/contracts';
 import type { Redis } from 'ioredis';
 import { RedisScript } from '@app/redis';
@@ -17,28 +17,34 @@ export interface RedisRateLimiterOptions {
  * Reserve-and-sleep (GCRA, a virtual schedule per budget): the caller's slot is the earliest moment
  * both the request budget and the token budget allow, not before a pause set after a 429 or an
  * exhausted provider window. The slot is booked in the same script, so the caller sleeps until it
- * and goes: one script call per acquisition, no polling, and no two replicas ever get the same slot.
- * The clock is Redis's TIME, so replicas' clocks do not matter. Returns the ms to wait.
+ * and goes: no polling, and no two replicas ever get the same slot. The clock is Redis's TIME, so
+ * replicas' clocks do not matter. One script call books the slots of several callers, one after the
+ * other as separate calls would; it returns each one's ms to wait.
  *
  * KEYS[1] schedule hash (r: next request time, t: next token time), KEYS[2] pause end
- * ARGV: ms per request, request tolerance (ms), ms per token (0: no token limit), token tolerance (ms), tokens
+ * ARGV: ms per request, request tolerance (ms), ms per token (0: no token limit), token tolerance (ms),
+ * then each caller's tokens
  */
 const RESERVE = new RedisScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local from = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
 local per_request, request_tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local per_token, token_tolerance, tokens = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local per_token, token_tolerance = tonumber(ARGV[3]), tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'r', 't')
 local next_request = math.max(tonumber(state[1]) or from, from)
 local next_token = math.max(tonumber(state[2]) or from, from)
-local start = math.max(from, next_request - request_tolerance)
-if per_token > 0 then start = math.max(start, next_token - token_tolerance) end
-next_request = math.max(next_request, start - request_tolerance) + per_request
-next_token = math.max(next_token, start - token_tolerance) + per_token * tokens
+local waits = {}
+for i = 5, #ARGV do
+  local start = math.max(from, next_request - request_tolerance)
+  if per_token > 0 then start = math.max(start, next_token - token_tolerance) end
+  next_request = math.max(next_request, start - request_tolerance) + per_request
+  next_token = math.max(next_token, start - token_tolerance) + per_token * tonumber(ARGV[i])
+  waits[#waits + 1] = start - now
+end
 redis.call('HSET', KEYS[1], 'r', next_request, 't', next_token)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(next_request, next_token) - now) + 60000)
-return start - now
+return waits
 `);
 
 /* Moves the pause end to now + ARGV[1] ms unless a later one is already set. */
@@ -64,6 +70,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly msPerToken: number;
   private readonly tokenTolerance: number;
   private readonly pausedUntilKey: string;
+  private readonly bookings = batchPerTurn<number, number>((tokens) => this.reserveAll(tokens));
 
   constructor(
     private readonly redis: Redis,
@@ -91,17 +98,24 @@ export class RedisRateLimiter implements RateLimiter {
     if (waitMs > 0) await sleep(waitMs, signal);
   }
 
-  /** Books the next slot for a call of `tokens` tokens; resolves with the ms until it. */
-  async reserve(tokens: number): Promise<number> {
-    const waitMs = await RESERVE.run(
+  /**
+   * Books the next slot for a call of `tokens` tokens; resolves with the ms until it. The bookings of
+   * one turn of the event loop go in one script call, in the order they were asked for (ADR 30).
+   */
+  reserve(tokens: number): Promise<number> {
+    return this.bookings.submit(Math.max(0, Math.ceil(tokens)));
+  }
+
+  private async reserveAll(tokens: number[]): Promise<{ value: number }[]> {
+    const waits = await RESERVE.run(
       this.redis,
       [this.options.key, this.pausedUntilKey],
-      [this.msPerRequest, this.requestTolerance, this.msPerToken, this.tokenTolerance, Math.max(0, Math.ceil(tokens))],
+      [this.msPerRequest, this.requestTolerance, this.msPerToken, this.tokenTolerance, ...tokens],
     );
-    if (typeof waitMs !== 'number') {
-      throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waitMs)}`);
+    if (!Array.isArray(waits) || waits.length !== tokens.length || !waits.every((wait) => typeof wait === 'number')) {
+      throw new Error(`unexpected reply from the rate limiter script: ${JSON.stringify(waits)}`);
     }
-    return waitMs;
+    return waits.map((value: number) => ({ value }));
   }
 
   async pause(ms: number): Promise<void> {
