@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../../../test/e2e/support/test-system';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario';
 import { percentile, taskBody } from '../support/load';
+import type { PacedOutcome } from '../support/paced-load';
 import { pacedLoad } from '../support/paced-load';
 import { processCpuMs } from '../support/proc';
 import { atLeast, atMost, round } from '../support/report';
@@ -71,10 +72,12 @@ async function startReference(env: NodeJS.ProcessEnv): Promise<{ url: string; pi
 }
 
 const median = (values: number[]): number => percentile(values, 50);
+const listMs = (rounds: readonly PacedOutcome[]): string => rounds.map((r) => `${round(r.p99, 1)} ms`).join(', ');
 
 /**
  * POST /api/v1/tasks on the gateway alone against the bare reference, in alternating rounds (so a
- * burst of load from elsewhere hits both alike), then both at half the gateway's peak rate.
+ * burst of load from elsewhere hits both alike), then both at half the gateway's peak rate, also in
+ * alternating rounds.
  */
 async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOutcome> {
   const rounds = size('rounds', 4, 2);
@@ -104,10 +107,21 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
     }
     const peak = median(results.gateway.map((r) => r.requestsPerSecond));
     const half = Math.max(1, Math.round(peak / 2));
-    await fresh();
-    const halfReference = await pacedLoad(`${reference.url}/api/v1/tasks`, BODY, half, seconds);
-    await fresh();
-    const halfGateway = await pacedLoad(`${bench.baseUrl}/api/v1/tasks`, BODY, half, seconds);
+    // Alternating rounds here too: one run's p99 rests on the two or three stalls that fall into it
+    // (the gateway's old-generation collections, the scheduling of two cores) and ranged from 36 to
+    // 103 ms between runs of the same code on one machine; the median of rounds is the figure.
+    const halfRounds = size('half-rounds', 3, 1);
+    const halves: { gateway: PacedOutcome[]; reference: PacedOutcome[] } = { gateway: [], reference: [] };
+    for (let index = 1; index <= halfRounds; index += 1) {
+      await fresh();
+      halves.reference.push(await pacedLoad(`${reference.url}/api/v1/tasks`, BODY, half, seconds));
+      await fresh();
+      halves.gateway.push(await pacedLoad(`${bench.baseUrl}/api/v1/tasks`, BODY, half, seconds));
+      const last = (list: PacedOutcome[]): number => round(list[list.length - 1].p99, 1);
+      log(
+        `  half-peak round ${index}/${halfRounds}: p99 gateway ${last(halves.gateway)} ms, reference ${last(halves.reference)} ms`,
+      );
+    }
     const usage = await monitor.stop();
 
     const of = (list: Round[], pick: (round: Round) => number, digits = 1): number =>
@@ -115,12 +129,18 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
     const gatewayRate = of(results.gateway, (r) => r.requestsPerSecond);
     const referenceRate = of(results.reference, (r) => r.requestsPerSecond);
     const ratios = results.gateway.map((r, index) => r.requestsPerSecond / results.reference[index].requestsPerSecond);
-    const failed = [...results.gateway, ...results.reference, halfGateway, halfReference].reduce(
+    const failed = [...results.gateway, ...results.reference, ...halves.gateway, ...halves.reference].reduce(
       (sum, r) => sum + r.failed,
       0,
     );
     return {
-      parameters: { connections: CONNECTIONS, rounds, 'seconds per round': seconds, 'half-peak rate /s': half },
+      parameters: {
+        connections: CONNECTIONS,
+        rounds,
+        'seconds per round': seconds,
+        'half-peak rate /s': half,
+        'half-peak rounds': halfRounds,
+      },
       figures: [
         {
           name: 'requests/s (median of rounds)',
@@ -146,10 +166,10 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
         },
         atMost(
           {
-            name: `p99 at half the gateway's peak (${half}/s)`,
-            value: round(halfGateway.p99, 1),
+            name: `p99 at half the gateway's peak (${half}/s), median of ${halfRounds} round(s)`,
+            value: round(median(halves.gateway.map((r) => r.p99)), 1),
             unit: 'ms',
-            reference: { label: 'bare at the same rate', value: round(halfReference.p99, 1) },
+            reference: { label: 'bare at the same rate', value: round(median(halves.reference.map((r) => r.p99)), 1) },
           },
           50,
           '< 50 ms',
@@ -165,7 +185,8 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
       usage: { 'all rounds': usage },
       notes: [
         'Rounds alternate bare → gateway with the database and Redis emptied before each, so both see the same table sizes.',
-        `The peak rounds are closed-loop (autocannon, ${CONNECTIONS} connections). The half-peak runs are open-loop: requests due at even intervals, each latency counted from when it was due (support/paced-load.ts).`,
+        `The peak rounds are closed-loop (autocannon, ${CONNECTIONS} connections). The half-peak rounds are open-loop: requests due at even intervals, each latency counted from when it was due (support/paced-load.ts).`,
+        `Half-peak p99 per round, gateway: ${listMs(halves.gateway)}; bare: ${listMs(halves.reference)}.`,
       ],
     };
   } finally {
@@ -177,6 +198,6 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
 export const ingest: Scenario = {
   name: 'ingest',
   title: 'POST /api/v1/tasks on the gateway vs a bare node:http server doing the same INSERT + Bull add',
-  takes: { full: '3 min', quick: '1 min' },
+  takes: { full: '4 min', quick: '1 min' },
   run,
 };
