@@ -49,6 +49,11 @@ describe('persistence stores (Postgres)', () => {
     await db.destroy();
   });
 
+  it("runs the apps' statements without JIT compilation (ADR 31), on every connection of the pool", async () => {
+    const settings = await Promise.all(Array.from({ length: 3 }, () => db.query<{ jit: string }[]>('SHOW jit')));
+    expect(settings.map(([row]) => row.jit)).toEqual(['off', 'off', 'off']);
+  });
+
   // ---------------------------------------------------------------------------------------------
   // fixtures
 
