@@ -49,7 +49,7 @@ describe('persistence stores (Postgres)', () => {
     await db.destroy();
   });
 
-  it("runs the apps' statements without JIT compilation (ADR 31), on every connection of the pool", async () => {
+  it("runs the apps' statements without JIT compilation (ADR 31), on each of three connections held at once", async () => {
     const settings = await Promise.all(Array.from({ length: 3 }, () => db.query<{ jit: string }[]>('SHOW jit')));
     expect(settings.map(([row]) => row.jit)).toEqual(['off', 'off', 'off']);
   });

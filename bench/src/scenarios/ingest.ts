@@ -114,12 +114,13 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
     const halves: { gateway: PacedOutcome[]; reference: PacedOutcome[] } = { gateway: [], reference: [] };
     for (let index = 1; index <= halfRounds; index += 1) {
       await fresh();
-      halves.reference.push(await pacedLoad(`${reference.url}/api/v1/tasks`, BODY, half, seconds));
+      const bareRound = await pacedLoad(`${reference.url}/api/v1/tasks`, BODY, half, seconds);
       await fresh();
-      halves.gateway.push(await pacedLoad(`${bench.baseUrl}/api/v1/tasks`, BODY, half, seconds));
-      const last = (list: PacedOutcome[]): number => round(list[list.length - 1].p99, 1);
+      const gatewayRound = await pacedLoad(`${bench.baseUrl}/api/v1/tasks`, BODY, half, seconds);
+      halves.reference.push(bareRound);
+      halves.gateway.push(gatewayRound);
       log(
-        `  half-peak round ${index}/${halfRounds}: p99 gateway ${last(halves.gateway)} ms, reference ${last(halves.reference)} ms`,
+        `  half-peak round ${index}/${halfRounds}: p99 gateway ${listMs([gatewayRound])}, reference ${listMs([bareRound])}`,
       );
     }
     const usage = await monitor.stop();
