@@ -20,9 +20,9 @@ export interface Usage {
   apps: Record<string, AppUsage>;
   redisCpuMs: number;
   redisPeakMemoryMb: number;
-  /** CPU of the Postgres backends connected to the bench database (not the server's shared processes). */
+  /** CPU of the system's Postgres backends on the bench database (not the server's shared processes, not the bench's own). */
   postgresCpuMs: number;
-  /** The bench's own process (load generators, probes). */
+  /** The bench's own process (load generators, probes) and its own Postgres backends (progress polls). */
   benchCpuMs: number;
   /** Everything else on the machine: other users' work, the noise in the figures. */
   othersCpuMs: number;
@@ -41,6 +41,9 @@ export class ResourceMonitor {
   private readonly cpuLast = new Map<number, number>();
   private readonly backendCpuAtStart = new Map<number, number>();
   private readonly backendCpuLast = new Map<number, number>();
+  /** The bench's own backends, apart. */
+  private readonly benchBackendCpuAtStart = new Map<number, number>();
+  private readonly benchBackendCpuLast = new Map<number, number>();
   private redisPeakMemoryMb = 0;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> = Promise.resolve();
@@ -92,7 +95,9 @@ export class ResourceMonitor {
     for (const pid of this.backendCpuLast.keys())
       postgresCpuMs += this.cpuSpent(pid, this.backendCpuAtStart, this.backendCpuLast);
     const bench = process.cpuUsage(this.benchAtStart);
-    const benchCpuMs = (bench.user + bench.system) / 1000;
+    let benchCpuMs = (bench.user + bench.system) / 1000;
+    for (const pid of this.benchBackendCpuLast.keys())
+      benchCpuMs += this.cpuSpent(pid, this.benchBackendCpuAtStart, this.benchBackendCpuLast);
     const machine = machineCpuMs();
     const machineBusyMs = machine.busyMs - this.machineAtStart.busyMs;
     const ours = Object.values(apps).reduce((sum, app) => sum + app.cpuMs, 0) + redisCpuMs + postgresCpuMs + benchCpuMs;
@@ -128,11 +133,22 @@ export class ResourceMonitor {
       if (cpu !== undefined) this.cpuLast.set(pid, cpu);
     }
     this.redisPeakMemoryMb = Math.max(this.redisPeakMemoryMb, await this.redis.usedMemoryMb());
-    for (const pid of await this.database.backendPids()) {
+    const backends = await this.database.backendPids();
+    this.sampleBackends(backends.system, first, this.backendCpuAtStart, this.backendCpuLast);
+    this.sampleBackends(backends.bench, first, this.benchBackendCpuAtStart, this.benchBackendCpuLast);
+  }
+
+  private sampleBackends(
+    pids: number[],
+    first: boolean,
+    atStart: Map<number, number>,
+    last: Map<number, number>,
+  ): void {
+    for (const pid of pids) {
       const cpu = processCpuMs(pid);
       if (cpu === undefined) continue;
-      if (first) this.backendCpuAtStart.set(pid, cpu);
-      this.backendCpuLast.set(pid, cpu);
+      if (first) atStart.set(pid, cpu);
+      last.set(pid, cpu);
     }
   }
 }

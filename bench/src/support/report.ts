@@ -86,8 +86,8 @@ function usageTable(usage: Record<string, Usage>): string[] {
       );
     lines.push(
       `| Redis (the bench's own) | 1 | ${cores(figures.redisCpuMs)} | ${round(figures.redisCpuMs / 1000, 1)} | ${Math.round(figures.redisPeakMemoryMb)} (used_memory) |`,
-      `| Postgres (backends of the bench database) | | ${cores(figures.postgresCpuMs)} | ${round(figures.postgresCpuMs / 1000, 1)} | |`,
-      `| the bench itself | 1 | ${cores(figures.benchCpuMs)} | ${round(figures.benchCpuMs / 1000, 1)} | |`,
+      `| Postgres (the system's backends on the bench database) | | ${cores(figures.postgresCpuMs)} | ${round(figures.postgresCpuMs / 1000, 1)} | |`,
+      `| the bench itself (with its own Postgres backends) | 1 | ${cores(figures.benchCpuMs)} | ${round(figures.benchCpuMs / 1000, 1)} | |`,
       `| everything else on the machine (noise) | | ${cores(figures.othersCpuMs)} | ${round(figures.othersCpuMs / 1000, 1)} | |`,
     );
   }

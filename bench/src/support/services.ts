@@ -91,6 +91,9 @@ export function benchDatabaseSettings(): DatabaseSettings {
   };
 }
 
+/** How the bench's own connections name themselves to Postgres, so that their work is not counted as the system's. */
+const BENCH_APPLICATION_NAME = 'dataproc-bench';
+
 /** The bench database: created when missing; its schema comes from the apps' migrations at their start. */
 export class BenchDatabase {
   private constructor(
@@ -107,7 +110,7 @@ export class BenchDatabase {
     } finally {
       await admin.end();
     }
-    return new BenchDatabase(settings, new Pool({ ...settings, max: 4 }));
+    return new BenchDatabase(settings, new Pool({ ...settings, max: 4, application_name: BENCH_APPLICATION_NAME }));
   }
 
   async query<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -122,12 +125,20 @@ export class BenchDatabase {
     });
   }
 
-  /** Postgres backends connected to this database now (the apps' pooled connections and ours). */
-  async backendPids(): Promise<number[]> {
-    const rows = await this.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
-      this.settings.database,
-    ]);
-    return rows.map((row) => row.pid);
+  /**
+   * Postgres backends connected to this database now: the system's (the apps' pooled connections, a
+   * reference server's) and the bench's own (its progress polls and these look-ups), told apart by the
+   * bench pool's application_name.
+   */
+  async backendPids(): Promise<{ system: number[]; bench: number[] }> {
+    const rows = await this.query<{ pid: number; bench: boolean }>(
+      'SELECT pid, application_name = $2 AS bench FROM pg_stat_activity WHERE datname = $1',
+      [this.settings.database, BENCH_APPLICATION_NAME],
+    );
+    return {
+      system: rows.filter((row) => !row.bench).map((row) => row.pid),
+      bench: rows.filter((row) => row.bench).map((row) => row.pid),
+    };
   }
 
   async sizeMb(): Promise<number> {
