@@ -833,19 +833,23 @@ describe('persistence stores (Postgres)', () => {
       // The lowest ones only, when asked for fewer.
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 }, 2)).toEqual([1, 3]);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 3 }, 1)).toEqual([1]);
+      // Searched from a chunk every one below which is stored (ADR 32): the same lowest ones above it.
+      await evaluateChunk(id, 1, () => ({ dim1: 0.5 }));
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 4 }, 2, 3)).toEqual([3, 4]);
+      expect(await evaluations.unfinishedChunks(id, { chunksTotal: 6, chunksDone: 4 }, 2, 0)).toEqual([3, 4]);
       expect(await evaluations.isChunkDone(id, 2)).toBe(true);
       expect(await evaluations.isChunkDone(id, 3)).toBe(false);
       // A stored chunk has no records left to evaluate; an unfinished one has its own.
       expect(await recordsToEvaluate(evaluations, id, 2)).toEqual([]);
       expect((await recordsToEvaluate(evaluations, id, 3)).map((record) => record.recordId)).toEqual(['s1-6', 's1-7']);
       expect(await evaluations.unfinishedChunks(id, { chunksTotal: 0, chunksDone: 0 })).toEqual([]);
-      expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 3 });
+      expect(await taskRow(id)).toMatchObject({ stage: TaskStage.EVALUATE, chunksDone: 4 });
       // A job's one read: the task as the runner needs it, with the chunk's records.
       expect((await evaluations.loadChunk(id, 3))?.task).toMatchObject({
         id,
         status: TaskStatus.RUNNING,
         stage: TaskStage.EVALUATE,
-        chunksDone: 3,
+        chunksDone: 4,
         spec: expect.objectContaining({ dimensions: expect.any(Array) }),
       });
       expect(await evaluations.loadChunk(randomUUID(), 0)).toBeUndefined();

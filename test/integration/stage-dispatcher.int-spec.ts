@@ -2,6 +2,7 @@ import Queue from 'bull';
 import { randomUUID } from 'crypto';
 import type { DataSource } from 'typeorm';
 import { appOptions, BaseConfig, loadConfig } from '@app/config';
+import type { EvaluateChunkJob } from '@app/contracts';
 import {
   DataSourceType,
   jobIds,
@@ -194,11 +195,48 @@ describe(`${StageDispatcher.name} (Redis + Postgres)`, () => {
         records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
         {},
       );
-      await (await evaluateQueue.getJob(jobIds.evaluate(task.id, chunk)))!.remove();
-      await windowed.dispatch(after!);
+      const finished = (await evaluateQueue.getJob(jobIds.evaluate(task.id, chunk)))!;
+      await finished.remove();
+      await windowed.dispatch(after!, finished.data);
     }
     // Three unfinished chunks queued at any time: 2 was queued already, 3 and 4 followed.
     expect(await queuedChunks()).toEqual([2, 3, 4]);
+    // Each job says which chunks were stored when it was queued: all below the lowest unfinished then.
+    const jobs = await jobsOf(evaluateQueue, task.id);
+    expect(Object.fromEntries(jobs.map((job) => [job.data.chunk, job.data.storedBelow]))).toEqual({ 2: 0, 3: 0, 4: 2 });
+  });
+
+  it("searches for the next chunks from where the finished job's own search found every chunk below stored (ADR 32)", async () => {
+    const windowed = new StageDispatcher(collectQueue, evaluateQueue, generateQueue, evaluations, 2);
+    const task = await evaluatingTask(12, 2);
+    const searched = jest.spyOn(evaluations, 'unfinishedChunks');
+    try {
+      let state: TaskState = task;
+      for (const chunk of [0, 1, 2]) {
+        const records = await recordsToEvaluate(evaluations, task.id, chunk);
+        state = (await evaluations.saveChunk(
+          task.id,
+          chunk,
+          records.map(({ sourceId, recordId }) => ({ sourceId, recordId, scores: { dim1: 1 }, analyses: {} })),
+          {},
+        ))!;
+      }
+      await windowed.dispatch(state, { taskId: task.id, chunk: 2, storedBelow: 2 } as EvaluateChunkJob);
+      expect(searched).toHaveBeenLastCalledWith(task.id, { chunksTotal: 6, chunksDone: 3 }, 2, 2);
+      expect((await jobsOf(evaluateQueue, task.id)).map((job) => [job.data.chunk, job.data.storedBelow])).toEqual(
+        expect.arrayContaining([
+          [3, 3],
+          [4, 3],
+        ]),
+      );
+      // Another task's job, or one queued before jobs said it, tells nothing: the search starts at 0.
+      await windowed.dispatch(state, { taskId: 'another', chunk: 2, storedBelow: 2 } as EvaluateChunkJob);
+      expect(searched).toHaveBeenLastCalledWith(task.id, { chunksTotal: 6, chunksDone: 3 }, 2, 0);
+      await windowed.dispatch(state, { taskId: task.id, chunk: 2 } as EvaluateChunkJob);
+      expect(searched).toHaveBeenLastCalledWith(task.id, { chunksTotal: 6, chunksDone: 3 }, 2, 0);
+    } finally {
+      searched.mockRestore();
+    }
   });
 
   it('queues nothing for a stale evaluate state whose chunks are all done', async () => {

@@ -29,6 +29,12 @@ export type CollectTaskJob = StageJob;
 
 export interface EvaluateChunkJob extends StageJob {
   chunk: number;
+  /**
+   * Every chunk below it was stored when the job was queued (the lowest unfinished one then): where
+   * the search for the task's next chunks starts once this one is done (ADR 32). Absent in jobs
+   * queued before it existed: the search starts at 0.
+   */
+  storedBelow?: number;
 }
 
 export type GenerateResultJob = StageJob;

@@ -31,6 +31,8 @@ export const CHUNK_WINDOW = Symbol('CHUNK_WINDOW');
  * The evaluate stage goes on the queue a window at a time: the lowest `chunkWindow` unfinished chunks.
  * Each finished chunk dispatches again, which adds the next one behind whatever other tasks queued
  * meanwhile — so tasks take turns on the evaluators instead of each waiting for every chunk before it.
+ * Each evaluate job carries the lowest chunk unfinished when it was queued (every one below it was
+ * stored), and the search for the window after it starts there (ADR 32).
  */
 @Injectable()
 export class StageDispatcher {
@@ -50,16 +52,17 @@ export class StageDispatcher {
     };
   }
 
-  async dispatch(task: TaskState): Promise<void> {
-    await this.dispatchAll([task]);
+  /** `finished`: the job of the task that just ended, if any (an evaluate job says where its window search starts). */
+  async dispatch(task: TaskState, finished?: StageJob): Promise<void> {
+    await this.dispatchAll([task], finished);
   }
 
   /** dispatch() for many tasks at once (a batch): one addBulk per queue instead of one per task. */
-  async dispatchAll(tasks: readonly TaskState[]): Promise<void> {
+  async dispatchAll(tasks: readonly TaskState[], finished?: StageJob): Promise<void> {
     const byQueue = new Map<Queue, { name: JobName; data: StageJob; opts: { jobId: string; priority: number } }[]>();
     for (const task of tasks) {
       const priority = JOB_PRIORITY[task.priority];
-      for (const { queue, name, data, id } of await this.jobsFor(task)) {
+      for (const { queue, name, data, id } of await this.jobsFor(task, finished)) {
         const jobs = byQueue.get(queue) ?? [];
         jobs.push({ name, data, opts: { jobId: id, priority } });
         byQueue.set(queue, jobs);
@@ -83,7 +86,10 @@ export class StageDispatcher {
   }
 
   /** The jobs a task's current stage consists of; none for an ended task. */
-  private async jobsFor(task: TaskState): Promise<{ queue: Queue; name: JobName; data: StageJob; id: string }[]> {
+  private async jobsFor(
+    task: TaskState,
+    finished?: StageJob,
+  ): Promise<{ queue: Queue; name: JobName; data: StageJob; id: string }[]> {
     if ((task.status !== TaskStatus.PENDING && task.status !== TaskStatus.RUNNING) || task.stage === null) return [];
     const queue = this.queues[task.stage];
     const { jobName: name } = STAGE_QUEUES[task.stage];
@@ -91,13 +97,10 @@ export class StageDispatcher {
       case TaskStage.COLLECT:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
-        const chunks = await this.windowOfUnfinishedChunks(task);
-        return chunks.map((chunk) => ({
-          queue,
-          name,
-          data: { taskId: task.id, chunk },
-          id: jobIds.evaluate(task.id, chunk),
-        }));
+        const chunks = await this.windowOfUnfinishedChunks(task, storedBelow(task, finished));
+        // The lowest of them: every chunk below it is stored, now and for good.
+        const data = (chunk: number): EvaluateChunkJob => ({ taskId: task.id, chunk, storedBelow: chunks[0] });
+        return chunks.map((chunk) => ({ queue, name, data: data(chunk), id: jobIds.evaluate(task.id, chunk) }));
       }
       case TaskStage.GENERATE:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.generate(task.id) }];
@@ -105,16 +108,17 @@ export class StageDispatcher {
   }
 
   /**
-   * The lowest `chunkWindow` chunks the task has not stored. With none stored (the collect stage has
-   * just ended, for most dispatches), they are the first ones, and Postgres is not asked: a chunk
-   * stored since the state was read would only be queued again, and its job finds it done.
+   * The lowest `chunkWindow` chunks the task has not stored, searched from `storedBelow` (every chunk
+   * below it is stored). With none stored (the collect stage has just ended, for most dispatches),
+   * they are the first ones, and Postgres is not asked: a chunk stored since the state was read would
+   * only be queued again, and its job finds it done.
    */
-  private async windowOfUnfinishedChunks(task: TaskState): Promise<number[]> {
+  private async windowOfUnfinishedChunks(task: TaskState, storedBelow: number): Promise<number[]> {
     const progress = { chunksTotal: task.chunksTotal ?? 0, chunksDone: task.chunksDone };
     if (progress.chunksDone === 0) {
       return Array.from({ length: Math.min(progress.chunksTotal, this.chunkWindow) }, (_, chunk) => chunk);
     }
-    return this.evaluations.unfinishedChunks(task.id, progress, this.chunkWindow);
+    return this.evaluations.unfinishedChunks(task.id, progress, this.chunkWindow, storedBelow);
   }
 
   /**
@@ -170,6 +174,17 @@ export class StageDispatcher {
       [this.queues[TaskStage.GENERATE], jobIds.generate(taskId)],
     ];
   }
+}
+
+/**
+ * Where the task's window search may start: the finished evaluate job's `storedBelow`, when it is
+ * that task's and a chunk number; otherwise (another stage's job, a job queued before the field
+ * existed, none) the first chunk.
+ */
+function storedBelow(task: TaskState, finished: StageJob | undefined): number {
+  if (finished?.taskId !== task.id) return 0;
+  const from: unknown = (finished as Partial<EvaluateChunkJob>).storedBelow;
+  return typeof from === 'number' && Number.isSafeInteger(from) && from >= 0 ? from : 0;
 }
 
 const REMOVE_POLL_MS = 100;

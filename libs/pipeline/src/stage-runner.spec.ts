@@ -191,17 +191,17 @@ describe(StageRunner.name, () => {
       await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(movedOn, { n: 3 })), live());
 
       expect(dispatcher.dispatch).toHaveBeenCalledTimes(1);
-      expect(dispatcher.dispatch).toHaveBeenCalledWith(movedOn);
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(movedOn, JOB);
       expect(events.progress).toHaveBeenCalledWith(movedOn, '3 done, 2 chunk(s)');
     });
 
-    it('dispatches the task again while it stays in this stage (the next chunks), and broadcasts its progress', async () => {
+    it('dispatches the task again while it stays in this stage (the next chunks, searched from where the finished job says), and broadcasts its progress', async () => {
       const { runner, dispatcher, events } = setup(entity());
       const stays = state({ chunksDone: 1 });
 
       await runner.run(TaskStage.EVALUATE, JOB, new FakeUseCase(async () => done(stays, { n: 1 })), live());
 
-      expect(dispatcher.dispatch).toHaveBeenCalledWith(stays);
+      expect(dispatcher.dispatch).toHaveBeenCalledWith(stays, JOB);
       expect(events.progress).toHaveBeenCalledWith(stays, '1 done, 1 chunk(s)');
     });
 

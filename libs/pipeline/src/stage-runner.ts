@@ -88,7 +88,7 @@ export class StageRunner {
     const outcome = await useCase.execute(job, task, signal, work);
     if (outcome.kind === 'done') {
       // The next stage when the task moved on; in the evaluate stage, the next chunk of its window.
-      await this.dispatcher.dispatch(outcome.task);
+      await this.dispatcher.dispatch(outcome.task, job);
       this.events.progress(outcome.task, useCase.progress(outcome.task, outcome.detail));
     }
     return outcome;
