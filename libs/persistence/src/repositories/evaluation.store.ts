@@ -79,10 +79,13 @@ export class EvaluationStore {
     storedBelow = 0,
   ): Promise<number[]> {
     const searched = Math.min(progress.chunksTotal, progress.chunksDone + limit);
+    // A correlated subquery, not NOT EXISTS: that becomes an anti-join, and the generic plan of this
+    // prepared statement hashed every stored chunk of the task (254 ms at 40,000 chunks) where
+    // probing the range searched takes 0.2 ms.
     const rows = await selectRows<{ chunk: number }>(
       this.db.manager,
       `SELECT g.chunk FROM generate_series($4, $2 - 1) AS g(chunk)
-       WHERE NOT EXISTS (SELECT 1 FROM evaluation_chunks c WHERE c.task_id = $1 AND c.chunk = g.chunk)
+       WHERE (SELECT true FROM evaluation_chunks c WHERE c.task_id = $1 AND c.chunk = g.chunk) IS NULL
        ORDER BY g.chunk LIMIT $3`,
       [taskId, searched, limit, storedBelow],
     );
