@@ -72,7 +72,8 @@ async function startReference(env: NodeJS.ProcessEnv): Promise<{ url: string; pi
 }
 
 const median = (values: number[]): number => percentile(values, 50);
-const listMs = (rounds: readonly PacedOutcome[]): string => rounds.map((r) => `${round(r.p99, 1)} ms`).join(', ');
+const p99Ms = (outcome: PacedOutcome): string => `${round(outcome.p99, 1)} ms`;
+const listMs = (rounds: readonly PacedOutcome[]): string => rounds.map(p99Ms).join(', ');
 
 /**
  * POST /api/v1/tasks on the gateway alone against the bare reference, in alternating rounds (so a
@@ -120,7 +121,7 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
       halves.reference.push(bareRound);
       halves.gateway.push(gatewayRound);
       log(
-        `  half-peak round ${index}/${halfRounds}: p99 gateway ${listMs([gatewayRound])}, reference ${listMs([bareRound])}`,
+        `  half-peak round ${index}/${halfRounds}: p99 gateway ${p99Ms(gatewayRound)}, reference ${p99Ms(bareRound)}`,
       );
     }
     const usage = await monitor.stop();

@@ -37,13 +37,12 @@ const SAMPLE_INTERVAL_MS = 500;
  * the Postgres backends of the bench database, the bench itself, and the rest of the machine.
  */
 export class ResourceMonitor {
-  private readonly cpuAtStart = new Map<number, number>();
-  private readonly cpuLast = new Map<number, number>();
-  private readonly backendCpuAtStart = new Map<number, number>();
-  private readonly backendCpuLast = new Map<number, number>();
-  /** The bench's own backends, apart. */
-  private readonly benchBackendCpuAtStart = new Map<number, number>();
-  private readonly benchBackendCpuLast = new Map<number, number>();
+  /** The apps' processes and the bench's Redis. */
+  private readonly processCpu = new CpuWindow();
+  /** The system's Postgres backends on the bench database. */
+  private readonly backendCpu = new CpuWindow();
+  /** The bench's own Postgres backends, apart. */
+  private readonly benchBackendCpu = new CpuWindow();
   private redisPeakMemoryMb = 0;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> = Promise.resolve();
@@ -66,10 +65,6 @@ export class ResourceMonitor {
     monitor.startedAt = performance.now();
     monitor.machineAtStart = machineCpuMs();
     monitor.benchAtStart = process.cpuUsage();
-    for (const pid of monitor.pids()) {
-      const cpu = processCpuMs(pid);
-      if (cpu !== undefined) monitor.cpuAtStart.set(pid, cpu);
-    }
     await monitor.sample(true);
     monitor.timer = setInterval(() => {
       monitor.sampling = monitor.sampling.then(() => monitor.sample(false)).catch(() => undefined);
@@ -87,17 +82,13 @@ export class ResourceMonitor {
       if (app === 'redis' || pid === undefined) continue;
       const usage = (apps[app] ??= { replicas: 0, cpuMs: 0, peakRssMb: 0 });
       usage.replicas += 1;
-      usage.cpuMs += this.cpuSpent(pid, this.cpuAtStart, this.cpuLast);
+      usage.cpuMs += this.processCpu.spent(pid);
       usage.peakRssMb = Math.max(usage.peakRssMb, processMemoryMb(pid)?.peakRssMb ?? 0);
     }
-    const redisCpuMs = this.cpuSpent(this.redis.pid, this.cpuAtStart, this.cpuLast);
-    let postgresCpuMs = 0;
-    for (const pid of this.backendCpuLast.keys())
-      postgresCpuMs += this.cpuSpent(pid, this.backendCpuAtStart, this.backendCpuLast);
+    const redisCpuMs = this.processCpu.spent(this.redis.pid);
+    const postgresCpuMs = this.backendCpu.total();
     const bench = process.cpuUsage(this.benchAtStart);
-    let benchCpuMs = (bench.user + bench.system) / 1000;
-    for (const pid of this.benchBackendCpuLast.keys())
-      benchCpuMs += this.cpuSpent(pid, this.benchBackendCpuAtStart, this.benchBackendCpuLast);
+    const benchCpuMs = (bench.user + bench.system) / 1000 + this.benchBackendCpu.total();
     const machine = machineCpuMs();
     const machineBusyMs = machine.busyMs - this.machineAtStart.busyMs;
     const ours = Object.values(apps).reduce((sum, app) => sum + app.cpuMs, 0) + redisCpuMs + postgresCpuMs + benchCpuMs;
@@ -120,35 +111,39 @@ export class ResourceMonitor {
     return [...pids, this.redis.pid];
   }
 
-  /** CPU since the window opened; a process that appeared later counts from its own start. */
-  private cpuSpent(pid: number, atStart: Map<number, number>, last: Map<number, number>): number {
-    const now = processCpuMs(pid) ?? last.get(pid) ?? 0;
-    return now - (atStart.get(pid) ?? 0);
-  }
-
   /** Keeps the last CPU figure of every process (an app that exits keeps its share) and the peaks. */
-  private async sample(first: boolean): Promise<void> {
-    for (const pid of this.pids()) {
-      const cpu = processCpuMs(pid);
-      if (cpu !== undefined) this.cpuLast.set(pid, cpu);
-    }
+  private async sample(opening: boolean): Promise<void> {
+    for (const pid of this.pids()) this.processCpu.see(pid, opening);
     this.redisPeakMemoryMb = Math.max(this.redisPeakMemoryMb, await this.redis.usedMemoryMb());
     const backends = await this.database.backendPids();
-    this.sampleBackends(backends.system, first, this.backendCpuAtStart, this.backendCpuLast);
-    this.sampleBackends(backends.bench, first, this.benchBackendCpuAtStart, this.benchBackendCpuLast);
+    for (const pid of backends.system) this.backendCpu.see(pid, opening);
+    for (const pid of backends.bench) this.benchBackendCpu.see(pid, opening);
+  }
+}
+
+/** The CPU of a set of processes over the window: each one's figure when the window opened, and its latest. */
+class CpuWindow {
+  private readonly atStart = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+
+  /** Reads the process's CPU now; `opening`: as its figure at the window's start. */
+  see(pid: number, opening: boolean): void {
+    const cpu = processCpuMs(pid);
+    if (cpu === undefined) return;
+    if (opening) this.atStart.set(pid, cpu);
+    this.last.set(pid, cpu);
   }
 
-  private sampleBackends(
-    pids: number[],
-    first: boolean,
-    atStart: Map<number, number>,
-    last: Map<number, number>,
-  ): void {
-    for (const pid of pids) {
-      const cpu = processCpuMs(pid);
-      if (cpu === undefined) continue;
-      if (first) atStart.set(pid, cpu);
-      last.set(pid, cpu);
-    }
+  /** CPU since the window opened; a process that appeared later counts from its own start. */
+  spent(pid: number): number {
+    const now = processCpuMs(pid) ?? this.last.get(pid) ?? 0;
+    return now - (this.atStart.get(pid) ?? 0);
+  }
+
+  /** spent() of every process seen. */
+  total(): number {
+    let sum = 0;
+    for (const pid of this.last.keys()) sum += this.spent(pid);
+    return sum;
   }
 }

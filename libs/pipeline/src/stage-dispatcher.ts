@@ -97,7 +97,7 @@ export class StageDispatcher {
       case TaskStage.COLLECT:
         return [{ queue, name, data: { taskId: task.id }, id: jobIds.collect(task.id) }];
       case TaskStage.EVALUATE: {
-        const chunks = await this.windowOfUnfinishedChunks(task, storedBelow(task, finished));
+        const chunks = await this.windowOfUnfinishedChunks(task, searchStart(task, finished));
         // The lowest of them: every chunk below it is stored, now and for good.
         const data = (chunk: number): EvaluateChunkJob => ({ taskId: task.id, chunk, storedBelow: chunks[0] });
         return chunks.map((chunk) => ({ queue, name, data: data(chunk), id: jobIds.evaluate(task.id, chunk) }));
@@ -181,7 +181,7 @@ export class StageDispatcher {
  * that task's and a chunk number; otherwise (another stage's job, a job queued before the field
  * existed, none) the first chunk.
  */
-function storedBelow(task: TaskState, finished: StageJob | undefined): number {
+function searchStart(task: TaskState, finished: StageJob | undefined): number {
   if (finished?.taskId !== task.id) return 0;
   const from: unknown = (finished as Partial<EvaluateChunkJob>).storedBelow;
   return typeof from === 'number' && Number.isSafeInteger(from) && from >= 0 ? from : 0;
