@@ -18,9 +18,10 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
   const latencyMs = size('llm-latency', 1000, 1000);
   // The setting. Each small task is one evaluate job of 8 calls that waits out the LLM's
   // latency, so one evaluator finishes at most WORKER_CONCURRENCY ÷ latency tasks a second (100/s,
-  // 1,000 calls/s with the summaries), and LLM_MAX_CONCURRENCY ÷ latency record calls a second (1,250
-  // calls/s with the summaries), however little CPU a task takes: --worker-concurrency and
-  // --evaluators show what the same machine does when those are not the limit.
+  // 1,000 calls/s with the summaries) and makes at most LLM_MAX_CONCURRENCY ÷ latency record calls a
+  // second (1,250 calls/s with the summaries), however little CPU a task takes; the result-generator's
+  // WORKER_CONCURRENCY binds the same way. --worker-concurrency and --evaluators show what the same
+  // machine does when those are not the limit.
   const workerConcurrency = size('worker-concurrency', 100, 100);
   const evaluators = size('evaluators', 1, 1);
   const bench = await BenchSystem.start(services, {
