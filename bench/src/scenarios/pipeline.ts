@@ -24,12 +24,13 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
   // machine does when those are not the limit.
   const workerConcurrency = size('worker-concurrency', 100, 100);
   const evaluators = size('evaluators', 1, 1);
+  const llmMaxConcurrency = 1000;
   const bench = await BenchSystem.start(services, {
     replicas: { evaluator: evaluators },
     env: {
       SIM_LLM_LATENCY_MIN_MS: String(latencyMs),
       SIM_LLM_LATENCY_MAX_MS: String(latencyMs),
-      LLM_MAX_CONCURRENCY: '1000',
+      LLM_MAX_CONCURRENCY: String(llmMaxConcurrency),
       WORKER_CONCURRENCY: String(workerConcurrency),
     },
   });
@@ -62,7 +63,7 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
         tasks,
         'sources × records × dimensions': `${shape.sources} × ${shape.records} × ${shape.dimensions}`,
         'LLM latency ms': latencyMs,
-        LLM_MAX_CONCURRENCY: 1000,
+        LLM_MAX_CONCURRENCY: llmMaxConcurrency,
         WORKER_CONCURRENCY: workerConcurrency,
         'evaluator replicas': evaluators,
       },
