@@ -54,12 +54,18 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
   const records = size('records', 1_000_000, 20_000);
   const sources = Math.ceil(records / RECORDS_PER_SOURCE);
   const shape = { sources, records: Math.ceil(records / sources), dimensions: 1 };
+  const latencyMs = 50;
+  const llmMaxConcurrency = 1000;
+  const workerConcurrency = 100;
+  // One task alone scores at most QUEUE_CHUNK_WINDOW × this many records at once (README, Scaling).
+  const recordConcurrency = size('record-concurrency', 8, 8);
   const bench = await BenchSystem.start(services, {
     env: {
-      SIM_LLM_LATENCY_MIN_MS: '50',
-      SIM_LLM_LATENCY_MAX_MS: '50',
-      LLM_MAX_CONCURRENCY: '1000',
-      WORKER_CONCURRENCY: '100',
+      SIM_LLM_LATENCY_MIN_MS: String(latencyMs),
+      SIM_LLM_LATENCY_MAX_MS: String(latencyMs),
+      LLM_MAX_CONCURRENCY: String(llmMaxConcurrency),
+      WORKER_CONCURRENCY: String(workerConcurrency),
+      EVALUATE_RECORD_CONCURRENCY: String(recordConcurrency),
     },
   });
   try {
@@ -110,9 +116,10 @@ async function run({ services, size, log }: ScenarioContext): Promise<ScenarioOu
         records: shape.sources * shape.records,
         sources: shape.sources,
         dimensions: 1,
-        'LLM latency ms': 50,
-        LLM_MAX_CONCURRENCY: 1000,
-        WORKER_CONCURRENCY: 100,
+        'LLM latency ms': latencyMs,
+        LLM_MAX_CONCURRENCY: llmMaxConcurrency,
+        WORKER_CONCURRENCY: workerConcurrency,
+        EVALUATE_RECORD_CONCURRENCY: recordConcurrency,
       },
       figures: [
         { name: 'status', value: row.status, target: 'completed', met: row.status === 'completed' },
